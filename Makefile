@@ -1,0 +1,43 @@
+# smartpdu — every target creates the virtual environment itself when it is missing.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test bench lint format services clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## demo: start a simulated rack (twin + runtime + API) and print URL and admin credentials
+demo: $(STAMP)
+	$(VENV)/bin/smartpdu demo
+
+## test: install test deps, start the real services the tests use, run pytest
+test: $(STAMP) services
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+## services: install/start PostgreSQL, Mosquitto, net-snmp clients when missing or down
+services:
+	bash scripts/services.sh
+
+## bench: performance benchmarks, printing ratios measured in the same run
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix src tests benchmarks
+	$(VENV)/bin/ruff format src tests benchmarks
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""redfish package."""
