@@ -1,1 +1,56 @@
-"""config package."""
+"""Rack configuration: pydantic models, YAML in/out, validation with field paths."""
+
+from smartpdu.config.loader import ConfigError, dump_config, load_config, parse_config, validate_data
+from smartpdu.config.models import (
+    BranchConfig,
+    BreakerConfig,
+    ConnectorType,
+    ControllerConfig,
+    DeviceConfig,
+    LeverConfig,
+    LoadKind,
+    LoadModelConfig,
+    LoadStep,
+    MccbConfig,
+    OutletConfig,
+    PduConfig,
+    PowerUpState,
+    Priority,
+    PsuConfig,
+    RackConfig,
+    RackInfo,
+    SensorConfig,
+    SensorKind,
+    SequencingConfig,
+)
+from smartpdu.config.references import ConfigIssue, check_references
+
+__all__ = [
+    "BranchConfig",
+    "BreakerConfig",
+    "ConfigError",
+    "ConfigIssue",
+    "ConnectorType",
+    "ControllerConfig",
+    "DeviceConfig",
+    "LeverConfig",
+    "LoadKind",
+    "LoadModelConfig",
+    "LoadStep",
+    "MccbConfig",
+    "OutletConfig",
+    "PduConfig",
+    "PowerUpState",
+    "Priority",
+    "PsuConfig",
+    "RackConfig",
+    "RackInfo",
+    "SensorConfig",
+    "SensorKind",
+    "SequencingConfig",
+    "check_references",
+    "dump_config",
+    "load_config",
+    "parse_config",
+    "validate_data",
+]
