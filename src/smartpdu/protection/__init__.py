@@ -1,1 +1,53 @@
-"""protection package."""
+"""Protection: breaker trip curves (MCB, RCBO, MCCB LSI), a steppable breaker model, trip risk."""
+
+from smartpdu.protection.breaker_model import (
+    BreakerThermalState,
+    TripBand,
+    TripEvent,
+    step_breaker,
+    time_to_trip,
+    time_to_trip_s,
+)
+from smartpdu.protection.trip_curves import (
+    MAGNETIC_BANDS,
+    MAGNETIC_RELEASE_S,
+    MCCB_II_SETTINGS,
+    MCCB_IR_SETTINGS,
+    MCCB_ISD_SETTINGS,
+    MCCB_NEUTRAL_SETTINGS,
+    MCCB_NEUTRAL_T_SETTINGS,
+    MCCB_TR_SETTINGS,
+    MCCB_TSD_SETTINGS,
+    BreakerSpec,
+    Curve,
+    McbSpec,
+    MccbSpec,
+    RcboSpec,
+    Releases,
+    thermal_trip_time_s,
+)
+
+__all__ = [
+    "MAGNETIC_BANDS",
+    "MAGNETIC_RELEASE_S",
+    "MCCB_II_SETTINGS",
+    "MCCB_IR_SETTINGS",
+    "MCCB_ISD_SETTINGS",
+    "MCCB_NEUTRAL_SETTINGS",
+    "MCCB_NEUTRAL_T_SETTINGS",
+    "MCCB_TR_SETTINGS",
+    "MCCB_TSD_SETTINGS",
+    "BreakerSpec",
+    "BreakerThermalState",
+    "Curve",
+    "McbSpec",
+    "MccbSpec",
+    "RcboSpec",
+    "Releases",
+    "TripBand",
+    "TripEvent",
+    "step_breaker",
+    "thermal_trip_time_s",
+    "time_to_trip",
+    "time_to_trip_s",
+]
