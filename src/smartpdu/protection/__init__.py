@@ -26,6 +26,14 @@ from smartpdu.protection.trip_curves import (
     Releases,
     thermal_trip_time_s,
 )
+from smartpdu.protection.trip_risk import (
+    RiskLevel,
+    TripRiskAssessment,
+    TripRiskEstimator,
+    TripRiskEvidence,
+    TripRiskState,
+    TripRiskThresholds,
+)
 
 __all__ = [
     "MAGNETIC_BANDS",
@@ -44,8 +52,14 @@ __all__ = [
     "MccbSpec",
     "RcboSpec",
     "Releases",
+    "RiskLevel",
     "TripBand",
     "TripEvent",
+    "TripRiskAssessment",
+    "TripRiskEstimator",
+    "TripRiskEvidence",
+    "TripRiskState",
+    "TripRiskThresholds",
     "step_breaker",
     "thermal_trip_time_s",
     "time_to_trip",
