@@ -1,0 +1,155 @@
+"""The immutable "latest measurements" snapshot every interface reads (none recomputes a metric).
+
+One snapshot is published per tick (one measurement window, ≈200 ms). REST, Redfish, SNMP, Modbus,
+MQTT and the UI only read it. All values carry SI units in their names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = [
+    "BranchSnapshot",
+    "ChannelReading",
+    "InletSnapshot",
+    "LeverSnapshot",
+    "OutletSnapshot",
+    "PduSnapshot",
+    "RackSnapshot",
+    "SensorSnapshot",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelReading:
+    """Metrics of one current channel over the last window, plus its energy register totals."""
+
+    v_rms_v: float = 0.0
+    i_rms_a: float = 0.0
+    p_w: float = 0.0
+    q1_var: float = 0.0
+    s_va: float = 0.0
+    pf: float = 0.0
+    cos_phi: float = 0.0
+    thd_u_pct: float = 0.0
+    thd_i_pct: float = 0.0
+    crest_factor: float = 0.0
+    i_peak_a: float = 0.0
+    frequency_hz: float = 0.0
+    energy_wh: float = 0.0
+    """Active energy import, non-resettable total."""
+    energy_export_wh: float = 0.0
+    energy_varh: float = 0.0
+    energy_vah: float = 0.0
+    flags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["flags"] = list(self.flags)
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class OutletSnapshot:
+    id: str
+    name: str
+    branch: str
+    line: str
+    connector: str
+    rating_a: float
+    priority: str
+    group: str | None
+    state: str
+    """"on" or "off" as sensed (relay feedback), the state operators care about."""
+    commanded_on: bool
+    relay_closed: bool
+    locked_out: bool
+    reading: ChannelReading
+    terminal_temp_c: float | None = None
+    relay_cycles: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BranchSnapshot:
+    id: str
+    name: str
+    line: str
+    breaker_kind: str
+    curve: str
+    rating_a: float
+    breaker_state: str
+    """"closed" or "tripped"."""
+    reading: ChannelReading
+    residual_ma: float | None = None
+    trip_risk_pct: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InletSnapshot:
+    """The PDU inlet: per-phase readings (``L1``..), neutral current, residual current, breaker."""
+
+    feed: str
+    feed_present: bool
+    rating_a: float
+    breaker_state: str
+    phases: dict[str, ChannelReading]
+    neutral_a: float
+    residual_ma: float | None
+    power_w: float
+    apparent_va: float
+    energy_wh: float
+    frequency_hz: float
+
+
+@dataclass(frozen=True, slots=True)
+class PduSnapshot:
+    id: str
+    name: str
+    feed: str
+    phases: int
+    nominal_voltage_v: float
+    nominal_frequency_hz: float
+    inlet: InletSnapshot
+    branches: dict[str, BranchSnapshot]
+    outlets: dict[str, OutletSnapshot]
+
+
+@dataclass(frozen=True, slots=True)
+class SensorSnapshot:
+    id: str
+    kind: str
+    name: str
+    value: float | None
+    unit: str
+    status: str
+    pdu: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeverSnapshot:
+    id: str
+    name: str
+    position: str
+    locked: bool
+    handle_open: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RackSnapshot:
+    """Everything known about the rack after one tick."""
+
+    tick: int
+    """Monotonic tick counter since process start."""
+    timestamp_utc: str
+    """RFC 3339 UTC time of the end of the window."""
+    t_s: float
+    """Acquisition-clock time of the start of the window."""
+    rack_name: str
+    pdus: dict[str, PduSnapshot]
+    sensors: dict[str, SensorSnapshot] = field(default_factory=dict)
+    levers: dict[str, LeverSnapshot] = field(default_factory=dict)
+    controller_power: str = "feed_a"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
