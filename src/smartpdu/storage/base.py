@@ -1,0 +1,171 @@
+"""The one storage interface every backend implements (SQLite, PostgreSQL).
+
+All methods are synchronous and thread-safe: the runtime calls them from its writer thread and
+async code through ``asyncio.to_thread``. Every write method returns only after its transaction
+is committed (durable against ``kill -9`` of the process). Timestamps are aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from smartpdu.events.chain import Checkpoint
+from smartpdu.events.model import Event
+from smartpdu.storage.records import (
+    ConfigVersion,
+    ConfigVersionInfo,
+    EnergyRegisterState,
+    HistoryPoint,
+    Reading,
+    Resolution,
+    RetentionPolicy,
+    SessionRecord,
+    UserRecord,
+)
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Persistent state of the controller; see module docstring for the contract."""
+
+    @property
+    def url(self) -> str:
+        """The URL the store was opened with (no password)."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection; further calls raise."""
+        ...
+
+    def schema_version(self) -> int:
+        """Highest applied migration version."""
+        ...
+
+    # -- events ---------------------------------------------------------------------------------
+    def append_events(self, events: Sequence[Event]) -> None:
+        """Insert sealed events in one transaction; raise ConflictError if a sequence_id exists."""
+        ...
+
+    def last_event(self, pdu_id: str) -> Event | None:
+        """Newest event of ``pdu_id`` (highest sequence_id), the chain head after restart."""
+        ...
+
+    def events_since(self, pdu_id: str, since_seq: int = 0, limit: int = 1000) -> list[Event]:
+        """Events with ``sequence_id > since_seq`` in ascending order, at most ``limit``."""
+        ...
+
+    def events_between(
+        self, pdu_id: str | None, start: datetime, end: datetime, limit: int = 1000
+    ) -> list[Event]:
+        """Events with ``start <= timestamp < end``, oldest first; all PDUs if ``pdu_id`` None."""
+        ...
+
+    def event_pdu_ids(self) -> list[str]:
+        """PDUs that have at least one event."""
+        ...
+
+    def append_checkpoint(self, checkpoint: Checkpoint) -> None:
+        """Store a signed checkpoint (idempotent for the same pdu_id/sequence_id)."""
+        ...
+
+    def checkpoints(self, pdu_id: str) -> list[Checkpoint]:
+        """All checkpoints of ``pdu_id`` in ascending sequence order."""
+        ...
+
+    # -- readings -------------------------------------------------------------------------------
+    def write_readings(self, readings: Sequence[Reading]) -> int:
+        """Upsert 1 s readings (bulk); return the number written."""
+        ...
+
+    def rollup(self, now: datetime) -> None:
+        """Compute 1 min buckets from 1 s and 1 h from 1 min for every complete bucket < now."""
+        ...
+
+    def purge(
+        self, now: datetime, retention: RetentionPolicy | None = None
+    ) -> dict[Resolution, int]:
+        """Delete readings older than their retention; return rows deleted per resolution."""
+        ...
+
+    def history(
+        self, pdu_id: str, key: str, start: datetime, end: datetime, step_s: int = 60
+    ) -> list[HistoryPoint]:
+        """Buckets of ``step_s`` seconds over ``[start, end)`` from the coarsest fitting table."""
+        ...
+
+    def reading_keys(self, pdu_id: str) -> list[str]:
+        """Metric keys that have 1 min history for ``pdu_id``."""
+        ...
+
+    # -- energy registers -----------------------------------------------------------------------
+    def save_energy(self, states: Sequence[EnergyRegisterState]) -> None:
+        """Upsert the full register state of each (pdu_id, channel) in one transaction."""
+        ...
+
+    def load_energy(self, pdu_id: str | None = None) -> list[EnergyRegisterState]:
+        """Every stored register state (of one PDU if given), ordered by pdu_id, channel."""
+        ...
+
+    # -- configuration versions -----------------------------------------------------------------
+    def add_config_version(
+        self, yaml_text: str, author: str, comment: str, created_utc: datetime
+    ) -> int:
+        """Append a configuration version; return its number (1, 2, …)."""
+        ...
+
+    def list_config_versions(self) -> list[ConfigVersionInfo]:
+        """All versions, oldest first, without YAML."""
+        ...
+
+    def get_config_version(self, version: int | None = None) -> ConfigVersion | None:
+        """One version with YAML (the latest when ``version`` is None), or None."""
+        ...
+
+    # -- users and sessions ---------------------------------------------------------------------
+    def create_user(self, user: UserRecord) -> None:
+        """Insert a user; ConflictError if the username exists."""
+        ...
+
+    def get_user(self, username: str) -> UserRecord | None: ...
+
+    def list_users(self) -> list[UserRecord]: ...
+
+    def update_user(
+        self,
+        username: str,
+        *,
+        role: str | None = None,
+        password_hash: str | None = None,
+        disabled: bool | None = None,
+    ) -> UserRecord:
+        """Change the given fields; NotFoundError if the user does not exist."""
+        ...
+
+    def delete_user(self, username: str) -> bool:
+        """Delete a user and its sessions; return whether it existed."""
+        ...
+
+    def create_session(self, session: SessionRecord) -> None: ...
+
+    def get_session(self, token_hash: str) -> SessionRecord | None: ...
+
+    def delete_session(self, token_hash: str) -> bool: ...
+
+    def delete_user_sessions(self, username: str) -> int: ...
+
+    def purge_sessions(self, now: datetime) -> int:
+        """Delete sessions with ``expires_utc <= now``; return how many."""
+        ...
+
+    # -- device key/value state -----------------------------------------------------------------
+    def kv_get(self, key: str) -> str | None: ...
+
+    def kv_set(self, key: str, value: str) -> None: ...
+
+    def kv_delete(self, key: str) -> bool: ...
+
+    def kv_items(self, prefix: str = "") -> dict[str, str]:
+        """All pairs whose key starts with ``prefix``."""
+        ...

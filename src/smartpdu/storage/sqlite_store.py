@@ -1,0 +1,138 @@
+"""SQLite backend (stdlib ``sqlite3``): the embedded default.
+
+WAL journal, ``synchronous=FULL`` by default: a committed write survives ``kill -9`` of the
+process and power loss. One connection guarded by a lock (``check_same_thread=False``), so the
+store is usable from the writer thread and from ``asyncio.to_thread`` workers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from smartpdu.storage.migrations import Migration, apply_migrations
+from smartpdu.storage.sql_store import Cursor, Row, SqlStore
+
+MIGRATIONS: Final = (
+    Migration(
+        1,
+        "events, checkpoints, kv",
+        (
+            "CREATE TABLE events ("
+            " pdu_id TEXT NOT NULL, sequence_id INTEGER NOT NULL, timestamp_utc TEXT NOT NULL,"
+            " source TEXT NOT NULL, event_code TEXT NOT NULL, severity TEXT NOT NULL,"
+            " action_taken TEXT NOT NULL, reason_code TEXT, evidence TEXT NOT NULL,"
+            " actor TEXT, command_id TEXT, message TEXT NOT NULL,"
+            " prev_hash TEXT NOT NULL, hash TEXT NOT NULL,"
+            " PRIMARY KEY (pdu_id, sequence_id)) WITHOUT ROWID",
+            "CREATE INDEX events_time ON events (timestamp_utc)",
+            "CREATE INDEX events_pdu_time ON events (pdu_id, timestamp_utc)",
+            "CREATE TABLE checkpoints ("
+            " pdu_id TEXT NOT NULL, sequence_id INTEGER NOT NULL, hash TEXT NOT NULL,"
+            " signature TEXT NOT NULL, key_fingerprint TEXT NOT NULL, timestamp_utc TEXT NOT NULL,"
+            " PRIMARY KEY (pdu_id, sequence_id)) WITHOUT ROWID",
+            "CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+        ),
+    ),
+    Migration(
+        2,
+        "readings 1s/1min/1h and roll-up state",
+        (
+            *(
+                f"CREATE TABLE {table} ("
+                " pdu_id TEXT NOT NULL, key TEXT NOT NULL, ts INTEGER NOT NULL,"
+                " n INTEGER NOT NULL, v_min REAL NOT NULL, v_avg REAL NOT NULL,"
+                " v_max REAL NOT NULL,"
+                " PRIMARY KEY (pdu_id, key, ts)) WITHOUT ROWID"
+                for table in ("readings_1s", "readings_1m", "readings_1h")
+            ),
+            "CREATE INDEX readings_1s_ts ON readings_1s (ts)",
+            "CREATE INDEX readings_1m_ts ON readings_1m (ts)",
+            "CREATE INDEX readings_1h_ts ON readings_1h (ts)",
+            "CREATE TABLE rollup_state (resolution TEXT PRIMARY KEY, done_until INTEGER NOT NULL)",
+        ),
+    ),
+    Migration(
+        3,
+        "energy registers, config versions, users, sessions",
+        (
+            "CREATE TABLE energy_registers ("
+            " pdu_id TEXT NOT NULL, channel TEXT NOT NULL, registers TEXT NOT NULL,"
+            " meta TEXT NOT NULL, updated_utc TEXT NOT NULL,"
+            " PRIMARY KEY (pdu_id, channel)) WITHOUT ROWID",
+            "CREATE TABLE config_versions ("
+            " version INTEGER PRIMARY KEY AUTOINCREMENT, created_utc TEXT NOT NULL,"
+            " author TEXT NOT NULL, comment TEXT NOT NULL, yaml_text TEXT NOT NULL)",
+            "CREATE TABLE users ("
+            " username TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,"
+            " created_utc TEXT NOT NULL, disabled INTEGER NOT NULL DEFAULT 0)",
+            "CREATE TABLE sessions ("
+            " token_hash TEXT PRIMARY KEY,"
+            " username TEXT NOT NULL REFERENCES users (username) ON DELETE CASCADE,"
+            " created_utc TEXT NOT NULL, expires_utc TEXT NOT NULL)",
+            "CREATE INDEX sessions_user ON sessions (username)",
+            "CREATE INDEX sessions_expiry ON sessions (expires_utc)",
+        ),
+    ),
+)
+
+Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
+
+
+class SqliteStore(SqlStore):
+    """SQLite :class:`~smartpdu.storage.base.Store`; ``path`` may be ``":memory:"``."""
+
+    _integrity_errors = (sqlite3.IntegrityError,)
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        synchronous: Synchronous = "FULL",
+        migrations: Sequence[Migration] = MIGRATIONS,
+    ) -> None:
+        self.path = str(path)
+        super().__init__(f"sqlite:///{self.path}")
+        if synchronous not in ("NORMAL", "FULL", "EXTRA"):
+            raise ValueError(f"synchronous must be NORMAL, FULL or EXTRA, got {synchronous!r}")
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+        )
+        try:
+            if self.path != ":memory:":
+                mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise RuntimeError(f"could not enable WAL on {self.path} (got {mode})")
+            self._conn.execute(f"PRAGMA synchronous={synchronous}")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.execute("PRAGMA busy_timeout=30000")
+            with self._lock:
+                self.applied_migrations = apply_migrations(migrations, self._tx)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    @contextmanager
+    def _tx(self) -> Iterator[Cursor]:
+        cur = self._conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield cur
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        else:
+            cur.execute("COMMIT")
+        finally:
+            cur.close()
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self._conn.execute(sql, tuple(params)).fetchall()
+
+    def _close_connection(self) -> None:
+        self._conn.close()
