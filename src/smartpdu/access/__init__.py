@@ -1,0 +1,39 @@
+"""Access control: users, roles, permissions and token sessions (audited)."""
+
+from smartpdu.access.passwords import PolicyError, generate_password, hash_password, verify_password
+from smartpdu.access.roles import ROLE_PERMISSIONS, Permission, Principal, Role
+from smartpdu.access.service import (
+    ADMIN_USERNAME,
+    AccessError,
+    AuthError,
+    AuthService,
+    EventSink,
+    LastAdminError,
+    SessionInfo,
+    UserExistsError,
+    UserInfo,
+    UserNotFoundError,
+    token_hash,
+)
+
+__all__ = [
+    "ADMIN_USERNAME",
+    "ROLE_PERMISSIONS",
+    "AccessError",
+    "AuthError",
+    "AuthService",
+    "EventSink",
+    "LastAdminError",
+    "Permission",
+    "PolicyError",
+    "Principal",
+    "Role",
+    "SessionInfo",
+    "UserExistsError",
+    "UserInfo",
+    "UserNotFoundError",
+    "generate_password",
+    "hash_password",
+    "token_hash",
+    "verify_password",
+]

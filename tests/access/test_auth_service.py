@@ -1,0 +1,187 @@
+"""AuthService against a real SQLite store and the real hash-chained event log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from smartpdu.access import (
+    AuthError,
+    AuthService,
+    LastAdminError,
+    Permission,
+    PolicyError,
+    Principal,
+    Role,
+    UserExistsError,
+    UserNotFoundError,
+    token_hash,
+    verify_password,
+)
+from smartpdu.events.chain import verify_chain
+from smartpdu.events.log import EventLog
+from smartpdu.events.signing import DeviceKey
+from smartpdu.storage.factory import open_store
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    store = open_store(f"sqlite:///{tmp_path / 'pdu.db'}")
+    clock = Clock()
+    key = DeviceKey.generate()
+    log = EventLog(store, key, clock)
+    auth = AuthService(store, log, clock, session_ttl_s=600, pdu_id="pdu-a")
+    yield store, log, auth, clock, key
+    store.close()
+
+
+def codes(store) -> list[str]:
+    return [e.event_code for e in store.events_since("pdu-a", 0, 1000)]
+
+
+def test_role_table() -> None:
+    viewer, op, admin = (Principal("x", r) for r in (Role.VIEWER, Role.OPERATOR, Role.ADMIN))
+    assert viewer.can(Permission.READ) and not viewer.can(Permission.CONTROL)
+    assert op.can(Permission.CONTROL) and not op.can(Permission.CONFIGURE)
+    assert not op.can(Permission.MANAGE_USERS)
+    assert all(admin.can(p) for p in Permission)
+    assert admin.actor == "user/x"
+
+
+async def test_ensure_admin_generates_once(env) -> None:
+    store, _, auth, _, _ = env
+    pw = await auth.ensure_admin(None)
+    assert pw is not None and len(pw) >= 12
+    assert await auth.ensure_admin(None) is None  # second run: untouched
+    assert await auth.ensure_admin("another-password") is None
+    rec = store.get_user("admin")
+    assert rec.role == "admin"
+    assert rec.password_hash.startswith("$argon2id$") and pw not in rec.password_hash
+    assert verify_password(rec.password_hash, pw)
+    assert codes(store) == ["USER_CREATED"]
+
+
+async def test_ensure_admin_given_password_and_policy(env) -> None:
+    _, _, auth, _, _ = env
+    with pytest.raises(PolicyError):
+        await auth.ensure_admin("short")
+    assert await auth.ensure_admin("long-enough-pw") is None
+    p = await auth.authenticate("admin", "long-enough-pw", interface="api")
+    assert p == Principal("admin", Role.ADMIN)
+
+
+async def test_login_success_and_failures_are_audited(env) -> None:
+    store, _, auth, _, _ = env
+    await auth.ensure_admin("admin-password")
+    await auth.authenticate("admin", "admin-password", interface="api", remote="10.0.0.1")
+    with pytest.raises(AuthError):
+        await auth.authenticate("admin", "wrong-password", interface="api", remote="10.0.0.2")
+    with pytest.raises(AuthError):
+        await auth.authenticate("nobody", "whatever1", interface="cli")
+    evs = store.events_since("pdu-a", 0, 100)
+    assert [e.event_code for e in evs] == [
+        "USER_CREATED",
+        "USER_LOGIN",
+        "USER_LOGIN_FAILED",
+        "USER_LOGIN_FAILED",
+    ]
+    assert evs[1].actor == "user/admin" and evs[1].evidence["remote"] == "10.0.0.1"
+    assert evs[2].evidence["reason"] == "bad password"
+    assert evs[3].evidence["reason"] == "unknown user" and evs[3].source == "user/unknown"
+    assert all("admin-password" not in str(e.to_dict()) for e in evs)
+
+
+async def test_sessions_store_only_hash_and_expire(env) -> None:
+    store, _, auth, clock, _ = env
+    await auth.ensure_admin("admin-password")
+    p = await auth.authenticate("admin", "admin-password", interface="api")
+    s = await auth.create_session(p, interface="api")
+    assert len(s.token) >= 43
+    assert store.get_session(s.token) is None
+    assert store.get_session(token_hash(s.token)) is not None
+    assert await auth.resolve_session(s.token) == p
+    assert await auth.resolve_session(s.token + "x") is None
+    assert await auth.resolve_session("") is None
+    clock.now += timedelta(seconds=601)
+    assert await auth.resolve_session(s.token) is None
+    assert store.get_session(token_hash(s.token)) is None  # expired session removed
+
+
+async def test_logout(env) -> None:
+    store, _, auth, _, _ = env
+    await auth.ensure_admin("admin-password")
+    p = await auth.authenticate("admin", "admin-password", interface="api")
+    s = await auth.create_session(p, interface="api")
+    assert await auth.end_session(s.token)
+    assert not await auth.end_session(s.token)
+    assert await auth.resolve_session(s.token) is None
+    assert codes(store)[-1] == "USER_LOGOUT"
+
+
+async def test_user_crud_audited_with_actor(env) -> None:
+    store, _, auth, _, _ = env
+    await auth.ensure_admin("admin-password")
+    u = await auth.create_user("alice", "alice-password", Role.OPERATOR, actor="user/admin")
+    assert u.role is Role.OPERATOR and not u.disabled
+    with pytest.raises(UserExistsError):
+        await auth.create_user("alice", "alice-password", Role.VIEWER, actor="user/admin")
+    with pytest.raises(PolicyError):
+        await auth.create_user("Bad Name", "alice-password", Role.VIEWER, actor="user/admin")
+    with pytest.raises(PolicyError):
+        await auth.create_user("bob", "short", Role.VIEWER, actor="user/admin")
+    p = await auth.authenticate("alice", "alice-password", interface="api")
+    s = await auth.create_session(p, interface="api")
+    u = await auth.update_user("alice", actor="user/admin", role=Role.VIEWER)
+    assert u.role is Role.VIEWER
+    assert await auth.resolve_session(s.token) is None  # demotion ends sessions
+    await auth.update_user("alice", actor="user/admin", password="new-password-1")
+    with pytest.raises(AuthError):
+        await auth.authenticate("alice", "alice-password", interface="api")
+    await auth.update_user("alice", actor="user/admin", disabled=True)
+    with pytest.raises(AuthError):
+        await auth.authenticate("alice", "new-password-1", interface="api")
+    assert [x.username for x in await auth.list_users()] == ["admin", "alice"]
+    assert await auth.delete_user("alice", actor="user/admin")
+    assert not await auth.delete_user("alice", actor="user/admin")
+    with pytest.raises(UserNotFoundError):
+        await auth.update_user("alice", actor="user/admin", role=Role.ADMIN)
+    evs = store.events_since("pdu-a", 0, 100)
+    mine = [(e.event_code, e.actor) for e in evs if e.source == "user/alice"]
+    assert ("USER_CREATED", "user/admin") in mine
+    assert ("USER_UPDATED", "user/admin") in mine
+    assert ("PASSWORD_CHANGED", "user/admin") in mine
+    assert ("USER_DELETED", "user/admin") in mine
+
+
+async def test_last_admin_is_protected(env) -> None:
+    _, _, auth, _, _ = env
+    await auth.ensure_admin("admin-password")
+    with pytest.raises(LastAdminError):
+        await auth.update_user("admin", actor="user/admin", role=Role.VIEWER)
+    with pytest.raises(LastAdminError):
+        await auth.update_user("admin", actor="user/admin", disabled=True)
+    with pytest.raises(LastAdminError):
+        await auth.delete_user("admin", actor="user/admin")
+    await auth.create_user("root2", "root2-password", Role.ADMIN, actor="user/admin")
+    assert await auth.delete_user("admin", actor="user/root2")
+
+
+async def test_audit_chain_of_user_events_verifies(env) -> None:
+    store, log, auth, _, key = env
+    await auth.ensure_admin("admin-password")
+    await auth.create_user("alice", "alice-password", Role.VIEWER, actor="user/admin")
+    log.checkpoint("pdu-a")
+    result = verify_chain(
+        store.events_since("pdu-a", 0, 100), store.checkpoints("pdu-a"), key.public_key
+    )
+    assert result.ok, result.reason
