@@ -8,6 +8,7 @@ from smartpdu.protection.breaker_model import (
     time_to_trip,
     time_to_trip_s,
 )
+from smartpdu.protection.from_config import branch_breaker_spec, inlet_breaker_spec
 from smartpdu.protection.trip_curves import (
     MAGNETIC_BANDS,
     MAGNETIC_RELEASE_S,
@@ -60,6 +61,8 @@ __all__ = [
     "TripRiskEvidence",
     "TripRiskState",
     "TripRiskThresholds",
+    "branch_breaker_spec",
+    "inlet_breaker_spec",
     "step_breaker",
     "thermal_trip_time_s",
     "time_to_trip",
