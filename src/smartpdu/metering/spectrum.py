@@ -30,7 +30,9 @@ def window(n: int) -> tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float
 
 
 def group_energies(
-    spectrum: npt.NDArray[np.complex128], edges: npt.NDArray[np.float64], even_n: bool,
+    spectrum: npt.NDArray[np.complex128],
+    edges: npt.NDArray[np.float64],
+    even_n: bool,
     scratch: npt.NDArray[np.float64] | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Return (group energies (channels, G), per-row Σ|X|² with one-sided weights).

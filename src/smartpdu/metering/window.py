@@ -146,8 +146,9 @@ def measure_window(
         cal = calibration.arrays([voltage_channel_name(r) for r in range(n_v)], names)
     else:
         cal = calibration
-    return _measure(v, i, phase, float(sample_rate_hz), float(nominal_hz), cal, low_current_a,
-                    low_voltage_v)
+    return _measure(
+        v, i, phase, float(sample_rate_hz), float(nominal_hz), cal, low_current_a, low_voltage_v
+    )
 
 
 @dataclass(frozen=True, slots=True)
