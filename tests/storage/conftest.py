@@ -1,0 +1,76 @@
+"""One store suite for every backend: the ``store`` fixture runs each test on SQLite and PostgreSQL.
+
+PostgreSQL tests use the real server (``SMARTPDU_TEST_PG_URL``, default
+``postgresql://postgres@127.0.0.1:5432/test``), each test in its own schema dropped afterwards.
+An unreachable server FAILS the PostgreSQL tests unless ``SMARTPDU_SKIP_PG=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from smartpdu.storage import SqlStore, StoreError
+from smartpdu.storage.postgres_store import PostgresStore
+from smartpdu.storage.sqlite_store import SqliteStore
+
+PG_URL = os.environ.get("SMARTPDU_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+Opener = Callable[[], SqlStore]
+
+
+def _pg_opener(schema: str) -> Opener:
+    def open_pg() -> SqlStore:
+        try:
+            return PostgresStore(PG_URL, schema=schema, connect_timeout_s=5)
+        except StoreError as exc:
+            pytest.fail(
+                f"PostgreSQL is unreachable ({exc}); start it (make services) or set "
+                "SMARTPDU_SKIP_PG=1 to skip the PostgreSQL half of the suite"
+            )
+
+    return open_pg
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Opener]]:
+    """``(name, open_again)``: opening again reaches the same database (restart tests)."""
+    opened: list[SqlStore] = []
+    if request.param == "sqlite":
+        path = tmp_path / "store.db"
+
+        def open_sqlite() -> SqlStore:
+            s = SqliteStore(path)
+            opened.append(s)
+            return s
+
+        yield "sqlite", open_sqlite
+        for s in opened:
+            s.close()
+        return
+    if os.environ.get("SMARTPDU_SKIP_PG") == "1":
+        pytest.skip("SMARTPDU_SKIP_PG=1")
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    inner = _pg_opener(schema)
+
+    def open_pg() -> SqlStore:
+        s = inner()
+        opened.append(s)
+        return s
+
+    yield "postgres", open_pg
+    for s in opened:
+        s.close()
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+def store(backend: tuple[str, Opener]) -> SqlStore:
+    return backend[1]()

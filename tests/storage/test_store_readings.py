@@ -1,0 +1,152 @@
+"""Readings at 1 s, SQL roll-ups to 1 min and 1 h, retention purge and history, on every backend."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from smartpdu.storage import (
+    HistoryPoint,
+    Reading,
+    Resolution,
+    RetentionPolicy,
+    SqlStore,
+    choose_resolution,
+)
+
+T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)  # on an hour boundary
+KEY = "outlet/7/power_w"
+
+
+def sawtooth(start: datetime, seconds: int, pdu_id: str = "pdu-a") -> list[Reading]:
+    """value(t) = t mod 60 with min/max ±1 around it: minute avg 29.5, min -1, max 60."""
+    return [
+        Reading(
+            pdu_id, KEY, start + timedelta(seconds=s), float(s % 60), s % 60 - 1.0, s % 60 + 1.0
+        )
+        for s in range(seconds)
+    ]
+
+
+def test_history_at_1s_returns_what_was_written(store: SqlStore) -> None:
+    assert store.write_readings(sawtooth(T0, 5)) == 5
+    pts = store.history("pdu-a", KEY, T0, T0 + timedelta(seconds=5), step_s=1)
+    assert [p.avg for p in pts] == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert [p.min for p in pts] == [-1.0, 0.0, 1.0, 2.0, 3.0]
+    assert pts[0].ts == T0 and all(p.count == 1 for p in pts)
+
+
+def test_min_max_default_to_avg_and_upsert_replaces(store: SqlStore) -> None:
+    store.write_readings([Reading("pdu-a", KEY, T0, 5.0), Reading("pdu-a", KEY, T0, 7.0)])
+    store.write_readings([Reading("pdu-a", KEY, T0 + timedelta(seconds=1), 1.0)])
+    store.write_readings([Reading("pdu-a", KEY, T0 + timedelta(seconds=1), 2.0, 1.5, 2.5)])
+    pts = store.history("pdu-a", KEY, T0, T0 + timedelta(seconds=2), step_s=1)
+    assert [(p.min, p.avg, p.max) for p in pts] == [(7.0, 7.0, 7.0), (1.5, 2.0, 2.5)]
+
+
+def test_rollup_minutes_analytic(store: SqlStore) -> None:
+    store.write_readings(sawtooth(T0, 180))  # three full minutes
+    store.rollup(T0 + timedelta(seconds=150))  # only minutes 0 and 1 are complete
+    pts = store.history("pdu-a", KEY, T0, T0 + timedelta(hours=1), step_s=60)
+    assert [p.ts for p in pts] == [T0, T0 + timedelta(minutes=1)]
+    for p in pts:
+        assert p == HistoryPoint(p.ts, -1.0, 29.5, 60.0, 60)
+    store.rollup(T0 + timedelta(seconds=180))
+    assert len(store.history("pdu-a", KEY, T0, T0 + timedelta(hours=1), step_s=60)) == 3
+    assert store.reading_keys("pdu-a") == [KEY]
+
+
+def test_rollup_weights_partial_minutes_by_sample_count(store: SqlStore) -> None:
+    # Minute 0: 60 samples of 1.0; minute 1: only 20 samples of 4.0 (device was down).
+    rows = [Reading("pdu-a", KEY, T0 + timedelta(seconds=s), 1.0) for s in range(60)]
+    rows += [Reading("pdu-a", KEY, T0 + timedelta(seconds=60 + s), 4.0) for s in range(20)]
+    store.write_readings(rows)
+    store.rollup(T0 + timedelta(hours=1, minutes=1))
+    (five,) = store.history("pdu-a", KEY, T0, T0 + timedelta(minutes=5), step_s=300)
+    assert five.count == 80
+    assert five.avg == pytest.approx((60 * 1.0 + 20 * 4.0) / 80)
+    (hour,) = store.history("pdu-a", KEY, T0, T0 + timedelta(hours=1), step_s=3600)
+    assert (hour.min, hour.avg, hour.max, hour.count) == (1.0, pytest.approx(1.75), 4.0, 80)
+
+
+def test_rollup_is_idempotent_and_picks_up_late_rows(store: SqlStore) -> None:
+    store.write_readings(sawtooth(T0, 120))
+    store.rollup(T0 + timedelta(minutes=2))
+    store.rollup(T0 + timedelta(minutes=2))
+    # A late 1 s row inside an already rolled-up minute (within the look-back) is included.
+    store.write_readings([Reading("pdu-a", KEY, T0 + timedelta(seconds=61), 1000.0)])
+    store.rollup(T0 + timedelta(minutes=3))
+    pts = store.history("pdu-a", KEY, T0, T0 + timedelta(minutes=2), step_s=60)
+    assert pts[0].avg == pytest.approx(29.5) and pts[0].count == 60
+    assert pts[1].max == 1000.0 and pts[1].count == 60
+
+
+def test_hours_only_from_complete_minutes(store: SqlStore) -> None:
+    rows = [Reading("pdu-a", KEY, T0 + timedelta(seconds=s), 2.0) for s in range(0, 7200, 10)]
+    store.write_readings(rows)
+    store.rollup(T0 + timedelta(hours=1, seconds=30))
+    hours = store.history("pdu-a", KEY, T0, T0 + timedelta(hours=3), step_s=3600)
+    assert [(p.ts, p.count) for p in hours] == [(T0, 360)]
+    store.rollup(T0 + timedelta(hours=2))
+    hours = store.history("pdu-a", KEY, T0, T0 + timedelta(hours=3), step_s=3600)
+    assert [p.count for p in hours] == [360, 360]
+
+
+def test_purge_applies_retention_per_resolution(store: SqlStore) -> None:
+    now = T0 + timedelta(days=3)
+    old = [Reading("pdu-a", KEY, T0 + timedelta(seconds=s), 1.0) for s in range(120)]
+    fresh = [Reading("pdu-a", KEY, now - timedelta(seconds=s + 1), 1.0) for s in range(10)]
+    store.write_readings(old + fresh)
+    store.rollup(now)
+    deleted = store.purge(now)
+    assert deleted[Resolution.S1] == 120  # older than 48 h
+    assert deleted[Resolution.M1] == 0 and deleted[Resolution.H1] == 0
+    assert store.history("pdu-a", KEY, T0, T0 + timedelta(minutes=2), step_s=60)  # minutes stay
+    tight = RetentionPolicy(s1=timedelta(hours=1), m1=timedelta(days=1), h1=timedelta(days=2))
+    deleted = store.purge(now, tight)
+    assert deleted[Resolution.M1] == 2 and deleted[Resolution.H1] == 1
+    assert store.history("pdu-a", KEY, T0, T0 + timedelta(days=1), step_s=60) == []
+    assert len(store.history("pdu-a", KEY, T0, now, step_s=60)) == 1  # the fresh minute
+
+
+def test_history_separates_pdus_and_keys(store: SqlStore) -> None:
+    store.write_readings(sawtooth(T0, 3, "pdu-a") + sawtooth(T0, 3, "pdu-b"))
+    store.write_readings([Reading("pdu-a", "inlet/A/current_a", T0, 9.0)])
+    pts = store.history("pdu-b", KEY, T0, T0 + timedelta(minutes=1), step_s=1)
+    assert len(pts) == 3
+    pts = store.history("pdu-a", "inlet/A/current_a", T0, T0 + timedelta(minutes=1), step_s=1)
+    assert [p.avg for p in pts] == [9.0]
+
+
+def test_bulk_write_many_rows(store: SqlStore) -> None:
+    rows = [
+        Reading("pdu-a", f"outlet/{o}/power_w", T0 + timedelta(seconds=s), float(o * s))
+        for o in range(1, 25)
+        for s in range(120)
+    ]
+    assert store.write_readings(rows) == len(rows)
+    store.rollup(T0 + timedelta(minutes=2))
+    (p,) = store.history("pdu-a", "outlet/24/power_w", T0, T0 + timedelta(minutes=1), step_s=60)
+    assert p.avg == pytest.approx(24 * 29.5) and p.max == 24 * 59.0
+
+
+@pytest.mark.parametrize(
+    ("step", "res"),
+    [
+        (1, Resolution.S1),
+        (30, Resolution.S1),
+        (90, Resolution.S1),
+        (60, Resolution.M1),
+        (300, Resolution.M1),
+        (3600, Resolution.H1),
+        (86400, Resolution.H1),
+    ],
+)
+def test_choose_resolution(step: int, res: Resolution) -> None:
+    assert choose_resolution(step) is res
+
+
+def test_choose_resolution_rejects_nonpositive() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        choose_resolution(0)
