@@ -60,9 +60,12 @@ class IntervalAggregator:
     ) -> AggregateRecord | None:
         """Add one window; returns the completed interval when this window closes or opens one."""
         done: AggregateRecord | None = None
-        if self.period_s is not None and self._acc is not None:
-            if self._slot(t0_s) != self._acc.start_s:
-                done = self._finish()
+        if (
+            self.period_s is not None
+            and self._acc is not None
+            and self._slot(t0_s) != self._acc.start_s
+        ):
+            done = self._finish()
         if self._acc is None:
             start = self._slot(t0_s) if self.period_s is not None else t0_s
             self._acc = _Acc(start_s=start)

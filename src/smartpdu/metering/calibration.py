@@ -104,14 +104,12 @@ class CalibrationSet:
     crc32: int | None = None
 
     def _canonical(self) -> dict[str, Any]:
+        """Metadata plus each channel's CRC (channel values are covered by their own CRC)."""
         return {
             "version": int(self.version),
             "timestamp": self.timestamp,
             "source": self.source,
-            "channels": {
-                name: {**c.canonical(name), "crc32": c.crc32}
-                for name, c in sorted(self.channels.items())
-            },
+            "channels": {name: c.crc32 for name, c in sorted(self.channels.items())},
         }
 
     @classmethod
@@ -175,7 +173,14 @@ class CalibrationSet:
         return CalibrationArrays(vg, vp, vo, vd, ig, ip, io, idg)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self._canonical(), "crc32": self.crc32}
+        return {
+            **self._canonical(),
+            "channels": {
+                name: {**c.canonical(name), "crc32": c.crc32}
+                for name, c in sorted(self.channels.items())
+            },
+            "crc32": self.crc32,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CalibrationSet:

@@ -248,7 +248,7 @@ def _measure(
             V *= np.exp(1j * 2 * np.pi * tau[:, None] * freqs)
         if np.any(cal.i_phase_deg):
             tau = np.deg2rad(cal.i_phase_deg) / (2 * np.pi * nominal_hz)
-            I *= np.exp(1j * 2 * np.pi * tau[:, None] * freqs)
+            I *= np.exp(1j * 2 * np.pi * tau[:, None] * freqs)  # noqa: E741
         gv, gi = cal.v_gain, cal.i_gain
         flags[cal.i_degraded | cal.v_degraded[phase]] |= QualityFlag.CALIBRATION_DEGRADED
     else:
@@ -308,7 +308,7 @@ def _measure(
     ph_i = _wrap_deg(ang_i - shift[phase])
 
     # 5. time-domain peaks (crest factor, clipping)
-    v_peak, v_clip = _peaks(v)
+    _v_peak, v_clip = _peaks(v)
     i_peak_raw, i_clip = _peaks(i)
     i_peak = i_peak_raw * np.abs(gi)
     if cal is not None and np.any(cal.i_offset):
