@@ -16,6 +16,12 @@ __all__ = ["meter_app"]
 
 meter_app = typer.Typer(help="Metering tools: analyse scope captures.", no_args_is_help=True)
 
+
+@meter_app.callback()
+def _meter() -> None:
+    """Metering tools (keeps ``analyze`` a sub-command even while it is the only one)."""
+
+
 _ROWS = (
     ("v_rms_v", "Vrms [V]"),
     ("i_rms_a", "Irms [A]"),
