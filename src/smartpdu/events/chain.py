@@ -137,6 +137,7 @@ def verify_chain(
     prev_hash = start_prev_hash
     pdu_id: str | None = None
     cps_checked = 0
+    last_good_cp = start_sequence_id - 1
     for ev in ev_list:
         if ev.sequence_id != expected:
             if ev.sequence_id < expected:
@@ -157,17 +158,32 @@ def verify_chain(
             why = f"sequence_id {expected} belongs to PDU {ev.pdu_id!r}, chain is {pdu_id!r}"
             return VerifyResult(False, expected, why, n_ok)
         if ev.prev_hash != prev_hash:
+            if (
+                expected > start_sequence_id
+                and chain_hash(ev.prev_hash, ev.canonical_body()) == ev.hash
+            ):
+                # This event is self-consistent: its predecessor was altered and re-hashed.
+                why = (
+                    f"sequence_id {expected - 1}: altered and re-hashed (sequence_id {expected} "
+                    "still links to its original hash)"
+                )
+                return VerifyResult(False, expected - 1, why, n_ok - 1, cps_checked)
             why = f"sequence_id {expected}: prev_hash does not match the previous event's hash"
-            return VerifyResult(False, expected, why, n_ok)
+            return VerifyResult(False, expected, why, n_ok, cps_checked)
         if chain_hash(prev_hash, ev.canonical_body()) != ev.hash:
             why = f"sequence_id {expected}: content does not match its hash (event altered)"
             return VerifyResult(False, expected, why, n_ok)
         cp = by_seq.get(expected)
         if cp is not None:
             if cp.hash != ev.hash or cp.pdu_id != ev.pdu_id:
-                why = f"sequence_id {expected}: event differs from the signed checkpoint"
-                return VerifyResult(False, expected, why, n_ok, cps_checked)
+                # The chain was rewritten consistently somewhere after the last good checkpoint.
+                why = (
+                    f"events {last_good_cp + 1}..{expected} were rewritten: the chain hash at "
+                    f"sequence_id {expected} differs from its signed checkpoint"
+                )
+                return VerifyResult(False, last_good_cp + 1, why, last_good_cp, cps_checked)
             cps_checked += 1
+            last_good_cp = expected
         prev_hash = ev.hash
         expected += 1
 
