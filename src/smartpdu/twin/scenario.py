@@ -318,7 +318,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def check_scenario(scenario: Scenario, config: RackConfig) -> list[ConfigIssue]:
     """Every id a step names that the rack does not have (empty list when all resolve)."""
-    feeds = {p.feed for p in config.pdus}
+    feeds: set[str] = {p.feed for p in config.pdus}
     pdus = {p.id: p for p in config.pdus}
     devices = [d.name for d in config.devices]
     sensors = {s.id: s for s in config.sensors}
@@ -360,7 +360,6 @@ def check_scenario(scenario: Scenario, config: RackConfig) -> list[ConfigIssue]:
 
 def apply(step: Step, twin: RackTwin) -> None:
     """Perform one step on the twin; effects show from the twin's next window."""
-    env, levers = twin.environment, twin.levers
     match step:
         case FeedLoss():
             twin.feed_loss(step.feed)
@@ -385,22 +384,24 @@ def apply(step: Step, twin: RackTwin) -> None:
         case Leakage():
             twin.set_leakage(step.device, step.ma_per_psu)
         case VocRelease():
-            env.voc_release(step.ppb, step.duration, temp_rise_c=step.temp_rise_c)
+            twin.environment.voc_release(step.ppb, step.duration, temp_rise_c=step.temp_rise_c)
         case Humidity():
-            env.set_humidity(step.rh_pct)
+            twin.environment.set_humidity(step.rh_pct)
         case VibrationBurst():
-            env.vibration_burst(step.g, step.duration)
+            twin.environment.vibration_burst(step.g, step.duration)
         case Door():
-            env.door(step.sensor, step.state == "open")
+            twin.environment.door(step.sensor, step.state == "open")
         case CoolingFailure():
-            env.cooling_failure(step.failed)
+            twin.environment.cooling_failure(step.failed)
         case SensorFault():
-            env.sensor_fault(step.sensor, None if step.fault == "clear" else step.fault)
+            twin.environment.sensor_fault(
+                step.sensor, None if step.fault == "clear" else step.fault
+            )
         case Lever():
             if step.action in ("unlock", "lock"):
                 twin.operate_lever(step.lever, LeverAction(step.action))
             else:
-                levers.open_handle(step.lever, step.action == "handle_open")
+                twin.levers.open_handle(step.lever, step.action == "handle_open")
         case Poe():
             twin.set_poe(step.present)
         case BreakerReset():
