@@ -12,7 +12,7 @@ LIM_P, LIM_RMS, LIM_THD, LIM_PF, LIM_F = 5e-4, 2e-4, 0.1, 0.002, 0.005
 def synth(f, nominal, v_h, i_h, v_dc=0.0, i_dc=0.0, noise=0.0, seed=0, cycles=10.3):
     """v_h/i_h: {order: (rms, phase_rad)}; returns samples and analytic reference values."""
     fs = FS[nominal]
-    n = int(round(cycles / nominal * fs))
+    n = round(cycles / nominal * fs)
     t = np.arange(n) / fs
     rng = np.random.default_rng(seed)
     phi0 = rng.uniform(0, 2 * np.pi)
@@ -56,7 +56,7 @@ CASES = {
             11: (0.4, 1.9),
             13: (0.2, -2.0),
         },
-    ),  # fmt: skip
+    ),
 }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -242,13 +243,10 @@ def _measure(
             V[:, :m] -= cal.v_offset[:, None] * dc_bins[:m]
         if np.any(cal.i_offset):
             I[:, :m] -= cal.i_offset[:, None] * dc_bins[:m]
-        freqs = np.arange(nb) * df
         if np.any(cal.v_phase_deg):
-            tau = np.deg2rad(cal.v_phase_deg) / (2 * np.pi * nominal_hz)
-            V *= np.exp(1j * 2 * np.pi * tau[:, None] * freqs)
+            V *= _rotation(cal.v_phase_deg.tobytes(), nb, df / nominal_hz)
         if np.any(cal.i_phase_deg):
-            tau = np.deg2rad(cal.i_phase_deg) / (2 * np.pi * nominal_hz)
-            I *= np.exp(1j * 2 * np.pi * tau[:, None] * freqs)  # noqa: E741
+            I *= _rotation(cal.i_phase_deg.tobytes(), nb, df / nominal_hz)  # noqa: E741
         gv, gi = cal.v_gain, cal.i_gain
         flags[cal.i_degraded | cal.v_degraded[phase]] |= QualityFlag.CALIBRATION_DEGRADED
     else:
@@ -348,6 +346,16 @@ def _measure(
         flags=flags,
         duration_s=n / fs,
     )
+
+
+@lru_cache(maxsize=32)
+def _rotation(phase_deg: bytes, nb: int, bin_per_nominal: float) -> npt.NDArray[np.complex128]:
+    """Per-bin phasor advancing each row by its delay (phase at nominal × f/f_nominal); cached
+    because coefficients and block geometry rarely change between windows."""
+    ph = np.deg2rad(np.frombuffer(phase_deg, dtype=np.float64))
+    rot = np.exp(1j * ph[:, None] * (np.arange(nb) * bin_per_nominal))
+    rot.setflags(write=False)
+    return rot
 
 
 def _wrap_deg(rad: FloatArray) -> FloatArray:
