@@ -1,0 +1,559 @@
+"""The rack twin: one :meth:`RackTwin.acquire` produces a window of samples for every PDU.
+
+Per window: relays settle, the energised outlets follow from feeds, inlet/branch breakers and
+relays; each live PSU gets its share of its device's power; every PSU current is a complex
+harmonic vector (``loads``), summed per outlet and turned into samples by one matrix product with
+the feed's harmonic basis (``supply``). Inrush rows are added on top; branch breakers and then the
+inlet MCCB are stepped on the summed currents, a trip zeroes everything downstream from its
+instant and the surviving PSUs of affected devices take over from that instant. Branch, phase and
+neutral channels are sums of outlet currents. Terminal temperatures, environment, levers and the
+controller's power source follow.
+
+Injections (``feed_loss``, ``relay_fault``, ...) take effect from the next window.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from smartpdu.config.models import LoadKind, PowerUpState, RackConfig
+from smartpdu.hardware.interface import LeverAction
+from smartpdu.hardware.samples import (
+    Acquisition,
+    BreakerState,
+    PduStatus,
+    SampleBlock,
+    SensorReading,
+)
+from smartpdu.twin.breakers import PduBreakers, Trip
+from smartpdu.twin.controller_power import select_power_source
+from smartpdu.twin.environment import Environment
+from smartpdu.twin.levers import LeverBank
+from smartpdu.twin.loads import (
+    DeviceLoad,
+    active_pfc_tan_phi,
+    active_pfc_thd,
+    harmonic_shape,
+    inrush_pulse_template,
+    non_pfc_template,
+)
+from smartpdu.twin.physical_log import TwinEvent
+from smartpdu.twin.psu import PsuBank, humidity_leakage_factor
+from smartpdu.twin.rack_topology import Topology
+from smartpdu.twin.relay import RelayBank
+from smartpdu.twin.supply import HARMONICS, N_HARMONICS, Supply, phase_rotation, star_point_matrix
+from smartpdu.twin.thermal import terminal_temperature_step
+
+__all__ = ["RackTwin"]
+
+FArray = npt.NDArray[np.float64]
+_SQRT2 = math.sqrt(2.0)
+_V_MIN, _V_MAX = 0.5, 1.35
+"""PSU input range in multiples of nominal: below it drops out, above it protects itself."""
+_NOISE_I_A, _NOISE_V_V = 0.004, 0.05
+"""ADC noise σ on live current and voltage channels."""
+_NOISE_BANK = 1 << 17
+
+
+@dataclass(slots=True)
+class _Window:
+    """Arrays of one PDU for the window being built."""
+
+    basis: FArray
+    v: FArray
+    i: FArray
+    fs: float
+    env: FArray | None
+    dirty: bool = False
+
+
+class RackTwin:
+    """Physics-level twin of a rack; implements :class:`smartpdu.hardware.RackHardware`."""
+
+    def __init__(
+        self,
+        config: RackConfig,
+        *,
+        seed: int = 0,
+        start_time_s: float = 0.0,
+        frequency_drift_hz: float = 0.05,
+        thd_u_pct: float | None = None,
+    ) -> None:
+        self.config = config
+        self.topo = topo = Topology(config)
+        ss = np.random.SeedSequence(seed).spawn(5)
+        self._rng_walk = np.random.default_rng(ss[0])
+        self._rng_noise = np.random.default_rng(ss[1])
+        shape_rng = np.random.default_rng(ss[2])
+        feeds = tuple(sorted({p.feed for p in config.pdus}))
+        self.supply = Supply(
+            feeds, np.random.default_rng(ss[3]), drift_hz=frequency_drift_hz, thd_u_pct=thd_u_pct
+        )
+        self.environment = Environment(config, seed=int(ss[4].generate_state(1)[0]))
+        self.levers = LeverBank(list(config.levers))
+        self.physical_log: list[TwinEvent] = []
+        self._start_s = start_time_s
+        self._k = 0
+        self._window_s = topo.window_s
+        self.pdu_ids = tuple(p.id for p in config.pdus)
+        self.window_samples = int(topo.n[0])
+        self.breakers = [PduBreakers(p) for p in config.pdus]
+        closed = np.array(
+            [o.power_up_state is not PowerUpState.OFF for p in config.pdus for o in p.outlets]
+        )
+        self.relays = RelayBank(closed, slow_delay_s=self._window_s)
+        self.loads = [DeviceLoad.from_config(d.load) for d in config.devices]
+        dev = topo.psu_device
+        cfg_loads = [d.load for d in config.devices]
+        self.psus = PsuBank(
+            device=dev,
+            share_cfg=np.array([ps.share for d in config.devices for ps in d.psus], dtype=float),
+            n_devices=len(config.devices),
+            inrush_peak_a=np.array([cfg_loads[d].inrush_peak_a for d in dev], dtype=float),
+            inrush_tau_s=np.array([cfg_loads[d].inrush_decay_ms / 1e3 for d in dev], dtype=float),
+            leak_ma=np.array([cfg_loads[d].leakage_ma_per_psu for d in dev], dtype=float),
+        )
+        kinds = [cfg_loads[d].kind for d in dev]
+        self._pfc = np.array([k in (LoadKind.ACTIVE_PFC, LoadKind.GPU) for k in kinds], dtype=bool)
+        self._res = np.array([k is LoadKind.RESISTIVE for k in kinds], dtype=bool)
+        self._rated = np.array([cl.rated_power_w for cl in cfg_loads], dtype=float)
+        npfc = non_pfc_template()
+        base = np.empty((len(dev), N_HARMONICS), dtype=np.complex128)
+        for j, kind in enumerate(kinds):
+            if self._pfc[j]:
+                base[j] = harmonic_shape(shape_rng)
+            elif kind is LoadKind.RESISTIVE:
+                base[j] = self.supply.feed(topo.pdu_feed[topo.psu_pdu[j]]).voltage_harmonics
+            else:
+                base[j] = npfc
+        self._base = base
+        self._rot = np.array([phase_rotation(int(k)) for k in topo.psu_phase]).reshape(
+            len(dev), N_HARMONICS
+        )
+        self._pulse = inrush_pulse_template()
+        self._r_contact = np.array(
+            [o.contact_resistance_mohm for p in config.pdus for o in p.outlets], dtype=float
+        )
+        self._t_term = np.full(topo.n_outlets, self.environment.ambient_c)
+        self._lost_neutral = np.zeros(len(config.pdus), dtype=bool)
+        self._neutral_w = np.ones((len(config.pdus), 3))
+        self._poe = config.controller.poe
+        self._running = np.zeros(len(config.devices), dtype=bool)
+        self._switch_prev = np.ones(len(config.devices), dtype=bool)
+        self._noise = np.random.default_rng(ss[1]).standard_normal(_NOISE_BANK)
+
+    # ---- clock ---------------------------------------------------------------------------
+    @property
+    def window_s(self) -> float:
+        return self._window_s
+
+    @property
+    def now_s(self) -> float:
+        """Sim time of the start of the next window."""
+        return self._start_s + self._k * self._window_s
+
+    # ---- commands and injections -----------------------------------------------------------
+    def set_outlet(self, pdu_id: str, outlet_id: str, on: bool) -> None:
+        self.relays.command(self.topo.outlet(pdu_id, outlet_id), on, self.now_s)
+
+    def operate_lever(self, lever_id: str, action: LeverAction) -> None:
+        self.levers.operate(lever_id, action)
+
+    def feed_loss(self, feed: str) -> None:
+        self.supply.feed(feed).present = False
+        self._log("feed_loss", f"feed/{feed}")
+
+    def feed_restore(self, feed: str) -> None:
+        self.supply.feed(feed).present = True
+        self._log("feed_restore", f"feed/{feed}")
+
+    def voltage_sag(self, feed: str, depth_pct: float, duration_s: float) -> None:
+        self.supply.add_sag(feed, self.now_s, depth_pct, duration_s)
+
+    def frequency_offset(self, feed: str, delta_hz: float) -> None:
+        self.supply.feed(feed).offset_hz = float(delta_hz)
+
+    def lost_neutral(self, pdu_id: str, lost: bool = True) -> None:
+        self._lost_neutral[self.topo.pdu(pdu_id)] = lost
+        self._log("lost_neutral", f"{pdu_id}/inlet/N", lost=str(lost).lower())
+
+    def set_device_load(self, device: str, load_fraction: float | None) -> None:
+        if load_fraction is not None and not 0.0 <= load_fraction <= 1.0:
+            raise ValueError(f"load_fraction must be in [0, 1] or None, got {load_fraction}")
+        self.loads[self.topo.device(device)].override = load_fraction
+
+    def device_power(self, device: str, on: bool) -> None:
+        self.loads[self.topo.device(device)].switched_on = on
+
+    def relay_fault(self, pdu_id: str, outlet_id: str, fault: str | None) -> None:
+        self.relays.set_fault(self.topo.outlet(pdu_id, outlet_id), fault)
+        self._log("relay_fault", f"{pdu_id}/outlet/{outlet_id}", fault=fault or "none")
+
+    def contact_ageing(self, pdu_id: str, outlet_id: str, resistance_mohm: float) -> None:
+        if resistance_mohm <= 0.0:
+            raise ValueError(f"resistance_mohm must be > 0, got {resistance_mohm}")
+        self._r_contact[self.topo.outlet(pdu_id, outlet_id)] = resistance_mohm
+
+    def set_leakage(self, device: str, leak_ma_per_psu: float) -> None:
+        if leak_ma_per_psu < 0.0:
+            raise ValueError(f"leak_ma_per_psu must be >= 0, got {leak_ma_per_psu}")
+        self.psus.leak_ma[self.topo.psu_device == self.topo.device(device)] = leak_ma_per_psu
+
+    def set_poe(self, present: bool) -> None:
+        self._poe = present
+
+    def reset_breaker(self, pdu_id: str, breaker_id: str) -> None:
+        self.breakers[self.topo.pdu(pdu_id)].reset(breaker_id)
+        self._log("breaker_reset", f"{pdu_id}/{_breaker_path(breaker_id)}")
+
+    # ---- one window ------------------------------------------------------------------------
+    def acquire(self) -> Acquisition:
+        """Return the next window (samples, states, sensors) and advance time by one window."""
+        topo, t0, dt = self.topo, self.now_s, self._window_s
+        self.relays.step(t0)
+        n_pdu = len(self.pdu_ids)
+        present = np.array([self.supply.feed(f).present for f in topo.pdu_feed])
+        inlet_closed = np.array([b.inlet.closed for b in self.breakers])
+        branch_closed = np.concatenate([b.branch_closed() for b in self.breakers])
+        level = np.zeros((n_pdu, 3))
+        angle = np.zeros((n_pdu, 3))
+        mats: list[FArray | None] = [None] * n_pdu
+        envs: list[FArray | None] = [None] * n_pdu
+        for p in range(n_pdu):
+            envs[p] = env = self.supply.envelope(topo.pdu_feed[p], t0, topo.fs[p], topo.n[p])
+            env_rms = 1.0 if env is None else float(np.sqrt(np.mean(env * env)))
+            lvl = np.full(3, env_rms if present[p] else 0.0)
+            if self._lost_neutral[p]:
+                if topo.phases[p] == 1:
+                    lvl[:] = 0.0
+                else:
+                    mats[p], ratio = star_point_matrix(self._neutral_w[p])
+                    lvl *= np.abs(ratio)
+                    angle[p] = np.angle(ratio)
+            level[p] = lvl
+        pdu_live = present & inlet_closed
+        energized = pdu_live[topo.out_pdu] & branch_closed[topo.out_branch] & self.relays.closed
+        psu_level = level[topo.psu_pdu, topo.psu_phase]
+        alive = energized[topo.psu_outlet] & (psu_level >= _V_MIN) & (psu_level <= _V_MAX)
+        bank = self.psus
+        if self._k > 0:
+            bank.start_inrush(np.flatnonzero(alive & ~bank.alive), t0)
+        bank.stop_inrush(~alive)
+        shares = bank.shares(alive)
+        frac = np.array([ld.fraction(t0) for ld in self.loads])
+        p_psu = (self._rated * frac)[topo.psu_device] * shares
+        coef = self._psu_coefficients(p_psu, psu_level, topo.psu_pdu, angle)
+        wins = self._generate(coef, envs, mats, level, t0)
+        self._add_inrush(wins, coef, angle, t0)
+        leak = np.where(alive, bank.leak_ma, 0.0) * humidity_leakage_factor(
+            self.environment.humidity_pct
+        )
+        cut_s = self._protect(wins, leak, t0, dt)
+        alive_end = alive.copy()
+        if cut_s:
+            self._failover(wins, coef, alive, shares, cut_s, alive_end)
+        return self._finish(wins, alive_end, leak, present, t0, dt)
+
+    def _psu_coefficients(
+        self, p_psu: FArray, psu_level: FArray, psu_pdu: npt.NDArray[np.intp], angle: FArray
+    ) -> npt.NDArray[np.complex128]:
+        """Complex harmonic vector of every PSU's current this window (zero when dead)."""
+        topo = self.topo
+        vnom = topo.vnom[psu_pdu]
+        lvl = np.where(psu_level > 0.0, psu_level, 1.0)
+        load = p_psu / self._rated[topo.psu_device]
+        tan_phi = active_pfc_tan_phi(load)
+        fund = np.where(self._pfc, 1.0 + 1j * tan_phi, 0.0)
+        gain = np.where(self._pfc, active_pfc_thd(load) * np.abs(fund), 1.0)
+        amp = _SQRT2 * p_psu / (vnom * lvl)
+        # resistive: i = v/R, R fixed by the demand at nominal voltage; sags enter per sample
+        amp = np.where(self._res, _SQRT2 * p_psu / vnom * lvl, amp)
+        coef = self._base * gain[:, None]
+        coef[:, 0] += fund
+        coef *= (amp[:, None]) * self._rot
+        if angle.any():
+            shift = angle[psu_pdu, topo.psu_phase]
+            coef *= np.exp(1j * np.outer(shift, HARMONICS))
+        return coef
+
+    def _generate(
+        self,
+        coef: npt.NDArray[np.complex128],
+        envs: list[FArray | None],
+        mats: list[FArray | None],
+        level: FArray,
+        t0: float,
+    ) -> list[_Window]:
+        topo = self.topo
+        c_out = topo.outlet_of_psu @ coef
+        real = np.concatenate([c_out.real, c_out.imag], axis=1)
+        wins: list[_Window] = []
+        cache: dict[tuple[str, float, int], FArray] = {}
+        for p, pdu in enumerate(self.config.pdus):
+            fs, n = topo.fs[p], topo.n[p]
+            key = (pdu.feed, fs, n)
+            if key not in cache:
+                cache[key] = self.supply.basis(pdu.feed, pdu.nominal_frequency_hz, fs, n)
+            basis = cache[key]
+            feed = self.supply.feed(pdu.feed)
+            i = np.empty((topo.n_channels[p], n))
+            o0, o1 = topo.out_slice[p]
+            np.matmul(real[o0:o1], basis, out=i[topo.row_outlets[p] :])
+            env = envs[p]
+            if feed.present:
+                vc = feed.voltage_harmonics * topo.v_rot[p] * (_SQRT2 * topo.vnom[p])
+                v = np.concatenate([vc.real, vc.imag], axis=1) @ basis
+                if env is not None:
+                    v *= env
+                    res_rows = topo.res_rows[p]
+                    if len(res_rows):
+                        i[res_rows] *= env
+                mat = mats[p]
+                if mat is not None:
+                    v = mat @ v
+                elif self._lost_neutral[p]:
+                    v[:] = 0.0
+            else:
+                v = np.zeros((topo.phases[p], n))
+            wins.append(_Window(basis, v, i, fs, env))
+        return wins
+
+    def _add_inrush(
+        self, wins: list[_Window], coef: npt.NDArray[np.complex128], angle: FArray, t0: float
+    ) -> None:
+        """Add the capacitor-charging pulses and the soft-start of PSUs whose input just came on."""
+        topo, bank = self.topo, self.psus
+        for j in bank.inrush_active(t0):
+            p = int(topo.psu_pdu[j])
+            w = wins[p]
+            n = topo.n[p]
+            tau = float(bank.inrush_tau_s[j])
+            t_rel = (t0 - float(bank.inrush_start_s[j])) + np.arange(n) / w.fs
+            decay = np.exp(-t_rel / tau)
+            pc = self._pulse * self._rot[j] * np.exp(1j * HARMONICS * angle[p, topo.psu_phase[j]])
+            pulse = np.concatenate([pc.real, pc.imag]) @ w.basis
+            if math.isnan(bank.inrush_amp_a[j]):
+                first = np.abs(pulse * decay)[: topo.spc[p]]
+                bank.inrush_amp_a[j] = float(bank.inrush_peak_a[j]) / float(first.max())
+            steady = np.concatenate([coef[j].real, coef[j].imag]) @ w.basis
+            row = topo.row_outlets[p] + int(topo.psu_outlet[j]) - topo.out_slice[p][0]
+            w.i[row] += (float(bank.inrush_amp_a[j]) * pulse - steady) * decay
+
+    def _protect(self, wins: list[_Window], leak: FArray, t0: float, dt: float) -> dict[int, float]:
+        """Step branch then inlet breakers; zero what they cut. Returns cut time per PSU."""
+        topo = self.topo
+        cut_s: dict[int, float] = {}
+        branch_leak = np.bincount(
+            topo.out_branch[topo.psu_outlet], weights=leak, minlength=topo.n_branches
+        )
+        for p, w in enumerate(wins):
+            rb, ro = topo.row_branches[p], topo.row_outlets[p]
+            nb = ro - rb
+            b0 = topo.branch_slice[p][0]
+            np.matmul(topo.branch_of_outlet[p], w.i[ro:], out=w.i[rb:ro])
+            trips = self.breakers[p].step_branches(w.i[rb:ro], branch_leak[b0 : b0 + nb], w.fs, dt)
+            for k, trip in trips:
+                rows = ro + topo.outlets_of_branch[p][k]
+                w.i[rows, trip.cut :] = 0.0
+                w.i[rb + k, trip.cut :] = 0.0
+                for j in topo.psus_of_branch[b0 + k]:
+                    cut_s[int(j)] = trip.cut / w.fs
+                self._log_trip(p, trip, t0)
+            self._phase_sums(p, w)
+            nph = topo.phases[p]
+            trip_in = self.breakers[p].step_inlet(w.i[:nph], w.i[nph], w.fs, dt)
+            if trip_in is not None:
+                w.i[:, trip_in.cut :] = 0.0
+                w.v[:, trip_in.cut :] = 0.0
+                for j in topo.psus_of_pdu[p]:
+                    cut_s[int(j)] = min(cut_s.get(int(j), math.inf), trip_in.cut / w.fs)
+                self._log_trip(p, trip_in, t0)
+        return cut_s
+
+    def _phase_sums(self, p: int, w: _Window) -> None:
+        topo = self.topo
+        nph, rb, ro = topo.phases[p], topo.row_branches[p], topo.row_outlets[p]
+        np.matmul(topo.phase_of_branch[p], w.i[rb:ro], out=w.i[:nph])
+        if self._lost_neutral[p]:
+            w.i[:nph] -= w.i[:nph].mean(axis=0)
+            w.i[nph] = 0.0
+        else:
+            np.sum(w.i[:nph], axis=0, out=w.i[nph])
+
+    def _failover(
+        self,
+        wins: list[_Window],
+        coef: npt.NDArray[np.complex128],
+        alive: npt.NDArray[np.bool_],
+        shares: FArray,
+        cut_s: dict[int, float],
+        alive_end: npt.NDArray[np.bool_],
+    ) -> None:
+        """From each cut instant, the surviving PSUs of the device carry its whole load."""
+        topo = self.topo
+        for j in cut_s:
+            alive_end[j] = False
+        new_shares = self.psus.shares(alive_end)
+        devices = {int(topo.psu_device[j]) for j in cut_s}
+        for d in devices:
+            t_cut = min(cut_s[j] for j in cut_s if topo.psu_device[j] == d)
+            for j in np.flatnonzero((topo.psu_device == d) & alive_end):
+                if shares[j] <= 0.0:
+                    continue
+                p = int(topo.psu_pdu[j])
+                w = wins[p]
+                c = min(topo.n[p], math.ceil(t_cut * w.fs))
+                extra = (new_shares[j] / shares[j] - 1.0) * coef[j]
+                row = topo.row_outlets[p] + int(topo.psu_outlet[j]) - topo.out_slice[p][0]
+                w.i[row, c:] += np.concatenate([extra.real, extra.imag]) @ w.basis[:, c:]
+                w.dirty = True
+        for p, w in enumerate(wins):
+            if w.dirty:
+                rb, ro = topo.row_branches[p], topo.row_outlets[p]
+                np.matmul(topo.branch_of_outlet[p], w.i[ro:], out=w.i[rb:ro])
+                self._phase_sums(p, w)
+
+    def _finish(
+        self,
+        wins: list[_Window],
+        alive_end: npt.NDArray[np.bool_],
+        leak: FArray,
+        present: npt.NDArray[np.bool_],
+        t0: float,
+        dt: float,
+    ) -> Acquisition:
+        topo = self.topo
+        self._log_devices(alive_end, t0 + dt)
+        self.psus.alive = alive_end
+        inlet_closed = np.array([b.inlet.closed for b in self.breakers])
+        branch_closed = np.concatenate([b.branch_closed() for b in self.breakers])
+        pdu_live = present & inlet_closed
+        out_live = pdu_live[topo.out_pdu] & branch_closed[topo.out_branch] & self.relays.closed
+        blocks: dict[str, SampleBlock] = {}
+        status: dict[str, PduStatus] = {}
+        out_rms = np.empty(topo.n_outlets)
+        it_power = 0.0
+        for p, w in enumerate(wins):
+            nph, ro = topo.phases[p], topo.row_outlets[p]
+            o0, o1 = topo.out_slice[p]
+            b0, b1 = topo.branch_slice[p]
+            i_out = w.i[ro:]
+            out_rms[o0:o1] = np.sqrt(np.einsum("ij,ij->i", i_out, i_out) / topo.n[p])
+            p_ph = np.einsum("ij,ij->i", w.v, w.i[:nph]) / topo.n[p]
+            it_power += float(p_ph.sum())
+            if self._lost_neutral[p] and nph == 3:
+                self._neutral_w[p] = np.maximum(p_ph, 0.0)
+            live = np.concatenate(
+                [np.full(nph + 1, pdu_live[p]), branch_closed[b0:b1] & pdu_live[p], out_live[o0:o1]]
+            )
+            self._add_noise(w, live, bool(pdu_live[p]))
+            blocks[self.pdu_ids[p]] = SampleBlock(
+                pdu_id=self.pdu_ids[p],
+                t0_s=t0,
+                sample_rate_hz=w.fs,
+                nominal_hz=float(topo.nominal_hz[p]),
+                voltage_v=w.v,
+                current_a=w.i,
+                channels=topo.channels[p],
+                channel_phase=topo.channel_phase[p],
+                residual_ma=self._residuals(p, leak),
+                residual_channels=topo.residual_channels[p],
+            )
+            br = self.breakers[p]
+            status[self.pdu_ids[p]] = PduStatus(
+                pdu_id=self.pdu_ids[p],
+                feed_present=bool(present[p]),
+                relay_closed=dict(
+                    zip(topo.outlet_ids[p], self.relays.closed[o0:o1].tolist(), strict=True)
+                ),
+                breakers={
+                    b.breaker_id: BreakerState.CLOSED if b.closed else BreakerState.TRIPPED
+                    for b in [br.inlet, *br.branches]
+                },
+                relay_cycles=dict(
+                    zip(topo.outlet_ids[p], self.relays.cycles[o0:o1].tolist(), strict=True)
+                ),
+            )
+        ambient = self.environment.ambient_c
+        self._t_term = terminal_temperature_step(
+            self._t_term, out_rms, self._r_contact, ambient, dt
+        )
+        sensors = self.environment.step(t0, dt, it_power)
+        terminals = tuple(
+            SensorReading(sid, "terminal_temperature", float(v), "degC")
+            for sid, v in zip(topo.terminal_ids, self._t_term.tolist(), strict=True)
+        )
+        feed_ok = {f: s.present for f, s in self.supply.feeds.items()}
+        source = select_power_source(feed_ok.get("A", False), feed_ok.get("B", False), self._poe)
+        levers = self.levers.step(dt)
+        self._k += 1
+        self.supply.advance(self.now_s, dt, topo.feed_nominal_hz)
+        self.psus.drift(self._rng_walk)
+        return Acquisition(t0, blocks, status, (*sensors, *terminals), levers, source)
+
+    def _add_noise(self, w: _Window, live: npt.NDArray[np.bool_], v_live: bool) -> None:
+        size = w.i.size + w.v.size
+        off = int(self._rng_noise.integers(0, _NOISE_BANK - size))
+        noise = self._noise[off : off + size]
+        ni = noise[: w.i.size].reshape(w.i.shape)
+        w.i += ni * (live[:, None] * _NOISE_I_A)
+        if v_live:
+            w.v += noise[w.i.size :].reshape(w.v.shape) * _NOISE_V_V
+
+    def _residuals(self, p: int, leak: FArray) -> FArray:
+        topo = self.topo
+        psus = topo.psus_of_pdu[p]
+        ph = topo.psu_phase[psus]
+        by_phase = np.bincount(ph, weights=leak[psus], minlength=3)
+        inlet = abs(np.sum(by_phase * np.exp(-2j * math.pi * np.arange(3) / 3)))
+        rcbo = [float(leak[topo.psus_of_branch[b]].sum()) for b in topo.rcbo_branches[p]]
+        return np.array([inlet, *rcbo])
+
+    # ---- physical log --------------------------------------------------------------------
+    def _log(self, kind: str, target: str, t_s: float | None = None, **detail: float | str) -> None:
+        self.physical_log.append(
+            TwinEvent(self.now_s if t_s is None else t_s, kind, target, detail)
+        )
+
+    def _log_trip(self, p: int, trip: Trip, t0: float) -> None:
+        ev = trip.event
+        self._log(
+            "breaker_trip",
+            f"{self.pdu_ids[p]}/{_breaker_path(trip.breaker_id)}",
+            t0 + trip.cut / self.topo.fs[p],
+            band=ev.band,
+            value=ev.value,
+            limit=ev.limit,
+            unit=ev.unit,
+            i_rms_a=trip.i_rms_a,
+            i_peak_a=trip.i_peak_a,
+        )
+
+    def _log_devices(self, alive_end: npt.NDArray[np.bool_], t_s: float) -> None:
+        topo = self.topo
+        switch = np.array([ld.switched_on for ld in self.loads])
+        n_alive = np.bincount(topo.psu_device, weights=alive_end, minlength=len(self.loads))
+        running = switch & (n_alive > 0)
+        prev = self.psus.alive
+        for j in np.flatnonzero(prev != alive_end):
+            d = int(topo.psu_device[j])
+            target = f"{self.config.devices[d].name}/psu{topo.psu_index[j]}"
+            if self._k > 0 and n_alive[d] > 0:
+                kind = "psu_restore" if alive_end[j] else "psu_failover"
+                self._log(kind, target, t_s, pdu=self.pdu_ids[topo.psu_pdu[j]])
+        for d in np.flatnonzero(running != self._running):
+            if self._k == 0:
+                break
+            reason = "switch" if switch[d] != self._switch_prev[d] else "power"
+            kind = "device_on" if running[d] else "device_off"
+            self._log(kind, f"device/{self.config.devices[d].name}", t_s, reason=reason)
+        self._running = running
+        self._switch_prev = switch
+
+
+def _breaker_path(breaker_id: str) -> str:
+    return "inlet" if breaker_id == "inlet" else f"branch/{breaker_id}"
