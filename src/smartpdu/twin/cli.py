@@ -21,6 +21,11 @@ twin_app = typer.Typer(help="Run the digital twin of a rack.", no_args_is_help=T
 _err = Console(stderr=True, soft_wrap=True)
 
 
+@twin_app.callback()
+def _twin() -> None:
+    """Run the digital twin of a rack (keeps ``run`` a sub-command when mounted or alone)."""
+
+
 def _fail(exc: ConfigError) -> typer.Exit:
     _err.print(f"[bold red]invalid:[/] {exc.source} ({len(exc.issues)} problem(s))")
     for issue in exc.issues:
