@@ -1,0 +1,365 @@
+"""SessionService (X-Auth-Token sessions) and AccountService mapped onto our users and roles.
+
+Redfish roles ↔ ours: Administrator ↔ admin, Operator ↔ operator, ReadOnly ↔ viewer. Session
+resources are indexed in the store's kv table (``redfish/session/{id}`` → token hash, user,
+expiry) because the store keeps only token hashes; the token itself is shown once, at login.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from starlette.responses import Response
+
+from smartpdu.access import (
+    AccessError,
+    AuthError,
+    LastAdminError,
+    Permission,
+    Role,
+    UserExistsError,
+    UserNotFoundError,
+    token_hash,
+)
+from smartpdu.redfish.context import ROOT, Ctx, check_props, collection, link, read_json_body
+from smartpdu.redfish.errors import RedfishError
+from smartpdu.redfish.responses import action_result, dumps, etag_of, json_response
+from smartpdu.redfish.router import Endpoint
+
+__all__ = ["REDFISH_ROLES", "SESSION_KV_PREFIX", "account_endpoints"]
+
+SS: Final = f"{ROOT}/SessionService"
+SESSIONS: Final = f"{SS}/Sessions"
+AS: Final = f"{ROOT}/AccountService"
+ACCOUNTS: Final = f"{AS}/Accounts"
+ROLES: Final = f"{AS}/Roles"
+SESSION_KV_PREFIX: Final = "redfish/session/"
+REDFISH_ROLES: Final = {
+    "Administrator": Role.ADMIN,
+    "Operator": Role.OPERATOR,
+    "ReadOnly": Role.VIEWER,
+}
+_OUR_TO_REDFISH: Final = {v: k for k, v in REDFISH_ROLES.items()}
+_PRIVS: Final = {
+    "Administrator": [
+        "Login",
+        "ConfigureManager",
+        "ConfigureUsers",
+        "ConfigureSelf",
+        "ConfigureComponents",
+    ],
+    "Operator": ["Login", "ConfigureSelf", "ConfigureComponents"],
+    "ReadOnly": ["Login", "ConfigureSelf"],
+}
+
+
+# -- sessions -----------------------------------------------------------------------------------
+def session_service(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
+    return {
+        "@odata.type": "#SessionService.v1_2_0.SessionService",
+        "@odata.id": SS,
+        "Id": "SessionService",
+        "Name": "Session service",
+        "ServiceEnabled": True,
+        "SessionTimeout": int(ctx.auth.session_ttl_s),
+        "Status": {"State": "Enabled", "Health": "OK"},
+        "Sessions": link(SESSIONS),
+    }
+
+
+def _session_records(ctx: Ctx) -> dict[str, dict[str, Any]]:
+    items = ctx.services.store.kv_items(SESSION_KV_PREFIX)
+    now = ctx.services.now_utc()
+    out: dict[str, dict[str, Any]] = {}
+    for key, value in items.items():
+        rec = json.loads(value)
+        if datetime.fromisoformat(rec["expires_utc"]) <= now:
+            ctx.services.store.kv_delete(key)
+            continue
+        if ctx.services.store.get_session(rec["token_hash"]) is None:
+            ctx.services.store.kv_delete(key)
+            continue
+        out[key.removeprefix(SESSION_KV_PREFIX)] = rec
+    return out
+
+
+def _visible(ctx: Ctx, rec: dict[str, Any]) -> bool:
+    p = ctx.principal
+    return p is not None and (p.can(Permission.MANAGE_USERS) or rec["username"] == p.username)
+
+
+async def sessions(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
+    recs = await asyncio.to_thread(_session_records, ctx)
+    ids = [sid for sid, rec in recs.items() if _visible(ctx, rec)]
+    return collection("SessionCollection", SESSIONS, "Sessions", [f"{SESSIONS}/{i}" for i in ids])
+
+
+def _session_body(sid: str, rec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "@odata.type": "#Session.v1_8_0.Session",
+        "@odata.id": f"{SESSIONS}/{sid}",
+        "Id": sid,
+        "Name": f"Session of {rec['username']}",
+        "UserName": rec["username"],
+        "Password": None,
+        "SessionType": "Redfish",
+        "CreatedTime": rec["created_utc"],
+    }
+
+
+async def session_get(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
+    recs = await asyncio.to_thread(_session_records, ctx)
+    rec = recs.get(p["session"])
+    if rec is None or not _visible(ctx, rec):
+        raise RedfishError(404, "ResourceNotFound", "Session", p["session"])
+    return _session_body(p["session"], rec)
+
+
+async def session_post(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
+    body = read_json_body(raw)
+    check_props(body, {"UserName", "Password"})
+    for key in ("UserName", "Password"):
+        if key not in body:
+            raise RedfishError(400, "PropertyMissing", key, related=(f"#/{key}",))
+        if not isinstance(body[key], str):
+            raise RedfishError(400, "PropertyValueTypeError", body[key], key, related=(f"#/{key}",))
+    try:
+        principal = await ctx.auth.authenticate(
+            body["UserName"], body["Password"], interface="redfish", remote=ctx.remote
+        )
+    except AuthError:
+        raise RedfishError(401, "NoValidSession") from None
+    info = await ctx.auth.create_session(principal, interface="redfish")
+    sid = secrets.token_hex(8)
+    rec = {
+        "token_hash": token_hash(info.token),
+        "username": principal.username,
+        "created_utc": ctx.services.now_utc().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+        "expires_utc": info.expires_utc.isoformat(),
+    }
+    await asyncio.to_thread(ctx.services.store.kv_set, SESSION_KV_PREFIX + sid, json.dumps(rec))
+    uri = f"{SESSIONS}/{sid}"
+    return json_response(
+        201, _session_body(sid, rec), {"X-Auth-Token": info.token, "Location": uri}
+    )
+
+
+async def session_delete(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
+    recs = await asyncio.to_thread(_session_records, ctx)
+    rec = recs.get(p["session"])
+    if rec is None or not _visible(ctx, rec):
+        raise RedfishError(404, "ResourceNotFound", "Session", p["session"])
+    if ctx.token is not None and token_hash(ctx.token) == rec["token_hash"]:
+        await ctx.auth.end_session(ctx.token, interface="redfish")
+    else:
+        await asyncio.to_thread(ctx.services.store.delete_session, rec["token_hash"])
+    await asyncio.to_thread(ctx.services.store.kv_delete, SESSION_KV_PREFIX + p["session"])
+    ctx.changed()
+    return Response(status_code=204, headers={"OData-Version": "4.0"})
+
+
+# -- accounts -----------------------------------------------------------------------------------
+def account_service(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
+    return {
+        "@odata.type": "#AccountService.v1_18_1.AccountService",
+        "@odata.id": AS,
+        "Id": "AccountService",
+        "Name": "Account service",
+        "ServiceEnabled": True,
+        "Status": {"State": "Enabled", "Health": "OK"},
+        "LocalAccountAuth": "Enabled",
+        "MinPasswordLength": 12,
+        "Accounts": link(ACCOUNTS),
+        "Roles": link(ROLES),
+    }
+
+
+async def accounts(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
+    users = await ctx.auth.list_users()
+    pr = ctx.principal
+    if pr is not None and not pr.can(Permission.MANAGE_USERS):
+        users = [u for u in users if u.username == pr.username]
+    return collection(
+        "ManagerAccountCollection",
+        ACCOUNTS,
+        "Accounts",
+        [f"{ACCOUNTS}/{u.username}" for u in users],
+    )
+
+
+async def _account_body(ctx: Ctx, username: str) -> dict[str, Any]:
+    pr = ctx.principal
+    if pr is None or (not pr.can(Permission.MANAGE_USERS) and pr.username != username):
+        raise RedfishError(404, "ResourceNotFound", "ManagerAccount", username)
+    try:
+        u = await ctx.auth.get_user(username)
+    except UserNotFoundError:
+        raise RedfishError(404, "ResourceNotFound", "ManagerAccount", username) from None
+    role = _OUR_TO_REDFISH[u.role]
+    return {
+        "@odata.type": "#ManagerAccount.v1_14_1.ManagerAccount",
+        "@odata.id": f"{ACCOUNTS}/{u.username}",
+        "Id": u.username,
+        "Name": f"Account {u.username}",
+        "UserName": u.username,
+        "Password": None,
+        "RoleId": role,
+        "Enabled": not u.disabled,
+        "Locked": False,
+        "AccountTypes": ["Redfish", "WebUI", "ManagerConsole"],
+        "Links": {"Role": link(f"{ROLES}/{role}")},
+    }
+
+
+async def account_get(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
+    return await _account_body(ctx, p["account"])
+
+
+def _role(value: Any) -> Role:
+    if not isinstance(value, str) or value not in REDFISH_ROLES:
+        raise RedfishError(400, "PropertyValueNotInList", value, "RoleId", related=("#/RoleId",))
+    return REDFISH_ROLES[value]
+
+
+def _access_error(exc: AccessError, prop: str) -> RedfishError:
+    if isinstance(exc, UserExistsError):
+        return RedfishError(409, "ResourceAlreadyExists", "ManagerAccount", "UserName", prop)
+    if isinstance(exc, UserNotFoundError):
+        return RedfishError(404, "ResourceNotFound", "ManagerAccount", prop)
+    if isinstance(exc, LastAdminError):
+        return RedfishError(409, "ResourceInUse")
+    return RedfishError(
+        400, "PropertyValueIncorrect", "Password", "<hidden>", related=("#/Password",)
+    )
+
+
+async def account_post(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
+    ctx.require(Permission.MANAGE_USERS)
+    body = read_json_body(raw)
+    check_props(body, {"UserName", "Password", "RoleId", "Enabled"})
+    for key in ("UserName", "Password", "RoleId"):
+        if key not in body:
+            raise RedfishError(400, "PropertyMissing", key, related=(f"#/{key}",))
+    for key in ("UserName", "Password"):
+        if not isinstance(body[key], str):
+            raise RedfishError(400, "PropertyValueTypeError", body[key], key, related=(f"#/{key}",))
+    role = _role(body["RoleId"])
+    try:
+        await ctx.auth.create_user(body["UserName"], body["Password"], role, actor=ctx.actor)
+        if body.get("Enabled") is False:
+            await ctx.auth.update_user(body["UserName"], actor=ctx.actor, disabled=True)
+    except (AccessError, ValueError) as exc:
+        if isinstance(exc, AccessError):
+            raise _access_error(exc, body["UserName"]) from None
+        raise RedfishError(
+            400, "PropertyValueIncorrect", "UserName", body["UserName"], related=("#/UserName",)
+        ) from None
+    ctx.changed()
+    out = await _account_body(ctx, body["UserName"])
+    return json_response(201, out, {"Location": out["@odata.id"]})
+
+
+async def account_patch(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
+    pr = ctx.require(Permission.READ)
+    current = await _account_body(ctx, p["account"])
+    check_if_match(h, current)
+    body = read_json_body(raw)
+    check_props(
+        body,
+        {"Password", "RoleId", "Enabled"},
+        readonly={"Id", "UserName", "Locked", "AccountTypes", "Name", "Links"},
+    )
+    is_admin = pr.can(Permission.MANAGE_USERS)
+    if not is_admin and set(body) - {"Password"}:
+        raise RedfishError(403, "InsufficientPrivilege")
+    role = _role(body["RoleId"]) if "RoleId" in body else None
+    if "Enabled" in body and not isinstance(body["Enabled"], bool):
+        raise RedfishError(
+            400, "PropertyValueTypeError", body["Enabled"], "Enabled", related=("#/Enabled",)
+        )
+    pw = body.get("Password")
+    if pw is not None and not isinstance(pw, str):
+        raise RedfishError(
+            400, "PropertyValueTypeError", "<hidden>", "Password", related=("#/Password",)
+        )
+    try:
+        await ctx.auth.update_user(
+            p["account"],
+            actor=ctx.actor,
+            role=role,
+            password=pw,
+            disabled=None if "Enabled" not in body else not body["Enabled"],
+        )
+    except (AccessError, ValueError) as exc:
+        if isinstance(exc, AccessError):
+            raise _access_error(exc, p["account"]) from None
+        raise RedfishError(
+            400, "PropertyValueIncorrect", "Password", "<hidden>", related=("#/Password",)
+        ) from None
+    ctx.changed()
+    out = await _account_body(ctx, p["account"])
+    return json_response(200, out, {"ETag": etag_of(dumps(out))})
+
+
+async def account_delete(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
+    ctx.require(Permission.MANAGE_USERS)
+    try:
+        existed = await ctx.auth.delete_user(p["account"], actor=ctx.actor)
+    except AccessError as exc:
+        raise _access_error(exc, p["account"]) from None
+    if not existed:
+        raise RedfishError(404, "ResourceNotFound", "ManagerAccount", p["account"])
+    ctx.changed()
+    return action_result(200, "Success")
+
+
+def check_if_match(headers: dict[str, str], current: dict[str, Any]) -> None:
+    """Enforce ``If-Match`` (when sent) against the current representation's ETag."""
+    want = headers.get("if-match")
+    if want is None or want.strip() == "*":
+        return
+    tags = {t.strip() for t in want.split(",")}
+    if etag_of(dumps(current)) not in tags:
+        raise RedfishError(412, "PreconditionFailed")
+
+
+def roles(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
+    return collection("RoleCollection", ROLES, "Roles", [f"{ROLES}/{r}" for r in REDFISH_ROLES])
+
+
+def role(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
+    rid = p["role"]
+    if rid not in REDFISH_ROLES:
+        raise RedfishError(404, "ResourceNotFound", "Role", rid)
+    return {
+        "@odata.type": "#Role.v1_3_3.Role",
+        "@odata.id": f"{ROLES}/{rid}",
+        "Id": rid,
+        "Name": f"{rid} (smartpdu role {REDFISH_ROLES[rid].value})",
+        "RoleId": rid,
+        "IsPredefined": True,
+        "AssignedPrivileges": _PRIVS[rid],
+    }
+
+
+def account_endpoints() -> list[Endpoint]:
+    return [
+        Endpoint(SS, session_service),
+        Endpoint(SESSIONS, sessions, post=session_post, live=False),
+        Endpoint(f"{SESSIONS}/{{session}}", session_get, delete=session_delete, live=False),
+        Endpoint(AS, account_service),
+        Endpoint(ACCOUNTS, accounts, post=account_post, live=False),
+        Endpoint(
+            f"{ACCOUNTS}/{{account}}",
+            account_get,
+            patch=account_patch,
+            delete=account_delete,
+            live=False,
+        ),
+        Endpoint(ROLES, roles),
+        Endpoint(f"{ROLES}/{{role}}", role),
+    ]

@@ -1,0 +1,232 @@
+"""The Redfish ASGI application: authentication, routing, per-snapshot byte cache, errors.
+
+``create_redfish_app(services, auth)`` returns a FastAPI app that serves the full paths
+``/redfish`` and ``/redfish/v1/...``. Use it as the top-level app, or mount it with
+``app.mount("/redfish", redfish_app)`` next to the native API (it reconstructs the full path from
+``root_path``). A mounted app gets no lifespan events: then enter
+``redfish_app.state.redfish.delivery`` (an :class:`EventDelivery`) in the host app's lifespan.
+
+Performance: GET bodies of snapshot-derived resources are serialised once per snapshot (tick)
+and served as cached bytes with a precomputed ETag; sessions and Basic credentials are cached
+briefly so a GET costs two dict lookups.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import logging
+import time
+from base64 import b64decode
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Final
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import Response
+
+from smartpdu.access import AuthError, AuthService, Principal
+from smartpdu.redfish.accounts import SESSIONS, account_endpoints
+from smartpdu.redfish.chassis import chassis_endpoints
+from smartpdu.redfish.context import ROOT, Ctx
+from smartpdu.redfish.delivery import EventDelivery
+from smartpdu.redfish.errors import RedfishError
+from smartpdu.redfish.eventservice import event_endpoints
+from smartpdu.redfish.managers import manager_endpoints
+from smartpdu.redfish.metadata import metadata_xml, odata_document, service_root
+from smartpdu.redfish.power import power_endpoints
+from smartpdu.redfish.responses import BASE_HEADERS, JSON_TYPE, dumps, etag_of, json_response
+from smartpdu.redfish.router import Endpoint, Router
+from smartpdu.runtime.services import RuntimeServices
+from smartpdu.runtime.snapshot import RackSnapshot
+
+__all__ = ["RedfishService", "create_redfish_app"]
+
+log = logging.getLogger(__name__)
+PUBLIC_GET: Final = frozenset({"/redfish", f"{ROOT}", f"{ROOT}/odata", f"{ROOT}/$metadata"})
+TOKEN_TTL_S: Final = 1.0
+BASIC_TTL_S: Final = 10.0
+_METHODS: Final = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"]
+_UNAUTHORIZED: Final = {"WWW-Authenticate": 'Basic realm="smartpdu Redfish"'}
+
+
+class RedfishService:
+    """State of one Redfish front-end: router, caches, event delivery."""
+
+    def __init__(
+        self, services: RuntimeServices, auth: AuthService, delivery: EventDelivery | None = None
+    ) -> None:
+        self.services = services
+        self.auth = auth
+        self.delivery = delivery or EventDelivery(services)
+        self.router = Router()
+        endpoints: list[Endpoint] = [
+            Endpoint(ROOT, service_root),
+            Endpoint(f"{ROOT}/odata", odata_document),
+            *power_endpoints(),
+            *chassis_endpoints(),
+            *manager_endpoints(),
+            *account_endpoints(),
+            *event_endpoints(self.delivery),
+        ]
+        for ep in endpoints:
+            self.router.add(ep)
+        self._snap: RackSnapshot | None = None
+        self._cache: dict[str, tuple[bytes, dict[str, str]]] = {}
+        self._tokens: dict[str, tuple[Principal, float]] = {}
+        self._basic: dict[bytes, tuple[Principal, float]] = {}
+
+    def invalidate(self) -> None:
+        """Forget cached bodies and credentials (after a write through this interface)."""
+        self._cache.clear()
+        self._tokens.clear()
+        self._basic.clear()
+
+    # -- authentication -----------------------------------------------------------------------
+    async def _principal(self, request: Request) -> tuple[Principal | None, str | None]:
+        now = time.monotonic()
+        token = request.headers.get("x-auth-token")
+        if token:
+            hit = self._tokens.get(token)
+            if hit is not None and hit[1] > now:
+                return hit[0], token
+            principal = await self.auth.resolve_session(token)
+            if principal is None:
+                self._tokens.pop(token, None)
+                raise RedfishError(401, "NoValidSession", headers=_UNAUTHORIZED)
+            if len(self._tokens) > 10_000:
+                self._tokens.clear()
+            self._tokens[token] = (principal, now + TOKEN_TTL_S)
+            return principal, token
+        header = request.headers.get("authorization")
+        if header and header[:6].lower() == "basic ":
+            key = hashlib.sha256(header.encode()).digest()
+            hit2 = self._basic.get(key)
+            if hit2 is not None and hit2[1] > now:
+                return hit2[0], None
+            try:
+                user, _, password = b64decode(header[6:].strip()).decode("utf-8").partition(":")
+            except (ValueError, UnicodeDecodeError):
+                raise RedfishError(401, "NoValidSession", headers=_UNAUTHORIZED) from None
+            remote = request.client.host if request.client else None
+            try:
+                principal = await self.auth.authenticate(
+                    user, password, interface="redfish", remote=remote
+                )
+            except AuthError:
+                raise RedfishError(401, "NoValidSession", headers=_UNAUTHORIZED) from None
+            if len(self._basic) > 1000:
+                self._basic.clear()
+            self._basic[key] = (principal, now + BASIC_TTL_S)
+            return principal, None
+        return None, None
+
+    # -- request handling ---------------------------------------------------------------------
+    async def handle(self, request: Request) -> Response:
+        try:
+            return await self._handle(request)
+        except RedfishError as exc:
+            return json_response(exc.status, exc.body(), exc.headers)
+        except Exception:
+            log.exception("redfish request %s %s failed", request.method, request.url.path)
+            return json_response(500, RedfishError(500, "InternalError").body())
+
+    async def _handle(self, request: Request) -> Response:
+        scope = request.scope
+        path: str = scope["path"]
+        if not path.startswith("/redfish"):
+            path = scope.get("root_path", "") + path
+        if len(path) > 1 and path.endswith("/"):
+            path = path.rstrip("/")
+        method = request.method
+        if path == "/redfish":
+            if method not in ("GET", "HEAD"):
+                raise RedfishError(405, "OperationNotAllowed", headers={"Allow": "GET, HEAD"})
+            return json_response(200, {"v1": f"{ROOT}/"})
+        if path == f"{ROOT}/$metadata":
+            if method not in ("GET", "HEAD"):
+                raise RedfishError(405, "OperationNotAllowed", headers={"Allow": "GET, HEAD"})
+            return Response(
+                metadata_xml(),
+                200,
+                headers=BASE_HEADERS,
+                media_type="application/xml;charset=utf-8",
+            )
+        principal, token = await self._principal(request)
+        public = path in PUBLIC_GET and method in ("GET", "HEAD")
+        login = path == SESSIONS and method == "POST"
+        if principal is None and not (public or login):
+            raise RedfishError(401, "NoValidSession", headers=_UNAUTHORIZED)
+
+        snap = self.services.snapshot
+        if snap is not self._snap:
+            self._cache.clear()
+            self._snap = snap
+        if method in ("GET", "HEAD"):
+            hit = self._cache.get(path)
+            if hit is not None:
+                return self._bytes(hit, request)
+
+        found = self.router.resolve(path)
+        if found is None:
+            raise RedfishError(404, "ResourceMissingAtURI", path)
+        ep, params = found
+        ctx = Ctx(
+            self.services,
+            self.auth,
+            principal,
+            snap,
+            token=token,
+            remote=request.client.host if request.client else None,
+            on_change=self.invalidate,
+        )
+        if method in ("GET", "HEAD") and ep.get is not None:
+            body = ep.get(ctx, params)
+            if inspect.isawaitable(body):
+                body = await body
+            data = dumps(body)
+            headers = {**BASE_HEADERS, "ETag": etag_of(data), "Allow": ep.allow}
+            if ep.live:
+                self._cache[path] = (data, headers)
+            return self._bytes((data, headers), request)
+        handler = {"POST": ep.post, "PATCH": ep.patch, "DELETE": ep.delete}.get(method)
+        if handler is None:
+            raise RedfishError(405, "OperationNotAllowed", headers={"Allow": ep.allow or "GET"})
+        raw = await request.body()
+        headers_in = {k.lower(): v for k, v in request.headers.items()}
+        return await handler(ctx, params, raw, headers_in)
+
+    @staticmethod
+    def _bytes(hit: tuple[bytes, dict[str, str]], request: Request) -> Response:
+        data, headers = hit
+        inm = request.headers.get("if-none-match")
+        if inm is not None and headers["ETag"] in inm:
+            return Response(status_code=304, headers=headers)
+        return Response(data, 200, headers=headers, media_type=JSON_TYPE)
+
+
+def create_redfish_app(
+    services: RuntimeServices, auth: AuthService, *, delivery: EventDelivery | None = None
+) -> FastAPI:
+    """Build the Redfish app; its lifespan runs the EventService delivery worker."""
+    service = RedfishService(services, auth, delivery)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await service.delivery.start()
+        try:
+            yield
+        finally:
+            await service.delivery.aclose()
+
+    app = FastAPI(
+        title="smartpdu Redfish", lifespan=lifespan, openapi_url=None, docs_url=None, redoc_url=None
+    )
+    app.state.redfish = service
+
+    async def endpoint(request: Request) -> Response:
+        return await service.handle(request)
+
+    app.add_route("/{path:path}", endpoint, methods=_METHODS, include_in_schema=False)
+    return app

@@ -1,0 +1,165 @@
+"""EventService and its Subscriptions collection (EventDestination resources)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from starlette.responses import Response
+
+from smartpdu.access import Permission
+from smartpdu.redfish.context import ROOT, Ctx, check_props, collection, link, read_json_body
+from smartpdu.redfish.delivery import EventDelivery
+from smartpdu.redfish.errors import RedfishError
+from smartpdu.redfish.responses import action_result, dumps, etag_of, json_response
+from smartpdu.redfish.router import Endpoint
+from smartpdu.redfish.subscriptions import Subscription
+
+__all__ = ["event_endpoints"]
+
+ES: Final = f"{ROOT}/EventService"
+SUBS: Final = f"{ES}/Subscriptions"
+
+
+def _dest_body(sub: Subscription) -> dict[str, Any]:
+    return {
+        "@odata.type": "#EventDestination.v1_16_0.EventDestination",
+        "@odata.id": f"{SUBS}/{sub.id}",
+        "Id": sub.id,
+        "Name": f"Subscription {sub.id}",
+        "Destination": sub.destination,
+        "Context": sub.context,
+        "Protocol": "Redfish",
+        "EventFormatType": "Event",
+        "SubscriptionType": "RedfishEvent",
+        "DeliveryRetryPolicy": "RetryForever",
+        "Status": {"State": "Enabled", "Health": "OK"},
+    }
+
+
+def event_endpoints(delivery: EventDelivery) -> list[Endpoint]:
+    def event_service(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
+        return {
+            "@odata.type": "#EventService.v1_12_0.EventService",
+            "@odata.id": ES,
+            "Id": "EventService",
+            "Name": "Event service",
+            "ServiceEnabled": True,
+            "Status": {"State": "Enabled", "Health": "OK"},
+            "DeliveryRetryAttempts": 0,
+            "DeliveryRetryIntervalSeconds": 1,
+            "EventFormatTypes": ["Event"],
+            "Subscriptions": link(SUBS),
+        }
+
+    async def subscriptions(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
+        subs = await asyncio.to_thread(delivery.subs.list)
+        return collection(
+            "EventDestinationCollection",
+            SUBS,
+            "Event subscriptions",
+            [f"{SUBS}/{s.id}" for s in subs],
+        )
+
+    async def _get(sid: str) -> Subscription:
+        sub = await asyncio.to_thread(delivery.subs.get, sid)
+        if sub is None:
+            raise RedfishError(404, "ResourceNotFound", "EventDestination", sid)
+        return sub
+
+    async def subscription(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
+        return _dest_body(await _get(p["sub"]))
+
+    async def create(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
+        ctx.require(Permission.CONFIGURE)
+        body = read_json_body(raw)
+        check_props(
+            body,
+            {
+                "Destination",
+                "Context",
+                "Protocol",
+                "EventFormatType",
+                "SubscriptionType",
+                "DeliveryRetryPolicy",
+            },
+        )
+        dest = body.get("Destination")
+        if dest is None:
+            raise RedfishError(400, "PropertyMissing", "Destination", related=("#/Destination",))
+        if (
+            not isinstance(dest, str)
+            or urlsplit(dest).scheme not in ("http", "https")
+            or not urlsplit(dest).netloc
+        ):
+            raise RedfishError(
+                400, "PropertyValueIncorrect", "Destination", dest, related=("#/Destination",)
+            )
+        fixed = {
+            "Protocol": "Redfish",
+            "EventFormatType": "Event",
+            "SubscriptionType": "RedfishEvent",
+            "DeliveryRetryPolicy": "RetryForever",
+        }
+        for key, only in fixed.items():
+            if key in body and body[key] != only:
+                raise RedfishError(
+                    400, "PropertyValueNotInList", body[key], key, related=(f"#/{key}",)
+                )
+        context = body.get("Context")
+        if context is not None and not isinstance(context, str):
+            raise RedfishError(
+                400, "PropertyValueTypeError", context, "Context", related=("#/Context",)
+            )
+        created = ctx.services.now_utc().isoformat()
+        sub = await asyncio.to_thread(delivery.subs.create, dest, context, ctx.actor, created)
+        delivery.wake()
+        out = _dest_body(sub)
+        return json_response(201, out, {"Location": out["@odata.id"]})
+
+    async def patch(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
+        ctx.require(Permission.CONFIGURE)
+        sub = await _get(p["sub"])
+        want = h.get("if-match")
+        if (
+            want
+            and want.strip() != "*"
+            and etag_of(dumps(_dest_body(sub))) not in {t.strip() for t in want.split(",")}
+        ):
+            raise RedfishError(412, "PreconditionFailed")
+        body = read_json_body(raw)
+        check_props(
+            body,
+            {"Context"},
+            readonly={
+                "Destination",
+                "Protocol",
+                "Id",
+                "Name",
+                "EventFormatType",
+                "SubscriptionType",
+            },
+        )
+        ctxt = body.get("Context")
+        if ctxt is not None and not isinstance(ctxt, str):
+            raise RedfishError(
+                400, "PropertyValueTypeError", ctxt, "Context", related=("#/Context",)
+            )
+        sub = replace(sub, context=ctxt)
+        await asyncio.to_thread(delivery.subs.update, sub)
+        out = _dest_body(sub)
+        return json_response(200, out, {"ETag": etag_of(dumps(out))})
+
+    async def delete(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
+        ctx.require(Permission.CONFIGURE)
+        await _get(p["sub"])
+        await asyncio.to_thread(delivery.subs.delete, p["sub"])
+        return action_result(200, "Success")
+
+    return [
+        Endpoint(ES, event_service),
+        Endpoint(SUBS, subscriptions, post=create, live=False),
+        Endpoint(f"{SUBS}/{{sub}}", subscription, patch=patch, delete=delete, live=False),
+    ]
