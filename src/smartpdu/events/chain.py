@@ -8,6 +8,7 @@ rewriting the whole chain up to a checkpoint is still detected.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,11 +46,7 @@ def seal(draft: NewEvent, sequence_id: int, timestamp_utc: str, prev_hash: str) 
         prev_hash=prev_hash,
         hash="",
     )
-    return Event(**{**_fields(unsigned), "hash": chain_hash(prev_hash, unsigned.canonical_body())})
-
-
-def _fields(event: Event) -> dict[str, object]:
-    return {name: getattr(event, name) for name in Event.__slots__}
+    return dataclasses.replace(unsigned, hash=chain_hash(prev_hash, unsigned.canonical_body()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,9 +170,9 @@ def verify_chain(
         if chain_hash(prev_hash, ev.canonical_body()) != ev.hash:
             why = f"sequence_id {expected}: content does not match its hash (event altered)"
             return VerifyResult(False, expected, why, n_ok)
-        cp = by_seq.get(expected)
-        if cp is not None:
-            if cp.hash != ev.hash or cp.pdu_id != ev.pdu_id:
+        at = by_seq.get(expected)
+        if at is not None:
+            if at.hash != ev.hash or at.pdu_id != ev.pdu_id:
                 # The chain was rewritten consistently somewhere after the last good checkpoint.
                 why = (
                     f"events {last_good_cp + 1}..{expected} were rewritten: the chain hash at "
