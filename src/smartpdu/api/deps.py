@@ -1,0 +1,41 @@
+"""Shared FastAPI dependencies: the runtime, its latest snapshot, and resource lookups (404s)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from smartpdu.api.problems import ApiProblem
+from smartpdu.runtime.services import RuntimeServices
+from smartpdu.runtime.snapshot import PduSnapshot, RackSnapshot
+
+__all__ = ["PduId", "get_services", "get_snapshot", "lookup_pdu"]
+
+PduId = Annotated[str, Path(min_length=1, max_length=64, description="Stable PDU id, e.g. pdu-a")]
+
+
+def get_services(request: Request) -> RuntimeServices:
+    services: RuntimeServices = request.app.state.services
+    return services
+
+
+def get_snapshot(
+    services: Annotated[RuntimeServices, Depends(get_services)],
+) -> RackSnapshot:
+    snap = services.snapshot
+    if snap is None:
+        raise ApiProblem(
+            503,
+            "The controller is starting and has no measurements yet; retry in a second.",
+            headers={"Retry-After": "1"},
+        )
+    return snap
+
+
+def lookup_pdu(snap: RackSnapshot, pdu_id: str) -> PduSnapshot:
+    pdu = snap.pdus.get(pdu_id)
+    if pdu is None:
+        known = ", ".join(sorted(snap.pdus)) or "none"
+        raise ApiProblem(404, f"No PDU {pdu_id!r}; known PDUs: {known}.", kind="pdu-not-found")
+    return pdu

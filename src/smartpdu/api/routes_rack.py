@@ -1,0 +1,243 @@
+"""Routes: PDUs, inlet phases, branches, outlets, sensors, levers (read) and outlet commands.
+
+Reads come from the latest snapshot only. Commands go to ``RuntimeServices.outlet_command``,
+which audits them; the HTTP status reflects the :class:`CommandStatus`:
+done → 200, accepted → 202, denied → 403, locked_out / failed → 409, rejected → 422.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Header, Path
+from fastapi.responses import JSONResponse
+
+from smartpdu.access import Permission, Principal
+from smartpdu.api.deps import PduId, get_services, get_snapshot, lookup_pdu
+from smartpdu.api.problems import ApiProblem, problem_responses
+from smartpdu.api.schemas import (
+    BranchOut,
+    CommandBody,
+    CommandResultOut,
+    EnergyResetBody,
+    EnergyResetOut,
+    LeverOut,
+    OutletOut,
+    PduOut,
+    PduSummary,
+    PhaseOut,
+    SensorOut,
+)
+from smartpdu.api.security import require
+from smartpdu.api.views import (
+    branch_outlets,
+    branch_view,
+    command_result_view,
+    inlet_view,
+    lever_view,
+    outlet_groups,
+    outlet_view,
+    pdu_summary,
+    pdu_view,
+    sensor_view,
+)
+from smartpdu.runtime.services import CommandStatus, OutletAction, OutletCommand, RuntimeServices
+from smartpdu.runtime.snapshot import RackSnapshot
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["rack"])
+Reader = Annotated[Principal, Depends(require(Permission.READ))]
+Operator = Annotated[Principal, Depends(require(Permission.CONTROL))]
+Configurer = Annotated[Principal, Depends(require(Permission.CONFIGURE))]
+Snap = Annotated[RackSnapshot, Depends(get_snapshot)]
+Services = Annotated[RuntimeServices, Depends(get_services)]
+Id = Annotated[str, Path(min_length=1, max_length=64)]
+_READ = problem_responses(401, 403, 404, 422, 503)
+_CMD = problem_responses(401, 403, 404, 409, 422, 503)
+
+
+@router.get("/pdus", response_model=list[PduSummary], responses=_READ)
+async def list_pdus(_: Reader, snap: Snap) -> list[PduSummary]:
+    return [pdu_summary(p) for p in snap.pdus.values()]
+
+
+@router.get("/pdus/{pdu_id}", response_model=PduOut, responses=_READ)
+async def get_pdu(pdu_id: PduId, _: Reader, snap: Snap) -> PduOut:
+    return pdu_view(lookup_pdu(snap, pdu_id))
+
+
+@router.get("/pdus/{pdu_id}/phases", response_model=list[PhaseOut], responses=_READ)
+async def list_phases(pdu_id: PduId, _: Reader, snap: Snap) -> list[PhaseOut]:
+    return inlet_view(lookup_pdu(snap, pdu_id).inlet).phases
+
+
+@router.get("/pdus/{pdu_id}/branches", response_model=list[BranchOut], responses=_READ)
+async def list_branches(pdu_id: PduId, _: Reader, snap: Snap) -> list[BranchOut]:
+    pdu = lookup_pdu(snap, pdu_id)
+    return [branch_view(b, branch_outlets(pdu, b.id)) for b in pdu.branches.values()]
+
+
+@router.get("/pdus/{pdu_id}/branches/{branch_id}", response_model=BranchOut, responses=_READ)
+async def get_branch(pdu_id: PduId, branch_id: Id, _: Reader, snap: Snap) -> BranchOut:
+    pdu = lookup_pdu(snap, pdu_id)
+    b = pdu.branches.get(branch_id)
+    if b is None:
+        raise ApiProblem(404, f"PDU {pdu_id!r} has no branch {branch_id!r}.", kind="not-found")
+    return branch_view(b, branch_outlets(pdu, b.id))
+
+
+@router.get("/pdus/{pdu_id}/outlets", response_model=list[OutletOut], responses=_READ)
+async def list_outlets(pdu_id: PduId, _: Reader, snap: Snap) -> list[OutletOut]:
+    return [outlet_view(o) for o in lookup_pdu(snap, pdu_id).outlets.values()]
+
+
+@router.get("/pdus/{pdu_id}/outlets/{outlet_id}", response_model=OutletOut, responses=_READ)
+async def get_outlet(pdu_id: PduId, outlet_id: Id, _: Reader, snap: Snap) -> OutletOut:
+    o = lookup_pdu(snap, pdu_id).outlets.get(outlet_id)
+    if o is None:
+        raise ApiProblem(404, f"PDU {pdu_id!r} has no outlet {outlet_id!r}.", kind="not-found")
+    return outlet_view(o)
+
+
+@router.get("/sensors", response_model=list[SensorOut], responses=_READ)
+async def list_sensors(_: Reader, snap: Snap) -> list[SensorOut]:
+    return [sensor_view(s) for s in snap.sensors.values()]
+
+
+@router.get("/levers", response_model=list[LeverOut], responses=_READ)
+async def list_levers(_: Reader, snap: Snap) -> list[LeverOut]:
+    return [lever_view(lv) for lv in snap.levers.values()]
+
+
+# -- commands -----------------------------------------------------------------------------------
+_STATUS_HTTP = {
+    CommandStatus.DONE: 200,
+    CommandStatus.ACCEPTED: 202,
+    CommandStatus.DENIED: 403,
+    CommandStatus.LOCKED_OUT: 409,
+    CommandStatus.FAILED: 409,
+    CommandStatus.REJECTED: 422,
+}
+_STATUS_DETAIL = {
+    CommandStatus.DENIED: "The command was refused by policy or an access lock.",
+    CommandStatus.LOCKED_OUT: "Protection holds the outlet(s) off; acknowledge the cause first.",
+    CommandStatus.FAILED: "At least one outlet did not reach the requested state; see the events.",
+    CommandStatus.REJECTED: "The command was rejected as invalid.",
+}
+
+
+async def _run(
+    services: RuntimeServices,
+    principal: Principal,
+    pdu_id: str,
+    outlet_ids: tuple[str, ...],
+    action: OutletAction,
+    body: CommandBody | None,
+    idempotency_key: str | None,
+) -> JSONResponse:
+    command_id = idempotency_key or (body.command_id if body else None)
+    command = OutletCommand(
+        pdu_id=pdu_id,
+        outlet_ids=outlet_ids,
+        action=action,
+        actor=principal.actor,
+        command_id=command_id,
+        off_period_s=body.off_period_s if body else None,
+        interface="api",
+    )
+    result = command_result_view(await services.outlet_command(command))
+    status = _STATUS_HTTP.get(CommandStatus(result.status), 500)
+    if status >= 400:
+        detail = result.detail or _STATUS_DETAIL[CommandStatus(result.status)]
+        raise ApiProblem(
+            status,
+            detail,
+            kind=f"command-{result.status.replace('_', '-')}",
+            result=result.model_dump(),
+        )
+    return JSONResponse(result.model_dump(), status_code=status)
+
+
+IdemKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=128,
+        description="Repeat a command safely: the same key executes once",
+    ),
+]
+OptBody = Annotated[CommandBody | None, Body()]
+
+
+@router.post(
+    "/pdus/{pdu_id}/outlets/{outlet_id}/actions/{action}",
+    response_model=CommandResultOut,
+    responses={202: {"model": CommandResultOut, "description": "Accepted"}, **_CMD},
+    summary="Switch one outlet on/off or power-cycle it",
+)
+async def outlet_action(
+    pdu_id: PduId,
+    outlet_id: Id,
+    action: OutletAction,
+    principal: Operator,
+    services: Services,
+    snap: Snap,
+    idempotency_key: IdemKey = None,
+    body: OptBody = None,
+) -> JSONResponse:
+    pdu = lookup_pdu(snap, pdu_id)
+    if outlet_id not in pdu.outlets:
+        raise ApiProblem(404, f"PDU {pdu_id!r} has no outlet {outlet_id!r}.", kind="not-found")
+    return await _run(services, principal, pdu_id, (outlet_id,), action, body, idempotency_key)
+
+
+@router.post(
+    "/pdus/{pdu_id}/outlet-groups/{group}/actions/{action}",
+    response_model=CommandResultOut,
+    responses={202: {"model": CommandResultOut, "description": "Accepted"}, **_CMD},
+    summary="Switch every outlet of a group (sequenced by the runtime)",
+)
+async def group_action(
+    pdu_id: PduId,
+    group: Id,
+    action: OutletAction,
+    principal: Operator,
+    services: Services,
+    snap: Snap,
+    idempotency_key: IdemKey = None,
+    body: OptBody = None,
+) -> JSONResponse:
+    pdu = lookup_pdu(snap, pdu_id)
+    ids = tuple(o.id for o in pdu.outlets.values() if o.group == group)
+    if not ids:
+        known = ", ".join(outlet_groups(pdu)) or "none"
+        raise ApiProblem(
+            404, f"PDU {pdu_id!r} has no outlet group {group!r}; groups: {known}.", kind="not-found"
+        )
+    return await _run(services, principal, pdu_id, ids, action, body, idempotency_key)
+
+
+@router.post(
+    "/pdus/{pdu_id}/energy/reset",
+    response_model=EnergyResetOut,
+    responses=problem_responses(401, 403, 404, 422, 503),
+    summary="Reset resettable (trip) energy registers; totals never reset (audited)",
+)
+async def reset_energy(
+    pdu_id: PduId,
+    principal: Configurer,
+    services: Services,
+    snap: Snap,
+    body: Annotated[EnergyResetBody | None, Body()] = None,
+) -> EnergyResetOut:
+    lookup_pdu(snap, pdu_id)
+    channel = body.channel if body else None
+    try:
+        count = await services.reset_energy(pdu_id, channel, principal.actor)
+    except (KeyError, LookupError, ValueError) as exc:
+        raise ApiProblem(
+            404, f"Cannot reset {channel!r} of {pdu_id!r}: {exc}", kind="not-found"
+        ) from None
+    return EnergyResetOut(pdu_id=pdu_id, channel=channel, registers_reset=count)

@@ -1,0 +1,78 @@
+"""Bearer-token authentication and per-route permission checks (FastAPI dependencies).
+
+Usage in a router::
+
+    @router.get("/pdus", dependencies=[Depends(require(Permission.READ))])
+    async def pdus(...): ...
+
+    async def switch(principal: Annotated[Principal, Depends(require(Permission.CONTROL))]): ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from smartpdu.access import AuthService, Permission, Principal
+from smartpdu.api.problems import ApiProblem
+
+__all__ = ["bearer_token", "get_auth", "require"]
+
+_bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth/login")
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="smartpdu"'}
+
+
+def get_auth(request: Request) -> AuthService:
+    auth: AuthService = request.app.state.auth
+    return auth
+
+
+def bearer_token(
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """Return the bearer token of the request or answer 401 with a challenge."""
+    if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
+        raise ApiProblem(
+            401,
+            "Authentication required: send 'Authorization: Bearer <token>' with a token from "
+            "POST /api/v1/auth/login.",
+            kind="unauthorized",
+            headers=_CHALLENGE,
+        )
+    return creds.credentials
+
+
+async def current_principal(
+    token: Annotated[str, Depends(bearer_token)],
+    auth: Annotated[AuthService, Depends(get_auth)],
+) -> Principal:
+    principal = await auth.resolve_session(token)
+    if principal is None:
+        raise ApiProblem(
+            401,
+            "The token is unknown or expired: log in again at POST /api/v1/auth/login.",
+            kind="unauthorized",
+            headers={"WWW-Authenticate": 'Bearer realm="smartpdu", error="invalid_token"'},
+        )
+    return principal
+
+
+def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
+    """Dependency: the authenticated principal, or 401/403 if missing or not permitted."""
+
+    async def _check(
+        principal: Annotated[Principal, Depends(current_principal)],
+    ) -> Principal:
+        if not principal.can(permission):
+            raise ApiProblem(
+                403,
+                f"Role {principal.role!s} lacks the {permission!s} permission for this request; "
+                "ask an administrator for a role that has it.",
+                kind="forbidden",
+            )
+        return principal
+
+    return _check
