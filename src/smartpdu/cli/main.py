@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from smartpdu.cli.config_cmd import config_app
+from smartpdu.metering.cli import meter_app
+from smartpdu.twin.cli import twin_app
 
 app = typer.Typer(
     name="smartpdu",
@@ -13,3 +15,5 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(config_app, name="config")
+app.add_typer(meter_app, name="meter", help="Analyse scope captures with the metering engine.")
+app.add_typer(twin_app, name="twin", help="Run the digital twin with scenarios.")

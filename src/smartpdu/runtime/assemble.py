@@ -1,0 +1,211 @@
+"""Turn one window's raw states and measurements into the immutable snapshot (pure, no I/O)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from smartpdu.config import PduConfig, RackConfig
+from smartpdu.hardware import Acquisition, PduStatus, SampleBlock
+from smartpdu.metering import WindowMetrics, flag_names
+from smartpdu.runtime.snapshot import (
+    BranchSnapshot,
+    ChannelReading,
+    InletSnapshot,
+    LeverSnapshot,
+    OutletSnapshot,
+    PduSnapshot,
+    RackSnapshot,
+    SensorSnapshot,
+)
+
+__all__ = ["EnergyTotals", "PduWindow", "build_rack_snapshot"]
+
+_METRICS = (
+    "v_rms_v",
+    "i_rms_a",
+    "p_w",
+    "q1_var",
+    "s_va",
+    "pf",
+    "cos_phi",
+    "thd_u_pct",
+    "thd_i_pct",
+    "crest_factor",
+    "i_peak_a",
+    "frequency_hz",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyTotals:
+    """Non-resettable totals of one channel, as shown next to its live reading."""
+
+    active_import_wh: float = 0.0
+    active_export_wh: float = 0.0
+    reactive_varh: float = 0.0
+    apparent_vah: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PduWindow:
+    """What the runtime knows about one PDU after measuring a window."""
+
+    config: PduConfig
+    block: SampleBlock
+    metrics: WindowMetrics
+    status: PduStatus
+    energy: Mapping[str, EnergyTotals]
+    """By channel name (``outlet/7``, ``inlet/L1``, ``inlet``)."""
+    commanded_on: Mapping[str, bool]
+    locked_out: frozenset[str] = frozenset()
+
+
+def _num(x: float) -> float:
+    return float(x) if math.isfinite(x) else 0.0
+
+
+def _readings(win: PduWindow) -> dict[str, ChannelReading]:
+    m = win.metrics
+    cols = {name: np.asarray(getattr(m, name), dtype=np.float64).tolist() for name in _METRICS}
+    flags = [tuple(flag_names(int(f))) for f in np.asarray(m.flags)]
+    out: dict[str, ChannelReading] = {}
+    for k, channel in enumerate(win.block.channels):
+        e = win.energy.get(channel, EnergyTotals())
+        values = {name: _num(cols[name][k]) for name in _METRICS}
+        out[channel] = ChannelReading(
+            **values,
+            energy_wh=e.active_import_wh,
+            energy_export_wh=e.active_export_wh,
+            energy_varh=e.reactive_varh,
+            energy_vah=e.apparent_vah,
+            flags=flags[k],
+        )
+    return out
+
+
+def _pdu_snapshot(
+    win: PduWindow, terminal_temps: Mapping[str, float | None], trip_risk: Mapping[str, float]
+) -> PduSnapshot:
+    cfg, status = win.config, win.status
+    readings = _readings(win)
+    empty = ChannelReading()
+    lines = ["L1"] if cfg.phases == 1 else ["L1", "L2", "L3"]
+    residual = dict(zip(win.block.residual_channels, win.block.residual_ma.tolist(), strict=False))
+    phases = {ln: readings.get(f"inlet/{ln}", empty) for ln in lines}
+    inlet_energy = win.energy.get("inlet", EnergyTotals())
+    freq = next((p.frequency_hz for p in phases.values() if p.frequency_hz > 0), 0.0)
+    inlet = InletSnapshot(
+        feed=cfg.feed,
+        feed_present=status.feed_present,
+        rating_a=cfg.inlet_rating_a,
+        breaker_state=str(status.breakers.get("inlet", "closed")),
+        phases=phases,
+        neutral_a=readings.get("inlet/N", empty).i_rms_a,
+        residual_ma=residual.get("inlet"),
+        power_w=sum(p.p_w for p in phases.values()),
+        apparent_va=sum(p.s_va for p in phases.values()),
+        energy_wh=inlet_energy.active_import_wh,
+        frequency_hz=freq,
+    )
+    branch_line = {b.id: b.line for b in cfg.branches}
+    branches = {
+        b.id: BranchSnapshot(
+            id=b.id,
+            name=b.name or f"Branch {b.id}",
+            line=b.line,
+            breaker_kind=b.breaker.kind,
+            curve=b.breaker.curve,
+            rating_a=b.breaker.rating_a,
+            breaker_state=str(status.breakers.get(b.id, "closed")),
+            reading=readings.get(f"branch/{b.id}", empty),
+            residual_ma=residual.get(f"branch/{b.id}"),
+            trip_risk_pct=trip_risk.get(f"{cfg.id}/branch/{b.id}"),
+        )
+        for b in cfg.branches
+    }
+    outlets = {}
+    for o in cfg.outlets:
+        closed = bool(status.relay_closed.get(o.id, False))
+        outlets[o.id] = OutletSnapshot(
+            id=o.id,
+            name=o.name or f"Outlet {o.id}",
+            branch=o.branch,
+            line=branch_line.get(o.branch, "L1"),
+            connector=str(o.connector),
+            rating_a=o.rating_a,
+            priority=str(o.priority),
+            group=o.group,
+            state="on" if closed else "off",
+            commanded_on=bool(win.commanded_on.get(o.id, closed)),
+            relay_closed=closed,
+            locked_out=o.id in win.locked_out,
+            reading=readings.get(f"outlet/{o.id}", empty),
+            terminal_temp_c=terminal_temps.get(f"terminal/{cfg.id}/{o.id}"),
+            relay_cycles=int(status.relay_cycles.get(o.id, 0)),
+        )
+    return PduSnapshot(
+        id=cfg.id,
+        name=cfg.name or cfg.id,
+        feed=cfg.feed,
+        phases=cfg.phases,
+        nominal_voltage_v=cfg.nominal_voltage_v,
+        nominal_frequency_hz=float(cfg.nominal_frequency_hz),
+        inlet=inlet,
+        branches=branches,
+        outlets=outlets,
+    )
+
+
+def build_rack_snapshot(
+    config: RackConfig,
+    tick: int,
+    timestamp_utc: str,
+    acquisition: Acquisition,
+    windows: Sequence[PduWindow],
+    trip_risk: Mapping[str, float] | None = None,
+) -> RackSnapshot:
+    """Assemble the rack snapshot of one tick from per-PDU windows, sensors and levers."""
+    terminal: dict[str, float | None] = {}
+    sensors: dict[str, SensorSnapshot] = {}
+    sensor_cfg = {s.id: s for s in config.sensors}
+    for r in acquisition.sensors:
+        if r.kind == "terminal_temperature":
+            terminal[r.sensor_id] = r.value
+            continue
+        sc = sensor_cfg.get(r.sensor_id)
+        sensors[r.sensor_id] = SensorSnapshot(
+            id=r.sensor_id,
+            kind=r.kind,
+            name=(sc.name if sc and sc.name else r.sensor_id),
+            value=r.value,
+            unit=r.unit,
+            status=str(r.status),
+            pdu=sc.pdu if sc else None,
+        )
+    lever_cfg = {lv.id: lv for lv in config.levers}
+    levers = {
+        r.lever_id: LeverSnapshot(
+            id=r.lever_id,
+            name=lever_cfg[r.lever_id].name if r.lever_id in lever_cfg else r.lever_id,
+            position=lever_cfg[r.lever_id].position if r.lever_id in lever_cfg else "front",
+            locked=r.locked,
+            handle_open=r.handle_open,
+        )
+        for r in acquisition.levers
+    }
+    risk = trip_risk or {}
+    pdus = {w.config.id: _pdu_snapshot(w, terminal, risk) for w in windows}
+    return RackSnapshot(
+        tick=tick,
+        timestamp_utc=timestamp_utc,
+        t_s=acquisition.t0_s,
+        rack_name=config.rack.name,
+        pdus=pdus,
+        sensors=sensors,
+        levers=levers,
+        controller_power=str(acquisition.controller_power),
+    )

@@ -1,0 +1,572 @@
+"""The composition root and tick loop: hardware → metering → control/protection → events → storage.
+
+One tick is one measurement window (≈200 ms). The tick computes in a worker thread (the API stays
+responsive), publishes one immutable snapshot, and hands storage work to a background writer so
+that a slow disk or a slow subscriber never delays the next tick.
+
+Usage::
+
+    async with RackRuntime(config, RackTwin(config), open_store(url), clock=WallClock(),
+                           data_dir=path) as rt:
+        ...            # rt.snapshot, rt.outlet_command(...), rt.events.append(...)
+
+In sim mode (``SimClock``) nothing runs by itself: ``await rt.run_ticks(n)`` steps n windows as
+fast as the CPU allows with identical logic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from smartpdu.config import ConfigError, RackConfig, dump_config, parse_config
+from smartpdu.events import Action, EventBus, EventLog, NewEvent, load_or_create_device_key
+from smartpdu.events.model import format_timestamp
+from smartpdu.hardware import Acquisition, RackHardware
+from smartpdu.metering import CalibrationSet, EnergyRegisters, measure_block
+from smartpdu.runtime.assemble import EnergyTotals, PduWindow, build_rack_snapshot
+from smartpdu.runtime.clock import Clock
+from smartpdu.runtime.readings import SecondAggregator
+from smartpdu.runtime.services import (
+    CommandResult,
+    CommandStatus,
+    OutletCommand,
+)
+from smartpdu.runtime.snapshot import RackSnapshot
+from smartpdu.runtime.transitions import TransitionWatcher
+from smartpdu.runtime.writer import StoreWriter
+from smartpdu.storage import EnergyRegisterState, Store
+
+__all__ = ["RackRuntime"]
+
+log = logging.getLogger(__name__)
+
+ENERGY_KV_PREFIX = "energy/"
+COMMAND_TIMEOUT_S = 15.0
+
+
+class RackRuntime:
+    """Runs one rack (one or more PDUs) against a :class:`RackHardware`; implements RuntimeServices."""
+
+    def __init__(
+        self,
+        config: RackConfig,
+        hardware: RackHardware,
+        store: Store,
+        *,
+        clock: Clock,
+        data_dir: Path,
+        calibration: dict[str, CalibrationSet] | None = None,
+        control_factory: Callable[[RackConfig, Store], Any] | None = None,
+        persist_interval_s: float = 1.0,
+        checkpoint_every: int = 100,
+    ) -> None:
+        self._config = config
+        self._hw = hardware
+        self._store = store
+        self._clock = clock
+        self._data_dir = Path(data_dir)
+        self._calibration = calibration or {}
+        self._persist_interval_s = persist_interval_s
+        self._bus = EventBus()
+        self._key = load_or_create_device_key(self._data_dir)
+        self._events = EventLog(
+            store, self._key, clock.now_utc, bus=self._bus, checkpoint_every=checkpoint_every
+        )
+        self._control = (control_factory or _default_control)(config, store)
+        self._registers = {p.id: self._restore_registers(p.id) for p in config.pdus}
+        self._writer = StoreWriter(store)
+        self._seconds = SecondAggregator()
+        self._transitions = TransitionWatcher()
+        self._lock = threading.RLock()
+        self._snapshot: RackSnapshot | None = None
+        self._tick = 0
+        self._last_persist_s = -1e9
+        self._last_rollup_min = -1
+        self._waiters: dict[str, list[asyncio.Future[CommandResult]]] = {}
+        self._snapshot_waiters: set[asyncio.Queue[RackSnapshot]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._running = False
+        self.started_utc: datetime | None = None
+
+    # ---- RuntimeServices -------------------------------------------------------------------
+    @property
+    def config(self) -> RackConfig:
+        return self._config
+
+    @property
+    def snapshot(self) -> RackSnapshot:
+        if self._snapshot is None:
+            raise RuntimeError("runtime has not produced a snapshot yet; start it first")
+        return self._snapshot
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    @property
+    def events(self) -> EventLog:
+        return self._events
+
+    @property
+    def bus(self) -> EventBus:
+        return self._bus
+
+    @property
+    def hardware(self) -> RackHardware:
+        return self._hw
+
+    @property
+    def control(self) -> Any:
+        return self._control
+
+    @property
+    def device_key(self) -> Any:
+        return self._key
+
+    @property
+    def tick_count(self) -> int:
+        return self._tick
+
+    def now_utc(self) -> datetime:
+        return self._clock.now_utc()
+
+    async def snapshots(self) -> AsyncIterator[RackSnapshot]:
+        queue: asyncio.Queue[RackSnapshot] = asyncio.Queue(maxsize=1)
+        self._snapshot_waiters.add(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._snapshot_waiters.discard(queue)
+
+    async def outlet_command(self, command: OutletCommand) -> CommandResult:
+        if command.command_id is None:
+            command = _with_id(command)
+        with self._lock:
+            ticket = self._control.submit(command, self._hw_time())
+        if ticket.result is not None:
+            return ticket.result
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[CommandResult] = loop.create_future()
+        self._waiters.setdefault(ticket.command_id, []).append(future)
+        if self._clock.simulated and not self._running:
+            # Sim mode driven by run_ticks: the caller steps time; just wait for the result.
+            return await future
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), COMMAND_TIMEOUT_S)
+        except TimeoutError:
+            return CommandResult(
+                command_id=ticket.command_id,
+                status=CommandStatus.ACCEPTED,
+                detail="still executing (sequencing delays); watch the events for the outcome",
+            )
+
+    async def reset_energy(self, pdu_id: str, channel: str | None, actor: str) -> int:
+        registers = self._registers.get(pdu_id)
+        if registers is None:
+            raise KeyError(f"unknown PDU {pdu_id!r}")
+        if channel is not None and channel not in registers.channels:
+            raise KeyError(f"PDU {pdu_id!r} has no metering channel {channel!r}")
+        with self._lock:
+            record = registers.reset(
+                actor, format_timestamp(self.now_utc()), None if channel is None else [channel]
+            )
+            states = self._register_states()
+        self._writer.submit_energy(states)
+        before = sum(v.get("active_import_wh", 0.0) for v in record.values_before.values())
+        self._events.append(
+            NewEvent(
+                pdu_id=pdu_id,
+                source=f"{channel or 'pdu'}",
+                event_code="ENERGY_REGISTER_RESET",
+                message=f"Resettable energy registers reset ({len(record.channels)} channel(s))",
+                action_taken=Action.RESET,
+                reason_code="OPERATOR_RESET",
+                evidence={"channels": len(record.channels), "active_import_wh_before": before},
+                actor=actor,
+            )
+        )
+        return len(record.channels)
+
+    async def apply_config(self, yaml_text: str, actor: str, comment: str = "") -> int:
+        new = parse_config(yaml_text, "submitted configuration")
+        _check_same_topology(self._config, new)
+        version = await asyncio.to_thread(
+            self._store.add_config_version, dump_config(new), actor, comment, self.now_utc()
+        )
+        with self._lock:
+            self._config = new
+            updater = getattr(self._control, "update_config", None)
+            if updater is not None:
+                updater(new)
+        for pdu in new.pdus:
+            self._events.append(
+                NewEvent(
+                    pdu_id=pdu.id,
+                    source=f"user/{actor}",
+                    event_code="CONFIG_CHANGED",
+                    message=f"Configuration version {version} applied",
+                    action_taken=Action.CONFIG,
+                    reason_code="CONFIG_UPDATE",
+                    evidence={"version": version, "comment": comment[:200]},
+                    actor=actor,
+                )
+            )
+        return version
+
+    async def rollback_config(self, version: int, actor: str) -> int:
+        old = await asyncio.to_thread(self._store.get_config_version, version)
+        if old is None:
+            raise KeyError(f"configuration version {version} does not exist")
+        return await self.apply_config(old.yaml_text, actor, f"rollback to version {version}")
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    async def __aenter__(self) -> RackRuntime:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Record the configuration, take the first window, apply power-up policy, start ticking."""
+        self._loop = asyncio.get_running_loop()
+        self._bus.bind(self._loop)
+        self.started_utc = self.now_utc()
+        if self._store.get_config_version() is None:
+            self._store.add_config_version(
+                dump_config(self._config), "system", "initial configuration", self.now_utc()
+            )
+        for pdu in self._config.pdus:
+            self._events.append(
+                NewEvent(
+                    pdu_id=pdu.id,
+                    source="system",
+                    event_code="SYSTEM_START",
+                    message="Controller started",
+                    action_taken=Action.NONE,
+                    reason_code="STARTUP",
+                    evidence={"outlets": len(pdu.outlets)},
+                )
+            )
+        acquisition = self._hw.acquire()
+        snapshot = self._process(acquisition, first=True)
+        with self._lock:
+            on_start = getattr(self._control, "on_start", None)
+            if on_start is not None:
+                out = on_start(snapshot, acquisition, acquisition.t0_s)
+                if out is not None:
+                    self._apply_output(out)
+        if not self._clock.simulated:
+            self._writer.start()
+            self._running = True
+            self._task = asyncio.create_task(self._run_wall(), name="smartpdu-tick-loop")
+
+    async def stop(self) -> None:
+        """Stop ticking, flush readings and energy, write SYSTEM_STOP and final checkpoints."""
+        self._running = False
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._writer.submit_readings(self._seconds.flush())
+        self._writer.submit_energy(self._register_states())
+        if self._clock.simulated:
+            self._writer.flush_now()
+        else:
+            await asyncio.to_thread(self._writer.flush_and_stop)
+        for pdu in self._config.pdus:
+            with contextlib.suppress(Exception):
+                self._events.append(
+                    NewEvent(
+                        pdu_id=pdu.id,
+                        source="system",
+                        event_code="SYSTEM_STOP",
+                        message="Controller stopped",
+                        reason_code="SHUTDOWN",
+                    )
+                )
+        self._events.close()
+        self._bus.close()
+        for futures in self._waiters.values():
+            for f in futures:
+                if not f.done():
+                    f.cancel()
+
+    async def run_ticks(self, n: int) -> RackSnapshot:
+        """Sim mode: run ``n`` windows back to back; returns the last snapshot."""
+        for _ in range(n):
+            await self._tick_once(in_thread=False)
+        return self.snapshot
+
+    async def run_for(self, seconds: float) -> RackSnapshot:
+        """Sim mode: run whole windows covering ``seconds`` of rack time."""
+        window = float(getattr(self._hw, "window_s", 0.2))
+        return await self.run_ticks(max(1, round(seconds / window)))
+
+    async def _run_wall(self) -> None:
+        window = float(getattr(self._hw, "window_s", 0.2))
+        next_at = self._clock.monotonic()
+        while self._running:
+            try:
+                await self._tick_once(in_thread=True)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the loop must survive anything a tick throws; it is logged
+                log.exception("tick failed")
+            next_at += window
+            delay = next_at - self._clock.monotonic()
+            if delay < -5 * window:  # fell far behind (suspended machine): resynchronise
+                next_at = self._clock.monotonic()
+                delay = 0.0
+            await self._clock.sleep(delay)
+
+    async def _tick_once(self, *, in_thread: bool) -> None:
+        if in_thread:
+            snapshot, completed = await asyncio.to_thread(self._tick_sync)
+        else:
+            snapshot, completed = self._tick_sync()
+        self._publish(snapshot, completed)
+        if self._clock.simulated:
+            await asyncio.sleep(0)
+
+    def _tick_sync(self) -> tuple[RackSnapshot, list[CommandResult]]:
+        acquisition = self._hw.acquire()
+        if self._clock.simulated:
+            sim = self._clock
+            set_elapsed = getattr(sim, "set_elapsed", None)
+            if set_elapsed is not None:
+                set_elapsed(acquisition.t0_s + float(getattr(self._hw, "window_s", 0.2)))
+        snapshot = self._process(acquisition)
+        with self._lock:
+            out = self._control.on_tick(snapshot, acquisition)
+            completed = self._apply_output(out)
+        return snapshot, completed
+
+    # ---- one window ----------------------------------------------------------------------------
+    def _process(self, acquisition: Acquisition, *, first: bool = False) -> RackSnapshot:
+        windows = []
+        now = self.now_utc()
+        for pdu in self._config.pdus:
+            block = acquisition.blocks[pdu.id]
+            metrics = measure_block(block, self._calibration.get(pdu.id))
+            registers = self._registers[pdu.id]
+            self._accumulate(registers, metrics, block.duration_s)
+            commanded = getattr(self._control, "commanded_states", None)
+            locked = getattr(self._control, "locked_out", None)
+            windows.append(
+                PduWindow(
+                    config=pdu,
+                    block=block,
+                    metrics=_align(metrics),
+                    status=acquisition.status[pdu.id],
+                    energy=_energy_totals(registers),
+                    commanded_on=commanded(pdu.id) if commanded else {},
+                    locked_out=frozenset(locked(pdu.id)) if locked else frozenset(),
+                )
+            )
+        risk_fn = getattr(self._control, "trip_risk_pct", None)
+        snapshot = build_rack_snapshot(
+            self._config,
+            self._tick,
+            format_timestamp(now),
+            acquisition,
+            windows,
+            risk_fn() if risk_fn else None,
+        )
+        self._tick += 1
+        for draft in self._transitions.observe(snapshot, first=first):
+            self._events.append(draft)
+        self._persist(now, snapshot, acquisition.t0_s)
+        return snapshot
+
+    def _accumulate(self, registers: EnergyRegisters, metrics: Any, duration_s: float) -> None:
+        idx = [metrics.index(ch) for ch in registers.channels[:-1]]
+        m = metrics.metrics
+        p = m.p_w[idx]
+        q = m.q1_var[idx]
+        s = m.s_va[idx]
+        phase_rows = [metrics.index(ch) for ch in metrics.channels if ch.startswith("inlet/L")]
+        # the last register channel is the inlet total (sum of its phases)
+        import numpy as np
+
+        p = np.append(p, m.p_w[phase_rows].sum())
+        q = np.append(q, m.q1_var[phase_rows].sum())
+        s = np.append(s, m.s_va[phase_rows].sum())
+        with self._lock:
+            registers.add(np.nan_to_num(p), np.nan_to_num(q), np.nan_to_num(s), duration_s)
+
+    def _persist(self, now: datetime, snapshot: RackSnapshot, t_s: float) -> None:
+        readings = self._seconds.add(now, snapshot)
+        if readings:
+            self._writer.submit_readings(readings)
+        if t_s - self._last_persist_s >= self._persist_interval_s:
+            self._last_persist_s = t_s
+            self._writer.submit_energy(self._register_states())
+            minute = int(now.timestamp() // 60)
+            if minute != self._last_rollup_min:
+                self._last_rollup_min = minute
+                store = self._store
+                self._writer.submit(lambda: store.rollup(now))
+                if minute % 60 == 0:
+                    self._writer.submit(lambda: store.purge(now))
+            if self._clock.simulated:
+                self._writer.flush_now()
+
+    def _apply_output(self, out: Any) -> list[CommandResult]:
+        for rc in out.relay_commands:
+            try:
+                self._hw.set_outlet(rc.pdu_id, rc.outlet_id, rc.on)
+            except Exception:
+                log.exception("relay command failed: %s", rc)
+        for draft in out.events:
+            self._events.append(draft)
+        return list(out.completed)
+
+    def _publish(self, snapshot: RackSnapshot, completed: list[CommandResult]) -> None:
+        self._snapshot = snapshot
+        for result in completed:
+            for future in self._waiters.pop(result.command_id, []):
+                if not future.done():
+                    future.set_result(result)
+        for queue in list(self._snapshot_waiters):
+            if queue.full():
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+            queue.put_nowait(snapshot)
+
+    def _hw_time(self) -> float:
+        return float(getattr(self._hw, "now_s", 0.0))
+
+    # ---- energy registers ---------------------------------------------------------------------
+    def _register_channels(self, pdu_id: str) -> list[str]:
+        pdu = self._config.pdu(pdu_id)
+        lines = ["L1"] if pdu.phases == 1 else ["L1", "L2", "L3"]
+        return [
+            *(f"outlet/{o.id}" for o in pdu.outlets),
+            *(f"branch/{b.id}" for b in pdu.branches),
+            *(f"inlet/{ln}" for ln in lines),
+            "inlet",
+        ]
+
+    def _restore_registers(self, pdu_id: str) -> EnergyRegisters:
+        channels = self._register_channels(pdu_id)
+        registers = EnergyRegisters(channels)
+        stored = [s for s in self._store.load_energy(pdu_id) if s.channel == "__bank__"]
+        if stored:
+            data = dict(stored[0].meta)
+            try:
+                import json
+
+                restored = EnergyRegisters.from_dict(json.loads(str(data["bank"])))
+                if restored.channels == registers.channels:
+                    return restored
+                log.warning("stored energy registers of %s have another layout; merging", pdu_id)
+                return _merge(registers, restored)
+            except (KeyError, ValueError) as exc:
+                log.error("stored energy registers of %s unreadable: %s", pdu_id, exc)
+        return registers
+
+    def _register_states(self) -> list[EnergyRegisterState]:
+        import json
+
+        now = self.now_utc()
+        states = []
+        with self._lock:
+            for pdu_id, registers in self._registers.items():
+                totals = registers.totals()
+                states.append(
+                    EnergyRegisterState(
+                        pdu_id=pdu_id,
+                        channel="__bank__",
+                        registers={"inlet_active_import_wh": totals["inlet"]["active_import_wh"]},
+                        updated_utc=now,
+                        meta={"bank": json.dumps(registers.to_dict(), separators=(",", ":"))},
+                    )
+                )
+                for channel, values in totals.items():
+                    states.append(
+                        EnergyRegisterState(
+                            pdu_id=pdu_id, channel=channel, registers=values, updated_utc=now
+                        )
+                    )
+        return states
+
+
+def _energy_totals(registers: EnergyRegisters) -> dict[str, EnergyTotals]:
+    return {
+        ch: EnergyTotals(
+            active_import_wh=v["active_import_wh"],
+            active_export_wh=v["active_export_wh"],
+            reactive_varh=v["reactive_import_varh"] + v["reactive_export_varh"],
+            apparent_vah=v["apparent_vah"],
+        )
+        for ch, v in registers.totals().items()
+    }
+
+
+def _merge(fresh: EnergyRegisters, old: EnergyRegisters) -> EnergyRegisters:
+    """Carry totals of channels that still exist into a new register layout."""
+    data = fresh.to_dict()
+    old_data = old.to_dict()
+    for ci, ch in enumerate(fresh.channels):
+        if ch in old.channels:
+            oi = old.channels.index(ch)
+            for r in range(2):
+                for q in range(len(data["sum"][r])):
+                    data["sum"][r][q][ci] = old_data["sum"][r][q][oi]
+                    data["comp"][r][q][ci] = old_data["comp"][r][q][oi]
+    return EnergyRegisters.from_dict(data)
+
+
+def _align(block_metrics: Any) -> Any:
+    """Metrics arrays follow the block's channel order (computed neutral appended last)."""
+    return block_metrics.metrics
+
+
+def _with_id(command: OutletCommand) -> OutletCommand:
+    from dataclasses import replace
+
+    return replace(command, command_id=str(uuid.uuid4()))
+
+
+def _check_same_topology(old: RackConfig, new: RackConfig) -> None:
+    """Live changes may not add/remove PDUs, branches or outlets (that needs a restart)."""
+    from smartpdu.config import ConfigIssue
+
+    issues = []
+    if [p.id for p in old.pdus] != [p.id for p in new.pdus]:
+        issues.append(ConfigIssue("pdus", "the set of PDUs cannot change while running"))
+    else:
+        for i, (a, b) in enumerate(zip(old.pdus, new.pdus, strict=True)):
+            if [o.id for o in a.outlets] != [o.id for o in b.outlets]:
+                issues.append(ConfigIssue(f"pdus[{i}].outlets", "outlet ids cannot change live"))
+            if [x.id for x in a.branches] != [x.id for x in b.branches]:
+                issues.append(ConfigIssue(f"pdus[{i}].branches", "branch ids cannot change live"))
+    if issues:
+        raise ConfigError(issues, "submitted configuration")
+
+
+def _default_control(config: RackConfig, store: Store) -> Any:
+    from smartpdu.control import ControlPlane  # type: ignore[attr-defined]
+
+    return ControlPlane(config, kv=store)
+
+
+_ = timedelta
