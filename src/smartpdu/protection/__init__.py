@@ -1,4 +1,4 @@
-"""Protection: breaker trip curves (MCB, RCBO, MCCB LSI), a steppable breaker model, trip risk."""
+"""Protection: breaker trip curves, breaker model, trip risk, outlet classes, holds."""
 
 from smartpdu.protection.breaker_model import (
     BreakerThermalState,
@@ -8,7 +8,32 @@ from smartpdu.protection.breaker_model import (
     time_to_trip,
     time_to_trip_s,
 )
+from smartpdu.protection.breaker_watch import (
+    BreakerTrip,
+    BreakerWatch,
+    CauseEstimate,
+    breaker_spec,
+    inlet_spec,
+    likely_cause,
+)
+from smartpdu.protection.classify import (
+    ChannelSample,
+    ClassifierSettings,
+    Finding,
+    FindingKind,
+    OcpWindow,
+    OutletProtectionState,
+    classify_outlet,
+)
 from smartpdu.protection.from_config import branch_breaker_spec, inlet_breaker_spec
+from smartpdu.protection.lockout import (
+    OutletHold,
+    RetryPolicy,
+    acknowledge_hold,
+    hold_active,
+    record_trip,
+    retry_due,
+)
 from smartpdu.protection.trip_curves import (
     MAGNETIC_BANDS,
     MAGNETIC_RELEASE_S,
@@ -48,11 +73,22 @@ __all__ = [
     "MCCB_TSD_SETTINGS",
     "BreakerSpec",
     "BreakerThermalState",
+    "BreakerTrip",
+    "BreakerWatch",
+    "CauseEstimate",
+    "ChannelSample",
+    "ClassifierSettings",
     "Curve",
+    "Finding",
+    "FindingKind",
     "McbSpec",
     "MccbSpec",
+    "OcpWindow",
+    "OutletHold",
+    "OutletProtectionState",
     "RcboSpec",
     "Releases",
+    "RetryPolicy",
     "RiskLevel",
     "TripBand",
     "TripEvent",
@@ -61,8 +97,16 @@ __all__ = [
     "TripRiskEvidence",
     "TripRiskState",
     "TripRiskThresholds",
+    "acknowledge_hold",
     "branch_breaker_spec",
+    "breaker_spec",
+    "classify_outlet",
+    "hold_active",
     "inlet_breaker_spec",
+    "inlet_spec",
+    "likely_cause",
+    "record_trip",
+    "retry_due",
     "step_breaker",
     "thermal_trip_time_s",
     "time_to_trip",
