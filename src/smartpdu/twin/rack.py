@@ -445,11 +445,14 @@ class RackTwin:
             out_rms[o0:o1] = np.sqrt(np.einsum("ij,ij->i", i_out, i_out) / topo.n[p])
             p_ph = np.einsum("ij,ij->i", w.v, w.i[:nph]) / topo.n[p]
             it_power += float(p_ph.sum())
-            if self._lost_neutral[p] and nph == 3:
-                self._neutral_w[p] = np.maximum(p_ph, 0.0)
+            if nph == 3:  # conductance per phase, for the star point if the neutral opens
+                v2 = np.einsum("ij,ij->i", w.v, w.v) / topo.n[p]
+                if np.all(v2 > 1.0):
+                    self._neutral_w[p] = np.maximum(p_ph, 0.0) / v2
             live = np.concatenate(
                 [np.full(nph + 1, pdu_live[p]), branch_closed[b0:b1] & pdu_live[p], out_live[o0:o1]]
             )
+            live[nph] &= not self._lost_neutral[p]
             self._add_noise(w, live, bool(pdu_live[p]))
             blocks[self.pdu_ids[p]] = SampleBlock(
                 pdu_id=self.pdu_ids[p],
