@@ -207,6 +207,41 @@ class ControlPlane:
     def is_shed(self, pdu_id: str, outlet_id: str) -> bool:
         return self._pdus[pdu_id].shedder.is_shed(outlet_id)
 
+    def commanded_states(self, pdu_id: str) -> dict[str, bool]:
+        """Relay state the controller last asked for, per outlet (for the snapshot)."""
+        pdu = self._pdus.get(pdu_id)
+        if pdu is None:
+            return {}
+        return {oid: bool(o.relay_on) for oid, o in pdu.outlets.items() if o.relay_on is not None}
+
+    def locked_out(self, pdu_id: str) -> list[str]:
+        """Outlets protection holds off right now (for the snapshot's ``locked_out``)."""
+        pdu = self._pdus.get(pdu_id)
+        t = self._t_s or 0.0
+        return [] if pdu is None else [i for i, o in pdu.outlets.items() if hold_active(o.hold, t)]
+
+    def trip_risk_pct(self) -> dict[str, float]:
+        """Thermal trip-curve position per breaker: ``<pdu>/branch/<id>`` and ``<pdu>/inlet``."""
+        out: dict[str, float] = {}
+        for pid, pdu in self._pdus.items():
+            for bid, w in pdu.branches.items():
+                out[f"{pid}/branch/{bid}"] = round(w.last_position_pct, 2)
+            out[f"{pid}/inlet"] = round(pdu.inlet.last_position_pct, 2)
+        return out
+
+    def update_config(self, config: RackConfig) -> None:
+        """Take new outlet settings (priority, delays, power-up, guard); same topology."""
+        self.config = config
+        for p in config.pdus:
+            pdu = self._pdus.get(p.id)
+            if pdu is None:
+                continue
+            pdu.cfg = p
+            pdu.sequencer.guard_s = p.sequencing.inrush_guard_delay_s
+            for oc in p.outlets:
+                if oc.id in pdu.outlets:
+                    pdu.outlets[oc.id].cfg = oc
+
     # ----------------------------------------------------------------- commands
     def submit(self, command: OutletCommand, t_s: float) -> CommandTicket:
         """Accept a command; duplicates, rejections, denials and lockouts are answered at once."""
