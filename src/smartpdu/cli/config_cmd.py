@@ -9,7 +9,9 @@ from rich.console import Console
 
 from smartpdu.config import ConfigError, dump_config, load_config
 
-config_app = typer.Typer(help="Validate and inspect rack configuration files.", no_args_is_help=True)
+config_app = typer.Typer(
+    help="Validate and inspect rack configuration files.", no_args_is_help=True
+)
 _err = Console(stderr=True, soft_wrap=True)
 
 

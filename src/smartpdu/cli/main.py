@@ -17,3 +17,8 @@ app = typer.Typer(
 app.add_typer(config_app, name="config")
 app.add_typer(meter_app, name="meter", help="Analyse scope captures with the metering engine.")
 app.add_typer(twin_app, name="twin", help="Run the digital twin with scenarios.")
+
+from smartpdu.cli.serve_cmd import demo, run  # noqa: E402
+
+app.command("run")(run)
+app.command("demo")(demo)

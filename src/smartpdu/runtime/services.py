@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from smartpdu.storage.base import Store
 
 __all__ = [
-    "CommandStatus",
     "CommandResult",
+    "CommandStatus",
     "OutletAction",
     "OutletCommand",
     "OutletOutcome",

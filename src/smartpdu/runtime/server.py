@@ -1,0 +1,91 @@
+"""Serve a running rack: runtime + native API + Redfish on one uvicorn server.
+
+The composition used by ``smartpdu run`` and ``smartpdu demo``. The runtime starts first (first
+window measured, power-up policy applied), then the HTTP server; on SIGINT/SIGTERM uvicorn stops
+serving and the runtime flushes energy registers, readings and the event log before exiting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from smartpdu.access import AuthService
+from smartpdu.api import create_app
+from smartpdu.config import RackConfig
+from smartpdu.redfish import create_redfish_app
+from smartpdu.runtime.engine import RackRuntime
+from smartpdu.runtime.factory import build_twin_runtime
+
+__all__ = ["ServeOptions", "bind_socket", "serve"]
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    config: RackConfig
+    data_dir: Path
+    db_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    """0 picks a free port."""
+    admin_password: str | None = None
+    seed: int = 0
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind (and thereby reserve) the listening socket before anything is printed."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+async def serve(options: ServeOptions, announce: Callable[[str, str, str | None], None]) -> None:
+    """Run until interrupted; ``announce(url, username, generated_password)`` once listening."""
+    sock = bind_socket(options.host, options.port)
+    host, port = sock.getsockname()[:2]
+    scheme = "https" if options.ssl_certfile else "http"
+    shown_host = f"[{host}]" if ":" in host else host
+    url = f"{scheme}://{shown_host}:{port}/"
+    runtime: RackRuntime = build_twin_runtime(
+        options.config,
+        options.data_dir,
+        db_url=options.db_url,
+        seed=options.seed,
+        sim=False,
+    )
+    async with runtime:
+        auth = AuthService(
+            runtime.store, runtime.events, runtime.now_utc, pdu_id=options.config.pdus[0].id
+        )
+        generated = await auth.ensure_admin(options.admin_password)
+        app = create_app(runtime, auth)
+        redfish = create_redfish_app(runtime, auth)
+        app.mount("/redfish", redfish)
+        delivery = redfish.state.redfish.delivery
+        await delivery.start()
+        try:
+            config = uvicorn.Config(
+                app,
+                log_level="warning",
+                access_log=False,
+                ssl_certfile=options.ssl_certfile,
+                ssl_keyfile=options.ssl_keyfile,
+                lifespan="off",
+            )
+            server = uvicorn.Server(config)
+            announce(url, "admin", generated)
+            await server.serve(sockets=[sock])
+        finally:
+            await delivery.aclose()
+            with contextlib.suppress(OSError):
+                sock.close()
