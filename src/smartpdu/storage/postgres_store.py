@@ -125,22 +125,11 @@ class PostgresStore(SqlStore):
         super().__init__(_redact(conninfo) + (f" (schema {schema})" if schema else ""))
         if schema is not None and not _SCHEMA_NAME.match(schema):
             raise ValueError(f"schema {schema!r} must be a plain identifier [A-Za-z_][A-Za-z0-9_]*")
+        self._conninfo = conninfo
+        self._timeout = connect_timeout_s
+        self.schema = schema
+        self._conn = self._connect()
         try:
-            self._conn = psycopg.connect(
-                conninfo, autocommit=True, connect_timeout=connect_timeout_s
-            )
-        except psycopg.OperationalError as exc:
-            raise StoreError(
-                f"cannot connect to PostgreSQL at {_redact(conninfo)}: {exc}".strip()
-                + " — check that the server runs and the URL, user and database are right"
-            ) from exc
-        try:
-            if schema is not None:
-                self._conn.execute(
-                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
-                )
-                self._conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
-            self.schema = schema
             with self._lock:
                 self.applied_migrations = apply_migrations(
                     migrations, self._tx, placeholder="%s", lock_statement=_MIGRATION_LOCK
@@ -149,18 +138,45 @@ class PostgresStore(SqlStore):
             self._conn.close()
             raise
 
+    def _connect(self) -> psycopg.Connection[Any]:
+        try:
+            conn = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=self._timeout)
+        except psycopg.OperationalError as exc:
+            raise StoreError(
+                f"cannot connect to PostgreSQL at {_redact(self._conninfo)}: {exc}".strip()
+                + " — check that the server runs and the URL, user and database are right"
+            ) from exc
+        if self.schema is not None:
+            ident = sql.Identifier(self.schema)
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
+            conn.execute(sql.SQL("SET search_path TO {}").format(ident))
+        return conn
+
+    def _live(self) -> psycopg.Connection[Any]:
+        """The connection, re-opened if the server dropped it (the failed call itself raised)."""
+        if self._conn.closed or self._conn.broken:
+            self._conn = self._connect()
+        return self._conn
+
     def _translate(self, statement: str) -> str:
         return statement.replace("?", "%s")
 
     @contextmanager
     def _tx(self) -> Iterator[Cursor]:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            yield cur  # type: ignore[misc]
+        conn = self._live()
+        try:
+            with conn.transaction(), conn.cursor() as cur:
+                yield cur  # type: ignore[misc]
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"PostgreSQL write failed on {self.url}: {exc}") from exc
 
     def _read(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
-        with self._conn.cursor() as cur:
-            cur.execute(statement, tuple(params))  # type: ignore[arg-type]
-            return cur.fetchall()
+        try:
+            with self._live().cursor() as cur:
+                cur.execute(statement, tuple(params))  # type: ignore[arg-type]
+                return cur.fetchall()
+        except psycopg.OperationalError as exc:
+            raise StoreError(f"PostgreSQL read failed on {self.url}: {exc}") from exc
 
     def _write_readings_rows(self, cur: Cursor, rows: list[Row]) -> None:
         # COPY cannot upsert: load a staging table, then merge; last duplicate wins.

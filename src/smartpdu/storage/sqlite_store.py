@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from smartpdu.storage.migrations import Migration, apply_migrations
+from smartpdu.storage.records import StoreError
 from smartpdu.storage.sql_store import Cursor, Row, SqlStore
 
 MIGRATIONS: Final = (
@@ -120,19 +121,25 @@ class SqliteStore(SqlStore):
     @contextmanager
     def _tx(self) -> Iterator[Cursor]:
         cur = self._conn.cursor()
-        cur.execute("BEGIN IMMEDIATE")
         try:
-            yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        else:
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield cur
+            except BaseException:
+                if self._conn.in_transaction:
+                    cur.execute("ROLLBACK")
+                raise
             cur.execute("COMMIT")
+        except sqlite3.OperationalError as exc:  # locked, disk full, I/O error
+            raise StoreError(f"SQLite write failed on {self.path}: {exc}") from exc
         finally:
             cur.close()
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return self._conn.execute(sql, tuple(params)).fetchall()
+        try:
+            return self._conn.execute(sql, tuple(params)).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"SQLite read failed on {self.path}: {exc}") from exc
 
     def _close_connection(self) -> None:
         self._conn.close()
