@@ -67,6 +67,8 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
     yield "postgres", open_pg
     for s in opened:
         s.close()
+    if not opened:
+        return  # never connected: nothing to drop
     with psycopg.connect(PG_URL, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
