@@ -158,7 +158,7 @@ async def session_delete(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, s
     else:
         await asyncio.to_thread(ctx.services.store.delete_session, rec["token_hash"])
     await asyncio.to_thread(ctx.services.store.kv_delete, SESSION_KV_PREFIX + p["session"])
-    ctx.changed()
+    ctx.changed(credentials=True)
     return Response(status_code=204, headers={"OData-Version": "4.0"})
 
 
@@ -258,7 +258,7 @@ async def account_post(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str
         raise RedfishError(
             400, "PropertyValueIncorrect", "UserName", body["UserName"], related=("#/UserName",)
         ) from None
-    ctx.changed()
+    ctx.changed(credentials=True)
     out = await _account_body(ctx, body["UserName"])
     return json_response(201, out, {"Location": out["@odata.id"]})
 
@@ -300,7 +300,7 @@ async def account_patch(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, st
         raise RedfishError(
             400, "PropertyValueIncorrect", "Password", "<hidden>", related=("#/Password",)
         ) from None
-    ctx.changed()
+    ctx.changed(credentials=True)
     out = await _account_body(ctx, p["account"])
     return json_response(200, out, {"ETag": etag_of(dumps(out))})
 
@@ -313,7 +313,7 @@ async def account_delete(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, s
         raise _access_error(exc, p["account"]) from None
     if not existed:
         raise RedfishError(404, "ResourceNotFound", "ManagerAccount", p["account"])
-    ctx.changed()
+    ctx.changed(credentials=True)
     return action_result(200, "Success")
 
 

@@ -77,11 +77,12 @@ class RedfishService:
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self._basic: dict[bytes, tuple[Principal, float]] = {}
 
-    def invalidate(self) -> None:
-        """Forget cached bodies and credentials (after a write through this interface)."""
+    def invalidate(self, credentials: bool = False) -> None:
+        """Forget cached bodies (and cached logins) after a write through this interface."""
         self._cache.clear()
-        self._tokens.clear()
-        self._basic.clear()
+        if credentials:
+            self._tokens.clear()
+            self._basic.clear()
 
     # -- authentication -----------------------------------------------------------------------
     async def _principal(self, request: Request) -> tuple[Principal | None, str | None]:

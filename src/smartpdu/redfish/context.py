@@ -49,7 +49,7 @@ class Ctx:
     snapshot: RackSnapshot
     token: str | None = None
     remote: str | None = None
-    on_change: Callable[[], None] | None = None
+    on_change: Callable[[bool], None] | None = None
 
     @property
     def actor(self) -> str:
@@ -69,10 +69,10 @@ class Ctx:
             raise RedfishError(404, "ResourceNotFound", "PowerDistribution", pdu_id)
         return pdu
 
-    def changed(self) -> None:
-        """Tell the resource cache that a write changed something it may hold."""
+    def changed(self, credentials: bool = False) -> None:
+        """Tell the app a write changed cached resources (and cached logins if ``credentials``)."""
         if self.on_change is not None:
-            self.on_change()
+            self.on_change(credentials)
 
 
 def read_json_body(raw: bytes) -> dict[str, Any]:

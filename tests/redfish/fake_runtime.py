@@ -1,0 +1,185 @@
+"""A small stand-in for RackRuntime: snapshots from the demo config, real store, log and bus.
+
+Readings are synthetic but consistent (P = V·I·PF per outlet, branch = sum of its outlets);
+outlet commands switch state immediately and append OUTLET_ON/OFF events with the actor.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from smartpdu.config import RackConfig, load_config
+from smartpdu.events.bus import EventBus
+from smartpdu.events.log import EventLog
+from smartpdu.events.model import Action, NewEvent
+from smartpdu.events.signing import load_or_create_device_key
+from smartpdu.runtime.services import (
+    CommandResult,
+    CommandStatus,
+    OutletAction,
+    OutletCommand,
+    OutletOutcome,
+)
+from smartpdu.runtime.snapshot import (
+    BranchSnapshot,
+    ChannelReading,
+    InletSnapshot,
+    OutletSnapshot,
+    PduSnapshot,
+    RackSnapshot,
+    SensorSnapshot,
+)
+from smartpdu.storage.factory import open_store
+
+DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo-rack.yaml"
+
+
+class FakeRuntime:
+    def __init__(self, data_dir: Path, config: RackConfig | None = None) -> None:
+        self._config = config or load_config(DEMO)
+        self._store = open_store(f"sqlite:///{data_dir / 'smartpdu.db'}")
+        self._t0 = datetime(2026, 1, 1, tzinfo=UTC)
+        self._ticks = itertools.count()
+        self._tick = 0
+        self.bus = EventBus()
+        self.events = EventLog(
+            self._store, load_or_create_device_key(data_dir), self.now_utc, bus=self.bus
+        )
+        self._on = {(p.id, o.id): True for p in self._config.pdus for o in p.outlets}
+        self._energy = {(p.id, o.id): 1000.0 + i for p in self._config.pdus
+                        for i, o in enumerate(p.outlets)}
+        self.commands: list[OutletCommand] = []
+        self.resets: list[tuple[str, str | None, str]] = []
+        self._snapshot = self._build()
+
+    @property
+    def config(self) -> RackConfig:
+        return self._config
+
+    @property
+    def store(self):  # noqa: ANN201
+        return self._store
+
+    @property
+    def snapshot(self) -> RackSnapshot:
+        return self._snapshot
+
+    def now_utc(self) -> datetime:
+        return self._t0 + timedelta(seconds=0.2 * self._tick)
+
+    def tick(self) -> RackSnapshot:
+        self._tick = next(self._ticks) + 1
+        self._snapshot = self._build()
+        return self._snapshot
+
+    async def snapshots(self) -> AsyncIterator[RackSnapshot]:
+        yield self._snapshot
+
+    def _reading(self, amps: float, energy_wh: float) -> ChannelReading:
+        v, pf = 230.0 + 0.01 * (self._tick % 7), 0.97
+        s = v * amps
+        return ChannelReading(
+            v_rms_v=v, i_rms_a=amps, p_w=s * pf, s_va=s, q1_var=s * 0.2, pf=pf, cos_phi=0.99,
+            thd_u_pct=2.0, thd_i_pct=8.0, crest_factor=1.5, i_peak_a=amps * 1.5,
+            frequency_hz=50.0, energy_wh=energy_wh,
+        )
+
+    def _build(self) -> RackSnapshot:
+        pdus: dict[str, PduSnapshot] = {}
+        for pc in self._config.pdus:
+            outlets: dict[str, OutletSnapshot] = {}
+            for i, oc in enumerate(pc.outlets):
+                on = self._on[(pc.id, oc.id)]
+                amps = (0.5 + 0.1 * i + 0.001 * self._tick) if on else 0.0
+                branch = next(b for b in pc.branches if b.id == oc.branch)
+                outlets[oc.id] = OutletSnapshot(
+                    id=oc.id, name=oc.name, branch=oc.branch, line=branch.line,
+                    connector=str(oc.connector), rating_a=oc.rating_a, priority=str(oc.priority),
+                    group=oc.group, state="on" if on else "off", commanded_on=on,
+                    relay_closed=on, locked_out=False,
+                    reading=self._reading(amps, self._energy[(pc.id, oc.id)]),
+                )
+            branches = {}
+            for bc in pc.branches:
+                amps = sum(o.reading.i_rms_a for o in outlets.values() if o.branch == bc.id)
+                energy = sum(o.reading.energy_wh for o in outlets.values() if o.branch == bc.id)
+                branches[bc.id] = BranchSnapshot(
+                    id=bc.id, name=bc.name, line=bc.line, breaker_kind=bc.breaker.kind,
+                    curve=bc.breaker.curve, rating_a=bc.breaker.rating_a, breaker_state="closed",
+                    reading=self._reading(amps, energy),
+                )
+            phases = {}
+            for line in ("L1", "L2", "L3")[: pc.phases]:
+                amps = sum(b.reading.i_rms_a for b in branches.values() if b.line == line)
+                energy = sum(b.reading.energy_wh for b in branches.values() if b.line == line)
+                phases[line] = self._reading(amps, energy)
+            inlet = InletSnapshot(
+                feed=pc.feed, feed_present=True, rating_a=pc.inlet_rating_a,
+                breaker_state="closed", phases=phases, neutral_a=0.3, residual_ma=1.2,
+                power_w=sum(r.p_w for r in phases.values()),
+                apparent_va=sum(r.s_va for r in phases.values()),
+                energy_wh=sum(r.energy_wh for r in phases.values()), frequency_hz=50.0,
+            )
+            pdus[pc.id] = PduSnapshot(
+                id=pc.id, name=pc.name, feed=pc.feed, phases=pc.phases,
+                nominal_voltage_v=pc.nominal_voltage_v,
+                nominal_frequency_hz=pc.nominal_frequency_hz, inlet=inlet, branches=branches,
+                outlets=outlets,
+            )
+        values = {"temperature": 24.0, "humidity": 45.0, "voc": 120.0, "vibration": 0.01}
+        sensors = {
+            s.id: SensorSnapshot(
+                id=s.id, kind=str(s.kind), name=s.name,
+                value=values.get(str(s.kind), 0.0), unit="", status="ok", pdu=s.pdu,
+            )
+            for s in self._config.sensors
+        }
+        return RackSnapshot(
+            tick=self._tick, timestamp_utc=self.now_utc().isoformat(), t_s=0.2 * self._tick,
+            rack_name=self._config.rack.name, pdus=pdus, sensors=sensors,
+        )
+
+    async def outlet_command(self, command: OutletCommand) -> CommandResult:
+        self.commands.append(command)
+        pdu = next((p for p in self._config.pdus if p.id == command.pdu_id), None)
+        if pdu is None or any((pdu.id, o) not in self._on for o in command.outlet_ids):
+            return CommandResult("c", CommandStatus.REJECTED, detail="unknown outlet")
+        outcomes, seqs = [], []
+        for oid in command.outlet_ids:
+            on = command.action is not OutletAction.OFF
+            self._on[(pdu.id, oid)] = on
+            code = {"on": "OUTLET_ON", "off": "OUTLET_OFF", "cycle": "OUTLET_CYCLE"}[
+                command.action.value
+            ]
+            ev = self.events.append(
+                NewEvent(pdu_id=pdu.id, source=f"outlet/{oid}", event_code=code,
+                         message=f"Outlet {oid} {command.action.value}",
+                         action_taken=Action.SWITCH, actor=command.actor,
+                         command_id=command.command_id)
+            )
+            seqs.append(ev.sequence_id)
+            outcomes.append(OutletOutcome(oid, CommandStatus.DONE, event_code=code))
+        self._snapshot = replace(self._build(), tick=self._tick)
+        return CommandResult("c", CommandStatus.DONE, tuple(outcomes), event_sequence_ids=tuple(seqs))
+
+    async def reset_energy(self, pdu_id: str, channel: str | None, actor: str) -> int:
+        self.resets.append((pdu_id, channel, actor))
+        self.events.append(
+            NewEvent(pdu_id=pdu_id, source=channel or "pdu", event_code="ENERGY_REGISTER_RESET",
+                     message="energy reset", action_taken=Action.RESET, actor=actor)
+        )
+        return 1
+
+    async def apply_config(self, yaml_text: str, actor: str, comment: str = "") -> int:
+        raise NotImplementedError
+
+    async def rollback_config(self, version: int, actor: str) -> int:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.events.close()
+        self._store.close()
