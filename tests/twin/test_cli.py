@@ -97,3 +97,12 @@ def test_run_prints_summary_table(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     for text in ("tbl", "pdu-a energy kWh", "digest", "sensor temp-top", "controller power"):
         assert text in result.stdout
+
+
+@needs_twin
+def test_run_paced_speed_accepts_number(tmp_path: Path) -> None:
+    sc = _write(tmp_path, "s.yaml", "name: paced\nsteps: []\n")
+    args = ["run", "-c", RACK, "-s", sc, "-d", "400ms", "--speed", "1000", "--json"]
+    result = runner.invoke(twin_app, args)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["windows"] == 2
