@@ -266,6 +266,7 @@ class RackRuntime:
             )
         acquisition = self._hw.acquire()
         snapshot = self._process(acquisition, first=True)
+        self._snapshot = snapshot
         with self._lock:
             on_start = getattr(self._control, "on_start", None)
             if on_start is not None:

@@ -1,0 +1,5 @@
+"""``python -m smartpdu`` runs the CLI."""
+
+from smartpdu.cli import app
+
+app()
