@@ -64,11 +64,18 @@ class _Window:
     """Arrays of one PDU for the window being built."""
 
     basis: FArray
+    rot: npt.NDArray[np.complex128]
+    """Start-phase rotation ``e^{jhθ0}`` of this window's feed."""
     v: FArray
     i: FArray
     fs: float
     env: FArray | None
     dirty: bool = False
+
+    def samples(self, c: npt.NDArray[np.complex128], start: int = 0) -> FArray:
+        """Samples from ``start`` of the waveform with harmonic vector ``c`` (θ0-relative)."""
+        c = c * self.rot
+        return np.concatenate([c.real, c.imag]) @ self.basis[:, start:]
 
 
 class RackTwin:
@@ -144,7 +151,8 @@ class RackTwin:
         self._poe = config.controller.poe
         self._running = np.zeros(len(config.devices), dtype=bool)
         self._switch_prev = np.ones(len(config.devices), dtype=bool)
-        self._noise = np.random.default_rng(ss[1]).standard_normal(_NOISE_BANK)
+        bank = np.random.default_rng(ss[1]).standard_normal(_NOISE_BANK)
+        self._noise_i, self._noise_v = bank * _NOISE_I_A, bank * _NOISE_V_V
 
     # ---- clock ---------------------------------------------------------------------------
     @property
@@ -290,22 +298,20 @@ class RackTwin:
     ) -> list[_Window]:
         topo = self.topo
         c_out = topo.outlet_of_psu @ coef
-        real = np.concatenate([c_out.real, c_out.imag], axis=1)
         wins: list[_Window] = []
-        cache: dict[tuple[str, float, int], FArray] = {}
+        rots = {f: self.supply.start_rotation(f) for f in self.supply.feeds}
         for p, pdu in enumerate(self.config.pdus):
             fs, n = topo.fs[p], topo.n[p]
-            key = (pdu.feed, fs, n)
-            if key not in cache:
-                cache[key] = self.supply.basis(pdu.feed, pdu.nominal_frequency_hz, fs, n)
-            basis = cache[key]
+            basis = self.supply.basis(pdu.feed, pdu.nominal_frequency_hz, fs, n)
+            rot = rots[pdu.feed]
             feed = self.supply.feed(pdu.feed)
             i = np.empty((topo.n_channels[p], n))
             o0, o1 = topo.out_slice[p]
-            np.matmul(real[o0:o1], basis, out=i[topo.row_outlets[p] :])
+            c = c_out[o0:o1] * rot
+            np.matmul(np.concatenate([c.real, c.imag], axis=1), basis, out=i[topo.row_outlets[p] :])
             env = envs[p]
             if feed.present:
-                vc = feed.voltage_harmonics * topo.v_rot[p] * (_SQRT2 * topo.vnom[p])
+                vc = feed.voltage_harmonics * topo.v_rot[p] * rot * (_SQRT2 * topo.vnom[p])
                 v = np.concatenate([vc.real, vc.imag], axis=1) @ basis
                 if env is not None:
                     v *= env
@@ -319,7 +325,7 @@ class RackTwin:
                     v[:] = 0.0
             else:
                 v = np.zeros((topo.phases[p], n))
-            wins.append(_Window(basis, v, i, fs, env))
+            wins.append(_Window(basis, rot, v, i, fs, env))
         return wins
 
     def _add_inrush(
@@ -335,11 +341,11 @@ class RackTwin:
             t_rel = (t0 - float(bank.inrush_start_s[j])) + np.arange(n) / w.fs
             decay = np.exp(-t_rel / tau)
             pc = self._pulse * self._rot[j] * np.exp(1j * HARMONICS * angle[p, topo.psu_phase[j]])
-            pulse = np.concatenate([pc.real, pc.imag]) @ w.basis
+            pulse = w.samples(pc)
             if math.isnan(bank.inrush_amp_a[j]):
                 first = np.abs(pulse * decay)[: topo.spc[p]]
                 bank.inrush_amp_a[j] = float(bank.inrush_peak_a[j]) / float(first.max())
-            steady = np.concatenate([coef[j].real, coef[j].imag]) @ w.basis
+            steady = w.samples(coef[j])
             row = topo.row_outlets[p] + int(topo.psu_outlet[j]) - topo.out_slice[p][0]
             w.i[row] += (float(bank.inrush_amp_a[j]) * pulse - steady) * decay
 
@@ -409,7 +415,7 @@ class RackTwin:
                 c = min(topo.n[p], math.ceil(t_cut * w.fs))
                 extra = (new_shares[j] / shares[j] - 1.0) * coef[j]
                 row = topo.row_outlets[p] + int(topo.psu_outlet[j]) - topo.out_slice[p][0]
-                w.i[row, c:] += np.concatenate([extra.real, extra.imag]) @ w.basis[:, c:]
+                w.i[row, c:] += w.samples(extra, c)
                 w.dirty = True
         for p, w in enumerate(wins):
             if w.dirty:
@@ -499,13 +505,16 @@ class RackTwin:
         return Acquisition(t0, blocks, status, (*sensors, *terminals), levers, source)
 
     def _add_noise(self, w: _Window, live: npt.NDArray[np.bool_], v_live: bool) -> None:
-        size = w.i.size + w.v.size
-        off = int(self._rng_noise.integers(0, _NOISE_BANK - size))
-        noise = self._noise[off : off + size]
-        ni = noise[: w.i.size].reshape(w.i.shape)
-        w.i += ni * (live[:, None] * _NOISE_I_A)
+        """Add ADC noise from the pre-drawn bank at a random offset; dead channels stay at 0."""
+        ni, nv = w.i.size, w.v.size
+        off = int(self._rng_noise.integers(0, _NOISE_BANK - ni - nv))
+        noise = self._noise_i[off : off + ni].reshape(w.i.shape)
+        if live.all():
+            w.i += noise
+        else:
+            w.i[live] += noise[live]
         if v_live:
-            w.v += noise[w.i.size :].reshape(w.v.shape) * _NOISE_V_V
+            w.v += self._noise_v[off + ni : off + ni + nv].reshape(w.v.shape)
 
     def _residuals(self, p: int, leak: FArray) -> FArray:
         topo = self.topo

@@ -5,7 +5,8 @@ Every waveform in the twin is a sum of odd harmonics of one feed's phase angle �
 any waveform into a matrix product: a complex harmonic vector ``C`` (``x(t) = Im Σ C_h e^{jhθ}``)
 becomes the real coefficient row ``[Re C, Im C]``. Phase k of a wye lags phase L1 by k·120°, so a
 harmonic h is rotated by ``e^{-jhk2π/3}`` (:func:`phase_rotation`). The frequency is constant
-inside a window and follows a bounded random walk between windows (phase stays continuous).
+inside a window and follows a bounded random walk stepped once a second (phase stays
+continuous: each window's start phase rotates the coefficients, ``e^{jhθ0}``).
 
 Lost neutral: with the PDU neutral open, the star point of the loads floats to the
 admittance-weighted mean of the phase voltages, ``v_N' = Σ w_k v_k`` with ``w_k = Y_k / ΣY``; each
@@ -23,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "DRIFT_STEP_WINDOWS",
     "HARMONICS",
     "N_HARMONICS",
     "FeedState",
@@ -37,6 +39,10 @@ N_HARMONICS = len(HARMONICS)
 
 _VOLTAGE_HARMONIC_SHARE = {3: 0.55, 5: 0.7, 7: 0.45}
 """Relative size of the 3rd/5th/7th voltage harmonics (typical IT-load distortion)."""
+
+DRIFT_STEP_WINDOWS = 5
+"""The frequency random walk steps once per second (5 windows): grid frequency moves slowly, and
+an unchanged frequency lets the harmonic basis be reused."""
 
 CArray = npt.NDArray[np.complex128]
 FArray = npt.NDArray[np.float64]
@@ -94,9 +100,11 @@ class Supply:
         if thd_u_pct is not None and not 0.0 <= thd_u_pct <= 20.0:
             raise ValueError(f"thd_u_pct must be in [0, 20] %, got {thd_u_pct}")
         self._rng = rng
+        self._windows = 0
         self._drift_limit = drift_hz
         self._drift_sigma = drift_hz / 20.0
         self.feeds: dict[str, FeedState] = {}
+        self._scratch: dict[tuple[str, int], tuple[tuple[float, float], FArray]] = {}
         for name in feeds:
             thd = rng.uniform(1.0, 4.0) if thd_u_pct is None else thd_u_pct
             vh = np.zeros(N_HARMONICS, dtype=np.complex128)
@@ -126,19 +134,33 @@ class Supply:
         self.feed(name).sags.append((start_s, start_s + duration_s, 1.0 - depth_pct / 100.0))
 
     def basis(self, name: str, nominal_hz: float, fs: float, n: int) -> FArray:
-        """Return the (2·H, n) basis ``[sin hθ; cos hθ]`` of this window (see module doc)."""
-        f = self.feed(name)
-        w = 2.0 * math.pi * self.frequency_hz(name, nominal_hz) / fs
-        z = np.exp(1j * (f.phase_rad + w * np.arange(n)))
-        z2 = z * z
+        """Return the (2·H, n) basis ``[sin hθ; cos hθ]`` for θ starting at 0 (see module doc).
+
+        The window's start phase is applied to the coefficients instead
+        (:meth:`start_rotation`), so the basis only changes with the frequency and is cached
+        per feed and length until it does. Callers must not modify it.
+        """
+        freq = self.frequency_hz(name, nominal_hz)
+        key = (name, n)
+        hit = self._scratch.get(key)
+        if hit is not None and hit[0] == (freq, fs):
+            return hit[1]
+        w = 2.0 * math.pi * freq / fs
         zs = np.empty((N_HARMONICS, n), dtype=np.complex128)
-        zs[0] = z
+        np.exp(1j * w * np.arange(n), out=zs[0])
+        z2 = zs[0] * zs[0]
         for k in range(1, N_HARMONICS):
             np.multiply(zs[k - 1], z2, out=zs[k])
         out = np.empty((2 * N_HARMONICS, n))
         out[:N_HARMONICS] = zs.imag
         out[N_HARMONICS:] = zs.real
+        out.flags.writeable = False
+        self._scratch[key] = ((freq, fs), out)
         return out
+
+    def start_rotation(self, name: str) -> CArray:
+        """Per-harmonic factor ``e^{jhθ0}`` that moves a θ=0 waveform to this window's start."""
+        return np.exp(1j * HARMONICS * self.feed(name).phase_rad)
 
     def envelope(self, name: str, t0_s: float, fs: float, n: int) -> FArray | None:
         """Per-sample voltage factor of the window from sags, or ``None`` when there is none."""
@@ -158,7 +180,7 @@ class Supply:
         for name, f in self.feeds.items():
             freq = self.frequency_hz(name, nominal_hz.get(name, 50.0))
             f.phase_rad = (f.phase_rad + 2.0 * math.pi * freq * dt_s) % (2.0 * math.pi)
-            if self._drift_limit > 0.0:
+            if self._drift_limit > 0.0 and self._windows % DRIFT_STEP_WINDOWS == 0:
                 d = f.drift_hz + self._rng.normal(0.0, self._drift_sigma)
                 lim = self._drift_limit
                 if d > lim:
@@ -167,3 +189,4 @@ class Supply:
                     d = -2 * lim - d
                 f.drift_hz = d
             f.sags = [s for s in f.sags if s[1] > t_end_s]
+        self._windows += 1
