@@ -33,7 +33,7 @@ def kinds(found) -> list[list[str]]:
 
 
 def test_inrush_is_logged_once_and_allowed() -> None:
-    samples = [ChannelSample(0.0, 0.0, 10.0)] + [ChannelSample(9.0, 45.0, 10.0)]
+    samples = [ChannelSample(0.0, 0.0, 10.0), ChannelSample(9.0, 45.0, 10.0)]
     samples += [ChannelSample(1.0, 1.4, 10.0)] * 5
     _, found = run(samples)
     flat = [f for fs in found for f in fs]

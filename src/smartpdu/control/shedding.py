@@ -148,7 +148,12 @@ class LoadShedder:
         changes = self._levels(loads, dt_s)
         if not cfg.enabled or t_s - self.last_action_s < cfg.shed_interval_s - 1e-6:
             return changes, []
-        over = [s for s in loads if self.scopes[s.key].over_s >= cfg.shed_delay_s - 1e-6]
+        over = [
+            s
+            for s in loads
+            if self.scopes[s.key].over_s > 0.0
+            and self.scopes[s.key].over_s >= cfg.shed_delay_s - 1e-6
+        ]
         if over:
             self.below_s = 0.0
             return changes, self._shed_one(over, candidates, t_s, feed_loss)
