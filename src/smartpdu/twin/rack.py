@@ -146,6 +146,10 @@ class RackTwin:
             [o.contact_resistance_mohm for p in config.pdus for o in p.outlets], dtype=float
         )
         self._t_term = np.full(topo.n_outlets, self.environment.ambient_c)
+        self._term_shown = np.full(topo.n_outlets, np.nan)
+        self._term_readings: list[SensorReading] = [
+            SensorReading(sid, "terminal_temperature", None, "degC") for sid in topo.terminal_ids
+        ]
         self._lost_neutral = np.zeros(len(config.pdus), dtype=bool)
         self._neutral_w = np.ones((len(config.pdus), 3))
         self._poe = config.controller.poe
@@ -306,9 +310,12 @@ class RackTwin:
             rot = rots[pdu.feed]
             feed = self.supply.feed(pdu.feed)
             i = np.empty((topo.n_channels[p], n))
-            o0, o1 = topo.out_slice[p]
-            c = c_out[o0:o1] * rot
-            np.matmul(np.concatenate([c.real, c.imag], axis=1), basis, out=i[topo.row_outlets[p] :])
+            o0 = topo.out_slice[p][0]
+            used = topo.used_outlets[p]  # outlets with a PSU plugged in; the rest carry 0 A
+            c = c_out[o0 + used] * rot
+            ro = topo.row_outlets[p]
+            i[ro:] = 0.0
+            i[ro + used] = np.concatenate([c.real, c.imag], axis=1) @ basis
             env = envs[p]
             if feed.present:
                 vc = feed.voltage_harmonics * topo.v_rot[p] * rot * (_SQRT2 * topo.vnom[p])
@@ -492,10 +499,7 @@ class RackTwin:
             self._t_term, out_rms, self._r_contact, ambient, dt
         )
         sensors = self.environment.step(t0, dt, it_power)
-        terminals = tuple(
-            SensorReading(sid, "terminal_temperature", float(v), "degC")
-            for sid, v in zip(topo.terminal_ids, self._t_term.tolist(), strict=True)
-        )
+        terminals = self._terminal_readings()
         feed_ok = {f: s.present for f, s in self.supply.feeds.items()}
         source = select_power_source(feed_ok.get("A", False), feed_ok.get("B", False), self._poe)
         levers = self.levers.step(dt)
@@ -503,6 +507,17 @@ class RackTwin:
         self.supply.advance(self.now_s, dt, topo.feed_nominal_hz)
         self.psus.drift(self._rng_walk)
         return Acquisition(t0, blocks, status, (*sensors, *terminals), levers, source)
+
+    def _terminal_readings(self) -> tuple[SensorReading, ...]:
+        """Terminal temperatures at the probes' 0.01 °C resolution; unchanged readings reused."""
+        temps = np.round(self._t_term, 2)
+        changed = np.flatnonzero(temps != self._term_shown)
+        if len(changed):
+            ids = self.topo.terminal_ids
+            for k, v in zip(changed.tolist(), temps[changed].tolist(), strict=True):
+                self._term_readings[k] = SensorReading(ids[k], "terminal_temperature", v, "degC")
+            self._term_shown = temps
+        return tuple(self._term_readings)
 
     def _add_noise(self, w: _Window, live: npt.NDArray[np.bool_], v_live: bool) -> None:
         """Add ADC noise from the pre-drawn bank at a random offset; dead channels stay at 0."""

@@ -81,6 +81,10 @@ class Topology:
         self.psu_phase = self.br_phase[self.out_branch[self.psu_outlet]]
         self.outlet_of_psu = np.zeros((self.n_outlets, len(psu_device)))
         self.outlet_of_psu[self.psu_outlet, np.arange(len(psu_device))] = 1.0
+        self.used_outlets = [
+            np.unique(self.psu_outlet[self.psu_pdu == k]) - self.out_slice[k][0]
+            for k in range(len(pdus))
+        ]
         self.psus_of_pdu = [np.flatnonzero(self.psu_pdu == k) for k in range(len(pdus))]
         psu_branch = self.out_branch[self.psu_outlet]
         self.psus_of_branch = [np.flatnonzero(psu_branch == b) for b in range(self.n_branches)]
