@@ -22,3 +22,7 @@ from smartpdu.cli.serve_cmd import demo, run  # noqa: E402
 
 app.command("run")(run)
 app.command("demo")(demo)
+
+from smartpdu.cli.calibrate_cmd import calibrate  # noqa: E402
+
+app.command("calibrate")(calibrate)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from smartpdu.config import RackConfig, load_config
+from smartpdu.runtime.calibration_store import BENCH_SEED_KEY, load_calibration
 from smartpdu.runtime.clock import Clock, SimClock, WallClock
 from smartpdu.runtime.engine import RackRuntime
 from smartpdu.storage import Store, open_store
@@ -39,16 +40,49 @@ def build_twin_runtime(
 
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(db_url or f"sqlite:///{data_dir / 'smartpdu.db'}")
-    twin = RackTwin(config, seed=seed)
+    store = open_store(db_url or f"sqlite:///{data_dir.resolve() / 'smartpdu.db'}")
+    calibration = {}
+    for pdu in config.pdus:
+        cal = load_calibration(store, pdu.id)
+        if cal is not None:
+            calibration[pdu.id] = cal
+    hardware = _with_bench_errors(RackTwin(config, seed=seed), store, calibration)
     return RackRuntime(
         config,
-        twin,
+        hardware,
         store,
         clock=clock or (SimClock() if sim else WallClock()),
         data_dir=data_dir,
+        calibration=calibration,
         control_factory=control_factory,
     )
+
+
+def _with_bench_errors(twin: Any, store: Store, calibration: dict[str, Any]) -> Any:
+    """Make the twin sample calibrated channels through the front-end errors they were
+    calibrated for (the unit on the bench), so stored coefficients correct rather than distort."""
+    from smartpdu.twin.frontend import FrontEndError, FrontEndTwin, front_end_errors
+
+    errors: dict[tuple[str, str], FrontEndError] = {}
+    for pdu_id, cal in calibration.items():
+        seed_text = store.kv_get(BENCH_SEED_KEY.format(pdu=pdu_id))
+        if seed_text is None:
+            continue
+        names = sorted(cal.channels)
+        errs = front_end_errors(names, int(seed_text))
+        pdu = next(p for p in twin.config.pdus if p.id == pdu_id)
+        line_of = {
+            o.id: next(b.line for b in pdu.branches if b.id == o.branch) for o in pdu.outlets
+        }
+        for name in names:
+            e = errs[name]
+            if name.startswith("voltage/"):
+                errors[(pdu_id, name)] = FrontEndError(e.gain, 0.0, e.offset)
+            else:
+                v = errs.get(f"voltage/{line_of.get(name.removeprefix('outlet/'), 'L1')}")
+                rel = e.phase_deg - (v.phase_deg if v else 0.0)
+                errors[(pdu_id, name)] = FrontEndError(e.gain, rel, e.offset)
+    return FrontEndTwin(twin, errors) if errors else twin
 
 
 def build_demo_runtime(

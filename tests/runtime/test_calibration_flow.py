@@ -1,0 +1,80 @@
+"""`smartpdu calibrate` on the twin's bench, then the runtime measures that unit correctly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from smartpdu.cli import app
+from smartpdu.runtime import build_demo_runtime
+from smartpdu.runtime.calibration_store import load_calibration
+from smartpdu.storage import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "configs" / "demo-rack.yaml"
+
+
+def _calibrate(data_dir: Path, outlet: str = "pdu-a/7") -> dict:  # type: ignore[type-arg]
+    res = CliRunner().invoke(
+        app,
+        ["calibrate", "--config", str(DEMO), "--outlet", outlet, "--data-dir", str(data_dir),
+         "--json"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    return json.loads(res.output)  # type: ignore[no-any-return]
+
+
+async def _outlet7(data_dir: Path) -> tuple[float, float, tuple[str, ...]]:
+    rt = build_demo_runtime(data_dir, seed=3)
+    async with rt:
+        await rt.run_ticks(5)
+        r = rt.snapshot.pdus["pdu-a"].outlets["7"].reading
+        return r.p_w, r.i_rms_a, r.flags
+
+
+def test_calibrate_cli_corrects_the_bench_error(tmp_path: Path) -> None:
+    report = _calibrate(tmp_path)
+    assert abs(report["verify_p_error_before"]) > 2e-3  # the unit is visibly off uncalibrated
+    after = report["verify_errors_after"]
+    assert abs(after["p"]) <= 5e-4 and abs(after["i_rms"]) <= 2e-4 and abs(after["pf"]) <= 2e-3
+    store = open_store(f"sqlite:///{tmp_path / 'smartpdu.db'}")
+    try:
+        cal = load_calibration(store, "pdu-a")
+        assert cal is not None and cal.version == 1 and not cal.degraded_channels()
+        events = store.events_since("pdu-a", 0, 100)
+        assert [e.event_code for e in events] == ["CALIBRATION_CHANGED"]
+        assert events[0].actor == "factory"
+    finally:
+        store.close()
+    again = _calibrate(tmp_path)
+    assert again["version"] == 2
+    bad = CliRunner().invoke(
+        app, ["calibrate", "--config", str(DEMO), "--outlet", "pdu-a/99", "--data-dir",
+              str(tmp_path)],
+    )  # fmt: skip
+    assert bad.exit_code == 2 and "no outlet" in bad.output
+
+
+async def test_runtime_applies_calibration_and_flags_corruption(tmp_path: Path) -> None:
+    ideal = await _outlet7(tmp_path / "ideal")
+    _calibrate(tmp_path / "cal")
+    calibrated = await _outlet7(tmp_path / "cal")
+    assert calibrated[0] == pytest.approx(ideal[0], rel=5e-4)
+    assert calibrated[1] == pytest.approx(ideal[1], rel=5e-4)
+    assert "calibration_degraded" not in calibrated[2]
+
+    # Corrupt the stored coefficients (gain edited, CRC left): the channel reports degraded.
+    store = open_store(f"sqlite:///{tmp_path / 'cal' / 'smartpdu.db'}")
+    try:
+        data = json.loads(store.kv_get("calibration/pdu-a") or "{}")
+        data["channels"]["outlet/7"]["gain"] *= 1.1
+        store.kv_set("calibration/pdu-a", json.dumps(data))
+    finally:
+        store.close()
+    degraded = await _outlet7(tmp_path / "cal")
+    assert "calibration_degraded" in degraded[2]
+    # the garbage gain is not used: the value stays raw (≈ the uncalibrated error), not 10 % off
+    assert degraded[0] == pytest.approx(ideal[0], rel=2e-2)
