@@ -169,10 +169,11 @@ class Supply:
         active = [s for s in f.sags if s[0] < t1 and s[1] > t0_s]
         if not active:
             return None
-        t = t0_s + np.arange(n) / fs
         env = np.ones(n)
         for start, end, level in active:
-            env[(t >= start) & (t < end)] = np.minimum(env[(t >= start) & (t < end)], level)
+            a = max(0, math.ceil((start - t0_s) * fs - 1e-6))
+            b = min(n, math.ceil((end - t0_s) * fs - 1e-6))
+            np.minimum(env[a:b], level, out=env[a:b])
         return env
 
     def advance(self, t_end_s: float, dt_s: float, nominal_hz: dict[str, float]) -> None:
