@@ -117,12 +117,11 @@ async def log_entries(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
         return sorted(out, key=lambda e: (e.timestamp_utc, e.pdu_id, e.sequence_id))
 
     events = await asyncio.to_thread(newest)
-    return collection(
-        "LogEntryCollection",
-        f"{LOG}/Entries",
-        "Event log entries",
-        [f"{LOG}/Entries/{entry_id(e)}" for e in events],
-    )
+    body = collection("LogEntryCollection", f"{LOG}/Entries", "Event log entries", [])
+    # LogEntryCollection members are auto-expanded (CSDL AutoExpand): embed full entries.
+    body["Members"] = [log_entry(e) for e in events]
+    body["Members@odata.count"] = len(events)
+    return body
 
 
 async def log_entry_get(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:

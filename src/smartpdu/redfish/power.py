@@ -118,7 +118,6 @@ def rack_pdu(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
         "Outlets": link(f"{uri}/Outlets"),
         "OutletGroups": link(f"{uri}/OutletGroups"),
         "Metrics": link(f"{uri}/Metrics"),
-        "Sensors": link(f"{ROOT}/Chassis/{pdu.id}/Sensors"),
         "Links": {
             "Chassis": links([f"{ROOT}/Chassis/{pdu.id}"]),
             "ManagedBy": links([f"{ROOT}/Managers/{MANAGER_ID}"]),
