@@ -323,3 +323,22 @@ def test_frequency_offset_moves_zero_crossings() -> None:
     frac = -v[up] / (v[up + 1] - v[up])
     t = (up + frac) / 6400.0
     assert (len(t) - 1) / (t[-1] - t[0]) == pytest.approx(50.5, abs=0.01)
+
+
+def test_inlet_mccb_long_time_trip_kills_the_whole_pdu() -> None:
+    p = pdu("pdu-a", "A")
+    p["inlet_breaker"] = {"ir_x": 0.4, "tr_s": 3, "isd_x": 6, "tsd_s": 0.3, "ii_x": 10}
+    cfg = rack([p], [device("h", "resistive", 4600.0, [("pdu-a", "1", 1.0)], load_fraction=1.0)])
+    twin = RackTwin(cfg, seed=0)  # 20 A: below the C16 pickup, 1.4 x the MCCB's 0.4 x 32 A
+    for _ in range(600):
+        acq = twin.acquire()
+        if acq.status["pdu-a"].breakers["inlet"] is BreakerState.TRIPPED:
+            break
+    trip = next(e for e in twin.physical_log if e.kind == "breaker_trip")
+    assert trip.target == "pdu-a/inlet" and trip.detail["band"] == "thermal"
+    assert 40.0 < trip.t_s < 80.0
+    assert acq.status["pdu-a"].breakers["B1"] is BreakerState.CLOSED
+    acq = twin.acquire()
+    assert np.all(acq.blocks["pdu-a"].current_a == 0.0)
+    assert np.all(acq.blocks["pdu-a"].voltage_v == 0.0)
+    assert acq.status["pdu-a"].feed_present is True

@@ -268,7 +268,7 @@ class RackTwin:
         alive_end = alive.copy()
         if cut_s:
             self._failover(wins, coef, alive, shares, cut_s, alive_end)
-        return self._finish(wins, alive_end, leak, present, t0, dt)
+        return self._finish(wins, alive_end, leak, present, t0, dt, cut_s)
 
     def _psu_coefficients(
         self, p_psu: FArray, psu_level: FArray, psu_pdu: npt.NDArray[np.intp], angle: FArray
@@ -317,7 +317,7 @@ class RackTwin:
             i[ro:] = 0.0
             i[ro + used] = np.concatenate([c.real, c.imag], axis=1) @ basis
             env = envs[p]
-            if feed.present:
+            if feed.present and self.breakers[p].inlet.closed:
                 vc = feed.voltage_harmonics * topo.v_rot[p] * rot * (_SQRT2 * topo.vnom[p])
                 v = np.concatenate([vc.real, vc.imag], axis=1) @ basis
                 if env is not None:
@@ -438,9 +438,10 @@ class RackTwin:
         present: npt.NDArray[np.bool_],
         t0: float,
         dt: float,
+        cut_s: dict[int, float],
     ) -> Acquisition:
         topo = self.topo
-        self._log_devices(alive_end, t0 + dt)
+        self._log_devices(alive_end, t0, cut_s)
         self.psus.alive = alive_end
         inlet_closed = np.array([b.inlet.closed for b in self.breakers])
         branch_closed = np.concatenate([b.branch_closed() for b in self.breakers])
@@ -560,24 +561,28 @@ class RackTwin:
             i_peak_a=trip.i_peak_a,
         )
 
-    def _log_devices(self, alive_end: npt.NDArray[np.bool_], t_s: float) -> None:
+    def _log_devices(
+        self, alive_end: npt.NDArray[np.bool_], t0: float, cut_s: dict[int, float]
+    ) -> None:
+        """Log PSU failovers/restores and devices going off/on (at the instant it happened)."""
         topo = self.topo
         switch = np.array([ld.switched_on for ld in self.loads])
         n_alive = np.bincount(topo.psu_device, weights=alive_end, minlength=len(self.loads))
         running = switch & (n_alive > 0)
         prev = self.psus.alive
+        when = {int(topo.psu_device[j]): t0 + t for j, t in cut_s.items()}
         for j in np.flatnonzero(prev != alive_end):
             d = int(topo.psu_device[j])
             target = f"{self.config.devices[d].name}/psu{topo.psu_index[j]}"
             if self._k > 0 and n_alive[d] > 0:
                 kind = "psu_restore" if alive_end[j] else "psu_failover"
-                self._log(kind, target, t_s, pdu=self.pdu_ids[topo.psu_pdu[j]])
-        for d in np.flatnonzero(running != self._running):
-            if self._k == 0:
-                break
-            reason = "switch" if switch[d] != self._switch_prev[d] else "power"
-            kind = "device_on" if running[d] else "device_off"
-            self._log(kind, f"device/{self.config.devices[d].name}", t_s, reason=reason)
+                self._log(kind, target, when.get(d, t0), pdu=self.pdu_ids[topo.psu_pdu[j]])
+        if self._k > 0:
+            for d in np.flatnonzero(running != self._running):
+                reason = "switch" if switch[d] != self._switch_prev[d] else "power"
+                kind = "device_on" if running[d] else "device_off"
+                name = self.config.devices[d].name
+                self._log(kind, f"device/{name}", when.get(int(d), t0), reason=reason)
         self._running = running
         self._switch_prev = switch
 
