@@ -228,9 +228,11 @@ def classify_outlet(
             ocp_s=(0.0,) * len(s.ocp_windows),
         )
         return clear, tuple(findings)
-    if st.energised_since_s is None:
+    since = st.energised_since_s
+    if since is None:
+        since = t_s
         st = replace(st, energised_since_s=t_s, inrush_peak_a=0.0, inrush_logged=False)
-    in_inrush = t_s - st.energised_since_s < s.inrush_window_s
+    in_inrush = t_s - since < s.inrush_window_s
     if in_inrush:
         st = replace(st, inrush_peak_a=max(st.inrush_peak_a, peak))
         inrush_limit = s.inrush_peak_x * _SQRT2 * sample.rating_a
