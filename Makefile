@@ -27,7 +27,7 @@ services:
 	bash scripts/services.sh
 
 ## bench: performance benchmarks, printing ratios measured in the same run
-bench: $(STAMP)
+bench: $(STAMP) services
 	$(PY) benchmarks/run_all.py
 
 lint: $(STAMP)

@@ -27,4 +27,7 @@ fi
 
 # net-snmp command-line clients (snmpget/snmpwalk), used by the SNMP tests
 need_pkg snmpget snmp
+
+# wrk: HTTP load generator for `make bench` (benchmarks fall back to a Python client without it)
+need_pkg wrk wrk
 exit 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -64,6 +65,11 @@ class PduWindow:
     locked_out: frozenset[str] = frozenset()
 
 
+@lru_cache(maxsize=256)
+def _flag_names(mask: int) -> tuple[str, ...]:
+    return tuple(flag_names(mask)) if mask else ()
+
+
 def _num(x: float) -> float:
     return float(x) if math.isfinite(x) else 0.0
 
@@ -71,7 +77,7 @@ def _num(x: float) -> float:
 def _readings(win: PduWindow) -> dict[str, ChannelReading]:
     m = win.metrics
     cols = {name: np.asarray(getattr(m, name), dtype=np.float64).tolist() for name in _METRICS}
-    flags = [tuple(flag_names(int(f))) for f in np.asarray(m.flags)]
+    flags = [_flag_names(f) for f in np.asarray(m.flags).tolist()]
     out: dict[str, ChannelReading] = {}
     for k, channel in enumerate(win.block.channels):
         e = win.energy.get(channel, EnergyTotals())

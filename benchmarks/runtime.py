@@ -1,0 +1,108 @@
+"""Runtime benchmark (issue 4): CPU per tick of the whole loop for the demo rack, sim-clock speed,
+and GET outlet requests/s with p99 under a concurrent load generator (real HTTP, other processes).
+
+Numbers are reported, never asserted: the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _load import load  # noqa: E402
+
+from smartpdu.runtime import build_demo_runtime  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TICKS = 300
+
+
+async def _loop_numbers() -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as d:
+        rt = build_demo_runtime(Path(d))
+        async with rt:
+            await rt.run_ticks(20)  # warm up caches
+            hw = rt.hardware
+            # component split measured on the same windows
+            t_acq = 0.0
+            c0, w0 = time.process_time(), time.perf_counter()
+            for _ in range(TICKS):
+                await rt.run_ticks(1)
+            cpu = time.process_time() - c0
+            wall = time.perf_counter() - w0
+            a0 = time.process_time()
+            for _ in range(100):
+                hw.acquire()
+            t_acq = (time.process_time() - a0) / 100
+    window_s = 0.2
+    return {
+        "ticks": TICKS,
+        "cpu_ms_per_tick": cpu / TICKS * 1e3,
+        "twin_acquire_ms": t_acq * 1e3,
+        "controller_ms_per_tick_excl_twin": (cpu / TICKS - t_acq) * 1e3,
+        "sim_speed_x_realtime": TICKS * window_s / wall,
+    }
+
+
+def _http_numbers(seconds: float = 5.0) -> dict:  # type: ignore[type-arg]
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, SMARTPDU_ADMIN_PASSWORD="bench-password-1")
+        cmd = [sys.executable, "-m", "smartpdu", "run", "--config",
+               str(ROOT / "configs" / "demo-rack.yaml"), "--data-dir", d, "--port", str(port)]  # fmt: skip
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(150):
+                try:
+                    if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            token = httpx.post(
+                f"{base}/api/v1/auth/login",
+                json={"username": "admin", "password": "bench-password-1"},
+            ).json()["token"]
+            return load(
+                f"{base}/api/v1/pdus/pdu-a/outlets/7",
+                {"Authorization": f"Bearer {token}"},
+                seconds=seconds,
+            )
+        finally:
+            proc.terminate()
+            proc.wait(20)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> dict:  # type: ignore[type-arg]
+    loop = asyncio.run(_loop_numbers())
+    print(
+        f"loop: {loop['cpu_ms_per_tick']:.2f} ms CPU per tick for the demo rack (goal ≤ 5 ms); "
+        f"twin {loop['twin_acquire_ms']:.2f} ms of it; sim clock {loop['sim_speed_x_realtime']:.0f}× "
+        "real time (goal ≥ 50×)"
+    )
+    http = _http_numbers()
+    print(
+        f"GET /api/v1/pdus/pdu-a/outlets/7: {http.get('req_per_s', 0):.0f} req/s, "
+        f"p99 {http.get('p99_ms')} ms ({http.get('tool')})"
+    )
+    return {"loop": loop, "http_get_outlet": http}
+
+
+if __name__ == "__main__":
+    main()
