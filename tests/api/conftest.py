@@ -4,6 +4,7 @@ an in-process client and a real uvicorn server on a free loopback port."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -80,8 +81,8 @@ class _Server(uvicorn.Server):
         pass
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
+@contextlib.contextmanager
+def serve(tmp_path: Path) -> Iterator[Served]:
     """The app on a real uvicorn server in a thread (its own event loop), real HTTP."""
     from fake_runtime import FakeRuntime
 
@@ -109,6 +110,20 @@ def served(tmp_path: Path) -> Iterator[Served]:
     th = threading.Thread(target=run, daemon=True)
     th.start()
     assert ready.wait(30), "server did not start"
-    yield Served(f"http://127.0.0.1:{port}", box["env"])  # type: ignore[arg-type]
-    box["server"].should_exit = True  # type: ignore[attr-defined]
-    th.join(10)
+    try:
+        yield Served(f"http://127.0.0.1:{port}", box["env"])  # type: ignore[arg-type]
+    finally:
+        box["server"].should_exit = True  # type: ignore[attr-defined]
+        th.join(10)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    with serve(tmp_path) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def served_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with serve(tmp_path_factory.mktemp("served")) as s:
+        yield s

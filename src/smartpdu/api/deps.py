@@ -10,9 +10,28 @@ from smartpdu.api.problems import ApiProblem
 from smartpdu.runtime.services import RuntimeServices
 from smartpdu.runtime.snapshot import PduSnapshot, RackSnapshot
 
-__all__ = ["PduId", "get_services", "get_snapshot", "lookup_pdu"]
+__all__ = [
+    "BranchId",
+    "GroupName",
+    "OutletId",
+    "PduId",
+    "get_services",
+    "get_snapshot",
+    "lookup_pdu",
+]
 
-PduId = Annotated[str, Path(min_length=1, max_length=64, description="Stable PDU id, e.g. pdu-a")]
+PduId = Annotated[
+    str, Path(min_length=1, max_length=64, description="Stable PDU id", examples=["pdu-a"])
+]
+OutletId = Annotated[
+    str, Path(min_length=1, max_length=64, description="Stable outlet id", examples=["1"])
+]
+BranchId = Annotated[
+    str, Path(min_length=1, max_length=64, description="Stable branch id", examples=["B1"])
+]
+GroupName = Annotated[
+    str, Path(min_length=1, max_length=64, description="Outlet group", examples=["compute"])
+]
 
 
 def get_services(request: Request) -> RuntimeServices:

@@ -155,6 +155,17 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else _phrase(exc.status_code)
+        if exc.status_code == 400 and "parsing the body" in detail:
+            # FastAPI's undecodable-body error: report it like any other request validation.
+            message = "the body is not valid JSON (or not the declared content type)"
+            return problem_response(
+                request,
+                422,
+                f"The request is invalid: {message}.",
+                kind="validation-error",
+                title="Request validation failed",
+                errors=[FieldError(path="body", message=message)],
+            )
         if exc.status_code in _DETAIL_BY_STATUS and detail in ("Not Found", "Method Not Allowed"):
             detail = _DETAIL_BY_STATUS[exc.status_code]
         return problem_response(

@@ -45,7 +45,7 @@ MAX_BUCKETS = 20_000
 FromQ = Annotated[datetime | None, Query(alias="from", description="RFC 3339; default to − 1 h")]
 ToQ = Annotated[datetime | None, Query(alias="to", description="RFC 3339; default now")]
 StepQ = Annotated[int, Query(ge=1, le=31 * 86400, description="Bucket width in seconds")]
-PduQ = Annotated[str, Query(min_length=1, max_length=64)]
+PduQ = Annotated[str, Query(min_length=1, max_length=64, examples=["pdu-a"])]
 
 
 def _event_out(e: Event) -> EventOut:

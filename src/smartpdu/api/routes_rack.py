@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Path
+from fastapi import APIRouter, Body, Depends, Header
 from fastapi.responses import JSONResponse
 
 from smartpdu.access import Permission, Principal
-from smartpdu.api.deps import PduId, get_services, get_snapshot, lookup_pdu
+from smartpdu.api.deps import (
+    BranchId,
+    GroupName,
+    OutletId,
+    PduId,
+    get_services,
+    get_snapshot,
+    lookup_pdu,
+)
 from smartpdu.api.problems import ApiProblem, problem_responses
 from smartpdu.api.schemas import (
     BranchOut,
@@ -52,7 +60,6 @@ Operator = Annotated[Principal, Depends(require(Permission.CONTROL))]
 Configurer = Annotated[Principal, Depends(require(Permission.CONFIGURE))]
 Snap = Annotated[RackSnapshot, Depends(get_snapshot)]
 Services = Annotated[RuntimeServices, Depends(get_services)]
-Id = Annotated[str, Path(min_length=1, max_length=64)]
 _READ = problem_responses(401, 403, 404, 422, 503)
 _CMD = problem_responses(401, 403, 404, 409, 422, 503)
 
@@ -79,7 +86,7 @@ async def list_branches(pdu_id: PduId, _: Reader, snap: Snap) -> list[BranchOut]
 
 
 @router.get("/pdus/{pdu_id}/branches/{branch_id}", response_model=BranchOut, responses=_READ)
-async def get_branch(pdu_id: PduId, branch_id: Id, _: Reader, snap: Snap) -> BranchOut:
+async def get_branch(pdu_id: PduId, branch_id: BranchId, _: Reader, snap: Snap) -> BranchOut:
     pdu = lookup_pdu(snap, pdu_id)
     b = pdu.branches.get(branch_id)
     if b is None:
@@ -93,7 +100,7 @@ async def list_outlets(pdu_id: PduId, _: Reader, snap: Snap) -> list[OutletOut]:
 
 
 @router.get("/pdus/{pdu_id}/outlets/{outlet_id}", response_model=OutletOut, responses=_READ)
-async def get_outlet(pdu_id: PduId, outlet_id: Id, _: Reader, snap: Snap) -> OutletOut:
+async def get_outlet(pdu_id: PduId, outlet_id: OutletId, _: Reader, snap: Snap) -> OutletOut:
     o = lookup_pdu(snap, pdu_id).outlets.get(outlet_id)
     if o is None:
         raise ApiProblem(404, f"PDU {pdu_id!r} has no outlet {outlet_id!r}.", kind="not-found")
@@ -179,7 +186,7 @@ OptBody = Annotated[CommandBody | None, Body()]
 )
 async def outlet_action(
     pdu_id: PduId,
-    outlet_id: Id,
+    outlet_id: OutletId,
     action: OutletAction,
     principal: Operator,
     services: Services,
@@ -201,7 +208,7 @@ async def outlet_action(
 )
 async def group_action(
     pdu_id: PduId,
-    group: Id,
+    group: GroupName,
     action: OutletAction,
     principal: Operator,
     services: Services,
