@@ -121,7 +121,7 @@ class DeviceLoad:
 
     @classmethod
     def from_config(cls, cfg: LoadModelConfig) -> DeviceLoad:
-        ends = np.cumsum([s.duration_s for s in cfg.profile]) if cfg.profile else []
+        ends: list[float] = np.cumsum([s.duration_s for s in cfg.profile]).tolist()
         steps = tuple(
             (float(e), float(s.load_fraction)) for e, s in zip(ends, cfg.profile, strict=True)
         )

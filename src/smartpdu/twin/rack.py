@@ -362,7 +362,7 @@ class RackTwin:
         cut_s: dict[int, float] = {}
         branch_leak = np.bincount(
             topo.out_branch[topo.psu_outlet], weights=leak, minlength=topo.n_branches
-        )
+        ).astype(np.float64)
         for p, w in enumerate(wins):
             rb, ro = topo.row_branches[p], topo.row_outlets[p]
             nb = ro - rb
@@ -414,7 +414,8 @@ class RackTwin:
         devices = {int(topo.psu_device[j]) for j in cut_s}
         for d in devices:
             t_cut = min(cut_s[j] for j in cut_s if topo.psu_device[j] == d)
-            for j in np.flatnonzero((topo.psu_device == d) & alive_end):
+            for jj in np.flatnonzero((topo.psu_device == d) & alive_end):
+                j = int(jj)
                 if shares[j] <= 0.0:
                     continue
                 p = int(topo.psu_pdu[j])
@@ -578,7 +579,8 @@ class RackTwin:
                 kind = "psu_restore" if alive_end[j] else "psu_failover"
                 self._log(kind, target, when.get(d, t0), pdu=self.pdu_ids[topo.psu_pdu[j]])
         if self._k > 0:
-            for d in np.flatnonzero(running != self._running):
+            for dd in np.flatnonzero(running != self._running):
+                d = int(dd)
                 reason = "switch" if switch[d] != self._switch_prev[d] else "power"
                 kind = "device_on" if running[d] else "device_off"
                 name = self.config.devices[d].name

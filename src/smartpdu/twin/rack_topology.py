@@ -44,12 +44,18 @@ class Topology:
             raise ValueError(f"all PDUs must share one window length, got {sorted(windows)} s")
         self.window_s = windows.pop()
         self.vnom = np.array([p.nominal_voltage_v for p in pdus], dtype=float)
-        self.feed_nominal_hz = {p.feed: float(p.nominal_frequency_hz) for p in pdus}
+        self.feed_nominal_hz: dict[str, float] = {
+            p.feed: float(p.nominal_frequency_hz) for p in pdus
+        }
         self.v_rot = [np.array([phase_rotation(k) for k in range(p.phases)]) for p in pdus]
 
         self._outlet: dict[tuple[str, str], int] = {}
-        out_pdu, out_branch, br_phase = [], [], []
-        self.out_slice, self.branch_slice, self.outlet_ids = [], [], []
+        out_pdu: list[int] = []
+        out_branch: list[int] = []
+        br_phase: list[int] = []
+        self.out_slice: list[tuple[int, int]] = []
+        self.branch_slice: list[tuple[int, int]] = []
+        self.outlet_ids: list[list[str]] = []
         for k, p in enumerate(pdus):
             b0, o0 = len(br_phase), len(out_pdu)
             local_b = {b.id: i for i, b in enumerate(p.branches)}
