@@ -342,3 +342,24 @@ def test_inlet_mccb_long_time_trip_kills_the_whole_pdu() -> None:
     assert np.all(acq.blocks["pdu-a"].current_a == 0.0)
     assert np.all(acq.blocks["pdu-a"].voltage_v == 0.0)
     assert acq.status["pdu-a"].feed_present is True
+
+
+def test_gpu_follows_its_load_steps() -> None:
+    cfg = rack(
+        [pdu("pdu-a", "A")],
+        [
+            device(
+                "gpu",
+                "gpu",
+                2000.0,
+                [("pdu-a", "1", 1.0)],
+                profile=[
+                    {"duration_s": 0.2, "load_fraction": 1.0},
+                    {"duration_s": 0.4, "load_fraction": 0.3},
+                ],
+            )
+        ],
+    )
+    twin = RackTwin(cfg, seed=0)
+    p = [power(*channel(twin.acquire(), "pdu-a", "outlet/1")) for _ in range(6)]
+    assert p == pytest.approx([2000.0, 600.0, 600.0, 2000.0, 600.0, 600.0], rel=0.02)

@@ -79,7 +79,18 @@ class _Window:
 
 
 class RackTwin:
-    """Physics-level twin of a rack; implements :class:`smartpdu.hardware.RackHardware`."""
+    """Physics-level twin of a rack; implements :class:`smartpdu.hardware.RackHardware`.
+
+    ``frequency_drift_hz`` bounds the random walk of each feed's frequency (0 gives an exactly
+    nominal supply, e.g. for FFTs over whole cycles); ``thd_u_pct`` fixes the voltage THD
+    (default: drawn per feed in 1–4 %). Same ``seed`` and same commands give bit-identical
+    acquisitions.
+
+    Simplifications, on purpose: PSUs follow a sag with their window-average current (no
+    hold-up/recharge transient inside a window); with a lost neutral the phase currents keep
+    Kirchhoff's law by dropping their zero-sequence part, the outlet channels keep the loads'
+    own waveforms; load power does not depend on temperature.
+    """
 
     def __init__(
         self,
@@ -92,7 +103,7 @@ class RackTwin:
     ) -> None:
         self.config = config
         self.topo = topo = Topology(config)
-        ss = np.random.SeedSequence(seed).spawn(5)
+        ss = np.random.SeedSequence(seed).spawn(6)
         self._rng_walk = np.random.default_rng(ss[0])
         self._rng_noise = np.random.default_rng(ss[1])
         shape_rng = np.random.default_rng(ss[2])
@@ -155,7 +166,7 @@ class RackTwin:
         self._poe = config.controller.poe
         self._running = np.zeros(len(config.devices), dtype=bool)
         self._switch_prev = np.ones(len(config.devices), dtype=bool)
-        bank = np.random.default_rng(ss[1]).standard_normal(_NOISE_BANK)
+        bank = np.random.default_rng(ss[5]).standard_normal(_NOISE_BANK)
         self._noise_i, self._noise_v = bank * _NOISE_I_A, bank * _NOISE_V_V
 
     # ---- clock ---------------------------------------------------------------------------
@@ -256,7 +267,8 @@ class RackTwin:
             bank.start_inrush(np.flatnonzero(alive & ~bank.alive), t0)
         bank.stop_inrush(~alive)
         shares = bank.shares(alive)
-        frac = np.array([ld.fraction(t0) for ld in self.loads])
+        mid = t0 + 0.5 * dt  # a step at a window edge belongs to the window it mostly covers
+        frac = np.array([ld.fraction(mid) for ld in self.loads])
         p_psu = (self._rated * frac)[topo.psu_device] * shares
         coef = self._psu_coefficients(p_psu, psu_level, topo.psu_pdu, angle)
         wins = self._generate(coef, envs, mats, level, t0)
