@@ -66,8 +66,7 @@ def free_port() -> int:
 async def server(app) -> AsyncIterator[str]:  # noqa: ANN001
     """Serve the app with uvicorn on a free loopback port in this event loop."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="off")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     srv = uvicorn.Server(config)
     task = asyncio.create_task(srv.serve())
     while not srv.started:

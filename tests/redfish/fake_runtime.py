@@ -50,8 +50,9 @@ class FakeRuntime:
             self._store, load_or_create_device_key(data_dir), self.now_utc, bus=self.bus
         )
         self._on = {(p.id, o.id): True for p in self._config.pdus for o in p.outlets}
-        self._energy = {(p.id, o.id): 1000.0 + i for p in self._config.pdus
-                        for i, o in enumerate(p.outlets)}
+        self._energy = {
+            (p.id, o.id): 1000.0 + i for p in self._config.pdus for i, o in enumerate(p.outlets)
+        }
         self.commands: list[OutletCommand] = []
         self.resets: list[tuple[str, str | None, str]] = []
         self._snapshot = self._build()
@@ -83,9 +84,19 @@ class FakeRuntime:
         v, pf = 230.0 + 0.01 * (self._tick % 7), 0.97
         s = v * amps
         return ChannelReading(
-            v_rms_v=v, i_rms_a=amps, p_w=s * pf, s_va=s, q1_var=s * 0.2, pf=pf, cos_phi=0.99,
-            thd_u_pct=2.0, thd_i_pct=8.0, crest_factor=1.5, i_peak_a=amps * 1.5,
-            frequency_hz=50.0, energy_wh=energy_wh,
+            v_rms_v=v,
+            i_rms_a=amps,
+            p_w=s * pf,
+            s_va=s,
+            q1_var=s * 0.2,
+            pf=pf,
+            cos_phi=0.99,
+            thd_u_pct=2.0,
+            thd_i_pct=8.0,
+            crest_factor=1.5,
+            i_peak_a=amps * 1.5,
+            frequency_hz=50.0,
+            energy_wh=energy_wh,
         )
 
     def _build(self) -> RackSnapshot:
@@ -97,10 +108,18 @@ class FakeRuntime:
                 amps = (0.5 + 0.1 * i + 0.001 * self._tick) if on else 0.0
                 branch = next(b for b in pc.branches if b.id == oc.branch)
                 outlets[oc.id] = OutletSnapshot(
-                    id=oc.id, name=oc.name, branch=oc.branch, line=branch.line,
-                    connector=str(oc.connector), rating_a=oc.rating_a, priority=str(oc.priority),
-                    group=oc.group, state="on" if on else "off", commanded_on=on,
-                    relay_closed=on, locked_out=False,
+                    id=oc.id,
+                    name=oc.name,
+                    branch=oc.branch,
+                    line=branch.line,
+                    connector=str(oc.connector),
+                    rating_a=oc.rating_a,
+                    priority=str(oc.priority),
+                    group=oc.group,
+                    state="on" if on else "off",
+                    commanded_on=on,
+                    relay_closed=on,
+                    locked_out=False,
                     reading=self._reading(amps, self._energy[(pc.id, oc.id)]),
                 )
             branches = {}
@@ -108,8 +127,13 @@ class FakeRuntime:
                 amps = sum(o.reading.i_rms_a for o in outlets.values() if o.branch == bc.id)
                 energy = sum(o.reading.energy_wh for o in outlets.values() if o.branch == bc.id)
                 branches[bc.id] = BranchSnapshot(
-                    id=bc.id, name=bc.name, line=bc.line, breaker_kind=bc.breaker.kind,
-                    curve=bc.breaker.curve, rating_a=bc.breaker.rating_a, breaker_state="closed",
+                    id=bc.id,
+                    name=bc.name,
+                    line=bc.line,
+                    breaker_kind=bc.breaker.kind,
+                    curve=bc.breaker.curve,
+                    rating_a=bc.breaker.rating_a,
+                    breaker_state="closed",
                     reading=self._reading(amps, energy),
                 )
             phases = {}
@@ -118,29 +142,49 @@ class FakeRuntime:
                 energy = sum(b.reading.energy_wh for b in branches.values() if b.line == line)
                 phases[line] = self._reading(amps, energy)
             inlet = InletSnapshot(
-                feed=pc.feed, feed_present=True, rating_a=pc.inlet_rating_a,
-                breaker_state="closed", phases=phases, neutral_a=0.3, residual_ma=1.2,
+                feed=pc.feed,
+                feed_present=True,
+                rating_a=pc.inlet_rating_a,
+                breaker_state="closed",
+                phases=phases,
+                neutral_a=0.3,
+                residual_ma=1.2,
                 power_w=sum(r.p_w for r in phases.values()),
                 apparent_va=sum(r.s_va for r in phases.values()),
-                energy_wh=sum(r.energy_wh for r in phases.values()), frequency_hz=50.0,
+                energy_wh=sum(r.energy_wh for r in phases.values()),
+                frequency_hz=50.0,
             )
             pdus[pc.id] = PduSnapshot(
-                id=pc.id, name=pc.name, feed=pc.feed, phases=pc.phases,
+                id=pc.id,
+                name=pc.name,
+                feed=pc.feed,
+                phases=pc.phases,
                 nominal_voltage_v=pc.nominal_voltage_v,
-                nominal_frequency_hz=pc.nominal_frequency_hz, inlet=inlet, branches=branches,
+                nominal_frequency_hz=pc.nominal_frequency_hz,
+                inlet=inlet,
+                branches=branches,
                 outlets=outlets,
             )
         values = {"temperature": 24.0, "humidity": 45.0, "voc": 120.0, "vibration": 0.01}
         sensors = {
             s.id: SensorSnapshot(
-                id=s.id, kind=str(s.kind), name=s.name,
-                value=values.get(str(s.kind), 0.0), unit="", status="ok", pdu=s.pdu,
+                id=s.id,
+                kind=str(s.kind),
+                name=s.name,
+                value=values.get(str(s.kind), 0.0),
+                unit="",
+                status="ok",
+                pdu=s.pdu,
             )
             for s in self._config.sensors
         }
         return RackSnapshot(
-            tick=self._tick, timestamp_utc=self.now_utc().isoformat(), t_s=0.2 * self._tick,
-            rack_name=self._config.rack.name, pdus=pdus, sensors=sensors,
+            tick=self._tick,
+            timestamp_utc=self.now_utc().isoformat(),
+            t_s=0.2 * self._tick,
+            rack_name=self._config.rack.name,
+            pdus=pdus,
+            sensors=sensors,
         )
 
     async def outlet_command(self, command: OutletCommand) -> CommandResult:
@@ -156,21 +200,34 @@ class FakeRuntime:
                 command.action.value
             ]
             ev = self.events.append(
-                NewEvent(pdu_id=pdu.id, source=f"outlet/{oid}", event_code=code,
-                         message=f"Outlet {oid} {command.action.value}",
-                         action_taken=Action.SWITCH, actor=command.actor,
-                         command_id=command.command_id)
+                NewEvent(
+                    pdu_id=pdu.id,
+                    source=f"outlet/{oid}",
+                    event_code=code,
+                    message=f"Outlet {oid} {command.action.value}",
+                    action_taken=Action.SWITCH,
+                    actor=command.actor,
+                    command_id=command.command_id,
+                )
             )
             seqs.append(ev.sequence_id)
             outcomes.append(OutletOutcome(oid, CommandStatus.DONE, event_code=code))
         self._snapshot = replace(self._build(), tick=self._tick)
-        return CommandResult("c", CommandStatus.DONE, tuple(outcomes), event_sequence_ids=tuple(seqs))
+        return CommandResult(
+            "c", CommandStatus.DONE, tuple(outcomes), event_sequence_ids=tuple(seqs)
+        )
 
     async def reset_energy(self, pdu_id: str, channel: str | None, actor: str) -> int:
         self.resets.append((pdu_id, channel, actor))
         self.events.append(
-            NewEvent(pdu_id=pdu_id, source=channel or "pdu", event_code="ENERGY_REGISTER_RESET",
-                     message="energy reset", action_taken=Action.RESET, actor=actor)
+            NewEvent(
+                pdu_id=pdu_id,
+                source=channel or "pdu",
+                event_code="ENERGY_REGISTER_RESET",
+                message="energy reset",
+                action_taken=Action.RESET,
+                actor=actor,
+            )
         )
         return 1
 

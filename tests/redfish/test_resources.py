@@ -10,8 +10,13 @@ OUTLET = "/redfish/v1/PowerEquipment/RackPDUs/pdu-a/Outlets/7"
 
 
 async def test_public_resources_need_no_auth(client: httpx.AsyncClient) -> None:
-    for path in ("/redfish", "/redfish/v1", "/redfish/v1/", "/redfish/v1/odata",
-                 "/redfish/v1/$metadata"):
+    for path in (
+        "/redfish",
+        "/redfish/v1",
+        "/redfish/v1/",
+        "/redfish/v1/odata",
+        "/redfish/v1/$metadata",
+    ):
         r = await client.get(path)
         assert r.status_code == 200, path
     root = (await client.get("/redfish/v1/")).json()
@@ -21,13 +26,16 @@ async def test_public_resources_need_no_auth(client: httpx.AsyncClient) -> None:
 
 
 async def test_everything_else_needs_auth(client: httpx.AsyncClient) -> None:
-    for path in (OUTLET, "/redfish/v1/Chassis", "/redfish/v1/SessionService/Sessions",
-                 "/redfish/v1/AccountService/Accounts", "/redfish/v1/nonexistent"):
+    for path in (
+        OUTLET,
+        "/redfish/v1/Chassis",
+        "/redfish/v1/SessionService/Sessions",
+        "/redfish/v1/AccountService/Accounts",
+        "/redfish/v1/nonexistent",
+    ):
         r = await client.get(path)
         assert r.status_code == 401, path
-        assert r.json()["error"]["@Message.ExtendedInfo"][0]["MessageId"].endswith(
-            "NoValidSession"
-        )
+        assert r.json()["error"]["@Message.ExtendedInfo"][0]["MessageId"].endswith("NoValidSession")
         assert "WWW-Authenticate" in r.headers
     r = await client.get(OUTLET, auth=("admin", "wrong-password-x"))
     assert r.status_code == 401
@@ -37,13 +45,13 @@ async def test_outlet_live_readings_and_links(client: httpx.AsyncClient, runtime
     body = (await client.get(OUTLET, auth=ADMIN)).json()
     snap = runtime.snapshot.pdus["pdu-a"].outlets["7"]
     assert body["@odata.type"] == "#Outlet.v1_4_4.Outlet"
-    assert body["PowerWatts"]["Reading"] == snap.reading.p_w
-    assert body["EnergykWh"]["Reading"] == snap.reading.energy_wh / 1000
+    assert body["PowerWatts"]["Reading"] == round(snap.reading.p_w, 3)
+    assert body["EnergykWh"]["Reading"] == round(snap.reading.energy_wh / 1000, 3)
     assert body["PowerState"] == "On"
     action = body["Actions"]["#Outlet.PowerControl"]
     assert action["PowerState@Redfish.AllowableValues"] == ["On", "Off", "PowerCycle"]
     sensor = (await client.get(body["PowerWatts"]["DataSourceUri"], auth=ADMIN)).json()
-    assert sensor["Reading"] == round(snap.reading.p_w, 6)
+    assert sensor["Reading"] == round(snap.reading.p_w, 3)
     assert sensor["ReadingUnits"] == "W"
     info = (await client.get(action["@Redfish.ActionInfo"], auth=ADMIN)).json()
     assert info["Parameters"][0]["AllowableValues"] == ["On", "Off", "PowerCycle"]
@@ -56,9 +64,8 @@ async def test_cache_follows_snapshot(client: httpx.AsyncClient, runtime) -> Non
     runtime.tick()
     r3 = await client.get(OUTLET, auth=ADMIN)
     assert r3.headers["ETag"] != r1.headers["ETag"]
-    assert r3.json()["PowerWatts"]["Reading"] == runtime.snapshot.pdus["pdu-a"].outlets[
-        "7"
-    ].reading.p_w
+    new = runtime.snapshot.pdus["pdu-a"].outlets["7"].reading.p_w
+    assert r3.json()["PowerWatts"]["Reading"] == round(new, 3)
     r4 = await client.get(OUTLET, auth=ADMIN, headers={"If-None-Match": r3.headers["ETag"]})
     assert r4.status_code == 304
 
@@ -97,9 +104,7 @@ async def test_405_with_allow_and_404(client: httpx.AsyncClient) -> None:
     assert r.headers["Allow"] == "GET, HEAD"
     r = await client.get("/redfish/v1/PowerEquipment/RackPDUs/pdu-a/Outlets/99", auth=ADMIN)
     assert r.status_code == 404
-    assert r.json()["error"]["@Message.ExtendedInfo"][0]["MessageId"].endswith(
-        "ResourceNotFound"
-    )
+    assert r.json()["error"]["@Message.ExtendedInfo"][0]["MessageId"].endswith("ResourceNotFound")
     r = await client.get("/redfish/v1/Nope", auth=ADMIN)
     assert r.status_code == 404
 
@@ -108,25 +113,35 @@ async def test_group_power_and_reset_metrics(client: httpx.AsyncClient, runtime)
     pdu = "/redfish/v1/PowerEquipment/RackPDUs/pdu-b"
     group = (await client.get(f"{pdu}/OutletGroups/lab", auth=ADMIN)).json()
     assert [m["@odata.id"].rsplit("/", 1)[1] for m in group["Links"]["Outlets"]] == [
-        "22", "23", "24"
+        "22",
+        "23",
+        "24",
     ]
-    r = await client.post(f"{pdu}/OutletGroups/lab/Actions/OutletGroup.PowerControl",
-                          json={"PowerState": "Off"}, auth=ADMIN)
+    r = await client.post(
+        f"{pdu}/OutletGroups/lab/Actions/OutletGroup.PowerControl",
+        json={"PowerState": "Off"},
+        auth=ADMIN,
+    )
     assert r.status_code == 200
     assert runtime.commands[-1].outlet_ids == ("22", "23", "24")
     assert all(runtime.snapshot.pdus["pdu-b"].outlets[o].state == "off" for o in ("22", "23", "24"))
-    r = await client.post(f"{pdu}/Metrics/Actions/PowerDistributionMetrics.ResetMetrics",
-                          json={}, auth=("oper", OPERATOR_PW))
+    r = await client.post(
+        f"{pdu}/Metrics/Actions/PowerDistributionMetrics.ResetMetrics",
+        json={},
+        auth=("oper", OPERATOR_PW),
+    )
     assert r.status_code == 403  # operators may switch, not reset energy
-    r = await client.post(f"{pdu}/Metrics/Actions/PowerDistributionMetrics.ResetMetrics",
-                          json={}, auth=ADMIN)
+    r = await client.post(
+        f"{pdu}/Metrics/Actions/PowerDistributionMetrics.ResetMetrics", json={}, auth=ADMIN
+    )
     assert r.status_code == 200
     assert runtime.resets == [("pdu-b", None, "redfish/admin")]
 
 
 async def test_sessions(client: httpx.AsyncClient) -> None:
-    r = await client.post("/redfish/v1/SessionService/Sessions",
-                          json={"UserName": "oper", "Password": OPERATOR_PW})
+    r = await client.post(
+        "/redfish/v1/SessionService/Sessions", json={"UserName": "oper", "Password": OPERATOR_PW}
+    )
     assert r.status_code == 201
     token, location = r.headers["X-Auth-Token"], r.headers["Location"]
     h = {"X-Auth-Token": token}
@@ -136,8 +151,10 @@ async def test_sessions(client: httpx.AsyncClient) -> None:
     assert {"@odata.id": location} in members["Members"]
     assert (await client.delete(location, headers=h)).status_code == 204
     assert (await client.get(OUTLET, headers=h)).status_code == 401
-    bad = await client.post("/redfish/v1/SessionService/Sessions",
-                            json={"UserName": "oper", "Password": "nope-nope-nope"})
+    bad = await client.post(
+        "/redfish/v1/SessionService/Sessions",
+        json={"UserName": "oper", "Password": "nope-nope-nope"},
+    )
     assert bad.status_code == 401
     missing = await client.post("/redfish/v1/SessionService/Sessions", json={"UserName": "x"})
     assert missing.status_code == 400
@@ -146,17 +163,28 @@ async def test_sessions(client: httpx.AsyncClient) -> None:
 
 async def test_accounts_roles_and_etag(client: httpx.AsyncClient, auth) -> None:  # noqa: ANN001
     accounts = "/redfish/v1/AccountService/Accounts"
-    r = await client.post(accounts, auth=ADMIN, json={
-        "UserName": "dcim", "Password": "dcim-password-123", "RoleId": "Operator"})
+    r = await client.post(
+        accounts,
+        auth=ADMIN,
+        json={"UserName": "dcim", "Password": "dcim-password-123", "RoleId": "Operator"},
+    )
     assert r.status_code == 201, r.text
     assert (await auth.get_user("dcim")).role == "operator"
     acct = await client.get(f"{accounts}/dcim", auth=ADMIN)
     assert acct.json()["RoleId"] == "Operator"
-    r = await client.patch(f"{accounts}/dcim", auth=ADMIN, json={"RoleId": "ReadOnly"},
-                           headers={"If-Match": 'W/"stale"'})
+    r = await client.patch(
+        f"{accounts}/dcim",
+        auth=ADMIN,
+        json={"RoleId": "ReadOnly"},
+        headers={"If-Match": 'W/"stale"'},
+    )
     assert r.status_code == 412
-    r = await client.patch(f"{accounts}/dcim", auth=ADMIN, json={"RoleId": "ReadOnly"},
-                           headers={"If-Match": acct.headers["ETag"]})
+    r = await client.patch(
+        f"{accounts}/dcim",
+        auth=ADMIN,
+        json={"RoleId": "ReadOnly"},
+        headers={"If-Match": acct.headers["ETag"]},
+    )
     assert r.status_code == 200 and r.json()["RoleId"] == "ReadOnly"
     assert (await auth.get_user("dcim")).role == "viewer"
     r = await client.patch(f"{accounts}/dcim", auth=ADMIN, json={"Colour": "red"})
@@ -164,8 +192,11 @@ async def test_accounts_roles_and_etag(client: httpx.AsyncClient, auth) -> None:
     assert r.json()["error"]["@Message.ExtendedInfo"][0]["RelatedProperties"] == ["#/Colour"]
     r = await client.patch(f"{accounts}/dcim", auth=ADMIN, json={"RoleId": "God"})
     assert r.status_code == 400
-    r = await client.post(accounts, auth=("oper", OPERATOR_PW), json={
-        "UserName": "x2", "Password": "dcim-password-123", "RoleId": "Operator"})
+    r = await client.post(
+        accounts,
+        auth=("oper", OPERATOR_PW),
+        json={"UserName": "x2", "Password": "dcim-password-123", "RoleId": "Operator"},
+    )
     assert r.status_code == 403
     assert (await client.delete(f"{accounts}/dcim", auth=ADMIN)).status_code == 200
     roles = (await client.get("/redfish/v1/AccountService/Roles", auth=ADMIN)).json()
@@ -182,8 +213,9 @@ async def test_chassis_environment_and_dew_point(client: httpx.AsyncClient) -> N
 
 
 async def test_event_log_entries(client: httpx.AsyncClient) -> None:
-    await client.post(f"{OUTLET}/Actions/Outlet.PowerControl", json={"PowerState": "Off"},
-                      auth=ADMIN)
+    await client.post(
+        f"{OUTLET}/Actions/Outlet.PowerControl", json={"PowerState": "Off"}, auth=ADMIN
+    )
     base = "/redfish/v1/Managers/controller/LogServices/EventLog/Entries"
     entries = (await client.get(base, auth=ADMIN)).json()
     bodies = [(await client.get(m["@odata.id"], auth=ADMIN)).json() for m in entries["Members"]]

@@ -16,7 +16,7 @@ from smartpdu.redfish.context import ROOT, Ctx, collection, link, links, read_js
 from smartpdu.redfish.errors import RedfishError
 from smartpdu.redfish.responses import action_result
 from smartpdu.redfish.router import Endpoint
-from smartpdu.redfish.sensors import channel_fields, sensor_uri
+from smartpdu.redfish.sensors import channel_fields, rnd, sensor_uri
 from smartpdu.runtime.services import CommandStatus, OutletAction, OutletCommand
 from smartpdu.runtime.snapshot import PduSnapshot
 
@@ -150,12 +150,12 @@ def mains(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
         "Status": _status("OK" if inlet.feed_present else "Critical"),
         "PowerWatts": {
             "DataSourceUri": sensor_uri(pdu.id, "MainsTotalPower"),
-            "Reading": inlet.power_w,
-            "ApparentVA": inlet.apparent_va,
+            "Reading": rnd(inlet.power_w),
+            "ApparentVA": rnd(inlet.apparent_va),
         },
         "EnergykWh": {
             "DataSourceUri": sensor_uri(pdu.id, "MainsTotalEnergy"),
-            "Reading": inlet.energy_wh / 1000.0,
+            "Reading": rnd(inlet.energy_wh / 1000.0),
         },
     }
     if _nominal(pdu.nominal_voltage_v):
@@ -163,7 +163,7 @@ def mains(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
     if first is not None:
         body["FrequencyHz"] = {
             "DataSourceUri": sensor_uri(pdu.id, f"Mains{next(iter(inlet.phases))}Frequency"),
-            "Reading": inlet.frequency_hz,
+            "Reading": rnd(inlet.frequency_hz),
         }
     volt, amps, watts = {}, {}, {}
     for i, (line, r) in enumerate(inlet.phases.items(), start=1):
@@ -173,7 +173,7 @@ def mains(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
         watts[f"Line{i}ToNeutral"] = fields["PowerWatts"]
     amps["Neutral"] = {
         "DataSourceUri": sensor_uri(pdu.id, "MainsNeutralCurrent"),
-        "Reading": inlet.neutral_a,
+        "Reading": rnd(inlet.neutral_a),
     }
     body.update(PolyPhaseVoltage=volt, PolyPhaseCurrentAmps=amps, PolyPhasePowerWatts=watts)
     return body
@@ -312,12 +312,12 @@ def metrics(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
         "Name": f"{pdu.name or pdu.id} metrics",
         "PowerWatts": {
             "DataSourceUri": sensor_uri(pdu.id, "MainsTotalPower"),
-            "Reading": pdu.inlet.power_w,
-            "ApparentVA": pdu.inlet.apparent_va,
+            "Reading": rnd(pdu.inlet.power_w),
+            "ApparentVA": rnd(pdu.inlet.apparent_va),
         },
         "EnergykWh": {
             "DataSourceUri": sensor_uri(pdu.id, "MainsTotalEnergy"),
-            "Reading": pdu.inlet.energy_wh / 1000.0,
+            "Reading": rnd(pdu.inlet.energy_wh / 1000.0),
         },
         "Actions": _reset_metrics(uri, "PowerDistributionMetrics.ResetMetrics"),
     }

@@ -20,6 +20,7 @@ __all__ = [
     "RACK_CHASSIS",
     "build_sensor",
     "channel_fields",
+    "rnd",
     "dew_point_reading",
     "electrical_sensor_ids",
     "environment_sensor_ids",
@@ -55,6 +56,11 @@ _ENV_KINDS: Final = {
 }
 
 
+def rnd(value: float) -> float:
+    """Round a reading for display (mV, mA, mW, Wh resolution); the snapshot keeps full precision."""
+    return round(value, 3)
+
+
 def sensor_uri(chassis_id: str, sensor_id: str) -> str:
     return f"{ROOT}/Chassis/{chassis_id}/Sensors/{sensor_id}"
 
@@ -81,10 +87,15 @@ def channel_fields(pdu_id: str, prefix: str, reading: ChannelReading) -> dict[st
 
     def excerpt(suffix: str) -> dict[str, Any]:
         q = _BY_SUFFIX[suffix]
-        return {"DataSourceUri": sensor_uri(pdu_id, prefix + suffix), "Reading": q.get(reading)}
+        return {
+            "DataSourceUri": sensor_uri(pdu_id, prefix + suffix),
+            "Reading": rnd(q.get(reading)),
+        }
 
     power = excerpt("Power")
-    power.update(ApparentVA=reading.s_va, ReactiveVAR=reading.q1_var, PowerFactor=reading.pf)
+    power.update(
+        ApparentVA=rnd(reading.s_va), ReactiveVAR=rnd(reading.q1_var), PowerFactor=rnd(reading.pf)
+    )
     return {
         "Voltage": excerpt("Voltage"),
         "CurrentAmps": excerpt("Current"),
@@ -104,10 +115,12 @@ def _sensor(chassis: str, sid: str, name: str, value: float | None, **extra: Any
         "@odata.id": sensor_uri(chassis, sid),
         "Id": sid,
         "Name": name,
-        "Reading": None if value is None else round(value, 6),
+        "Reading": None if value is None else rnd(value),
         "Status": _status(value is not None),
     }
-    body.update({k: v for k, v in extra.items() if v is not None})
+    body.update(
+        {k: rnd(v) if isinstance(v, float) else v for k, v in extra.items() if v is not None}
+    )
     return body
 
 
