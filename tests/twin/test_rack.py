@@ -363,3 +363,21 @@ def test_gpu_follows_its_load_steps() -> None:
     twin = RackTwin(cfg, seed=0)
     p = [power(*channel(twin.acquire(), "pdu-a", "outlet/1")) for _ in range(6)]
     assert p == pytest.approx([2000.0, 600.0, 600.0, 2000.0, 600.0, 600.0], rel=0.02)
+
+
+def test_aged_contact_heats_its_terminal() -> None:
+    cfg = rack(
+        [pdu("pdu-a", "A")],
+        [
+            device(f"h{k}", "resistive", 3000.0, [("pdu-a", str(k), 1.0)], load_fraction=1.0)
+            for k in (1, 2)
+        ],
+    )
+    twin = RackTwin(cfg, seed=0)
+    twin.contact_ageing("pdu-a", "1", 50.0)
+    for _ in range(50):  # 10 s of a 300 s time constant
+        acq = twin.acquire()
+    temps = {s.sensor_id: s.value for s in acq.sensors if s.kind == "terminal_temperature"}
+    aged, new = temps["terminal/pdu-a/1"], temps["terminal/pdu-a/2"]
+    rise = (3000.0 / 230.0) ** 2 * 0.050 * 8.0 * (1.0 - np.exp(-10.0 / 300.0))
+    assert aged - new == pytest.approx(rise, rel=0.1)
