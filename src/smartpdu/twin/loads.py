@@ -34,10 +34,13 @@ __all__ = [
     "harmonic_shape",
     "inrush_pulse_template",
     "non_pfc_template",
+    "psu_current_coefficients",
     "synthesize",
 ]
 
 CArray = npt.NDArray[np.complex128]
+FArray = npt.NDArray[np.float64]
+_SQRT2 = math.sqrt(2.0)
 
 ACTIVE_PFC_THD_AT_RATED = 0.08
 _PFC_HARMONIC_SHARES = {3: 1.0, 5: 0.6, 7: 0.4, 9: 0.25, 11: 0.15, 13: 0.1}
@@ -101,6 +104,40 @@ def inrush_pulse_template() -> CArray:
     """Harmonic vector of the capacitor-charging pulse with a peak of exactly 1 (as synthesised)."""
     t = _to_harmonics(_pulse_wave())
     return t / float(np.max(np.abs(synthesize(t))))
+
+
+def psu_current_coefficients(
+    p_w: FArray,
+    rated_w: FArray,
+    vnom_v: FArray,
+    level: FArray,
+    shift_rad: FArray,
+    *,
+    base: CArray,
+    rot: CArray,
+    pfc: npt.NDArray[np.bool_],
+    resistive: npt.NDArray[np.bool_],
+) -> CArray:
+    """Return each PSU's current as a harmonic vector (rows), for one window.
+
+    ``p_w``: active power per PSU; ``rated_w``: its device's rating (the PSU load fraction is
+    ``p_w / rated_w``); ``level``: phase voltage in multiples of nominal; ``shift_rad``: angle
+    shift of the phase voltage (lost neutral); ``base``: per-PSU shape (PFC residue of unit rms,
+    non-PFC template, or the voltage's own harmonics for resistive loads); ``rot``: phase
+    rotation per PSU. Resistive rows are scaled by the voltage level without the sag envelope,
+    which the caller applies per sample.
+    """
+    lvl = np.where(level > 0.0, level, 1.0)
+    load = p_w / rated_w
+    fund = np.where(pfc, 1.0 + 1j * active_pfc_tan_phi(load), 0.0)
+    gain = np.where(pfc, active_pfc_thd(load) * np.abs(fund), 1.0)
+    amp = np.where(resistive, _SQRT2 * p_w / vnom_v * lvl, _SQRT2 * p_w / (vnom_v * lvl))
+    coef = base * gain[:, None]
+    coef[:, 0] += fund
+    coef *= amp[:, None] * rot
+    if shift_rad.any():
+        coef *= np.exp(1j * np.outer(shift_rad, HARMONICS))
+    return coef
 
 
 @dataclass(slots=True)

@@ -35,11 +35,10 @@ from smartpdu.twin.environment import Environment
 from smartpdu.twin.levers import LeverBank
 from smartpdu.twin.loads import (
     DeviceLoad,
-    active_pfc_tan_phi,
-    active_pfc_thd,
     harmonic_shape,
     inrush_pulse_template,
     non_pfc_template,
+    psu_current_coefficients,
 )
 from smartpdu.twin.physical_log import TwinEvent
 from smartpdu.twin.psu import PsuBank, humidity_leakage_factor
@@ -270,7 +269,17 @@ class RackTwin:
         mid = t0 + 0.5 * dt  # a step at a window edge belongs to the window it mostly covers
         frac = np.array([ld.fraction(mid) for ld in self.loads])
         p_psu = (self._rated * frac)[topo.psu_device] * shares
-        coef = self._psu_coefficients(p_psu, psu_level, topo.psu_pdu, angle)
+        coef = psu_current_coefficients(
+            p_psu,
+            self._rated[topo.psu_device],
+            topo.vnom[topo.psu_pdu],
+            psu_level,
+            angle[topo.psu_pdu, topo.psu_phase],
+            base=self._base,
+            rot=self._rot,
+            pfc=self._pfc,
+            resistive=self._res,
+        )
         wins = self._generate(coef, envs, mats, level, t0)
         self._add_inrush(wins, coef, angle, t0)
         leak = np.where(alive, bank.leak_ma, 0.0) * humidity_leakage_factor(
@@ -281,28 +290,6 @@ class RackTwin:
         if cut_s:
             self._failover(wins, coef, alive, shares, cut_s, alive_end)
         return self._finish(wins, alive_end, leak, present, t0, dt, cut_s)
-
-    def _psu_coefficients(
-        self, p_psu: FArray, psu_level: FArray, psu_pdu: npt.NDArray[np.intp], angle: FArray
-    ) -> npt.NDArray[np.complex128]:
-        """Complex harmonic vector of every PSU's current this window (zero when dead)."""
-        topo = self.topo
-        vnom = topo.vnom[psu_pdu]
-        lvl = np.where(psu_level > 0.0, psu_level, 1.0)
-        load = p_psu / self._rated[topo.psu_device]
-        tan_phi = active_pfc_tan_phi(load)
-        fund = np.where(self._pfc, 1.0 + 1j * tan_phi, 0.0)
-        gain = np.where(self._pfc, active_pfc_thd(load) * np.abs(fund), 1.0)
-        amp = _SQRT2 * p_psu / (vnom * lvl)
-        # resistive: i = v/R, R fixed by the demand at nominal voltage; sags enter per sample
-        amp = np.where(self._res, _SQRT2 * p_psu / vnom * lvl, amp)
-        coef = self._base * gain[:, None]
-        coef[:, 0] += fund
-        coef *= (amp[:, None]) * self._rot
-        if angle.any():
-            shift = angle[psu_pdu, topo.psu_phase]
-            coef *= np.exp(1j * np.outer(shift, HARMONICS))
-        return coef
 
     def _generate(
         self,
