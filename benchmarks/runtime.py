@@ -17,9 +17,9 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _load import load  # noqa: E402
+from _load import load
 
-from smartpdu.runtime import build_demo_runtime  # noqa: E402
+from smartpdu.runtime import build_demo_runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 TICKS = 300

@@ -1,6 +1,12 @@
 """Rack configuration: pydantic models, YAML in/out, validation with field paths."""
 
-from smartpdu.config.loader import ConfigError, dump_config, load_config, parse_config, validate_data
+from smartpdu.config.loader import (
+    ConfigError,
+    dump_config,
+    load_config,
+    parse_config,
+    validate_data,
+)
 from smartpdu.config.models import (
     BranchConfig,
     BreakerConfig,

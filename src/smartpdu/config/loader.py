@@ -88,7 +88,7 @@ def _shorten(text: str, limit: int = 200) -> str:
 def parse_config(text: str, source: str = "configuration") -> RackConfig:
     """Parse YAML text into a validated rack."""
     try:
-        data = yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_Yaml12Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(unknown position)"
@@ -103,7 +103,9 @@ def load_config(path: str | Path) -> RackConfig:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([ConfigIssue(str(p), f"cannot read file: {exc.strerror}")], str(p)) from None
+        raise ConfigError(
+            [ConfigIssue(str(p), f"cannot read file: {exc.strerror}")], str(p)
+        ) from None
     return parse_config(text, str(p))
 
 

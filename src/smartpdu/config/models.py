@@ -123,7 +123,6 @@ class OutletConfig(_Model):
     """Terminal/contact resistance when new; ageing raises it (hotspot scenario)."""
 
 
-
 class SequencingConfig(_Model):
     init_delay_s: float = Field(2.0, ge=0, le=600)
     """PDU initialisation delay before any outlet is switched on after controller power-up."""
