@@ -1,5 +1,5 @@
-"""API test fixtures: a runtime (the real demo runtime when available), auth with three users,
-an in-process client and a real uvicorn server on a free loopback port."""
+"""API test fixtures: the REAL demo runtime on the twin (sim clock stepped by a background
+ticker), auth with three users, an in-process client and a real uvicorn server."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import contextlib
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -17,23 +17,25 @@ import uvicorn
 
 from smartpdu.access import AuthService, Role
 from smartpdu.api import create_app
+from smartpdu.runtime import RackRuntime, build_demo_runtime
 
 PASSWORDS = {"admin": "admin-pass-1", "op": "operator-pass-1", "viewer": "viewer-pass-1"}
 
 
 @dataclass
 class Env:
-    runtime: object
+    runtime: RackRuntime
     auth: AuthService
     app: object
     tokens: dict[str, str]
+    ticking: asyncio.Event = field(default_factory=asyncio.Event)
 
     def h(self, user: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user]}"}
 
 
-async def _provision(runtime) -> tuple[AuthService, dict[str, str]]:
-    pdu0 = next(iter(runtime.config.pdus)).id
+async def _provision(runtime: RackRuntime) -> tuple[AuthService, dict[str, str]]:
+    pdu0 = runtime.config.pdus[0].id
     auth = AuthService(runtime.store, runtime.events, runtime.now_utc, 3600, pdu_id=pdu0)
     await auth.ensure_admin(PASSWORDS["admin"])
     await auth.create_user("op", PASSWORDS["op"], Role.OPERATOR, actor="user/admin")
@@ -45,16 +47,33 @@ async def _provision(runtime) -> tuple[AuthService, dict[str, str]]:
     return auth, tokens
 
 
+@contextlib.asynccontextmanager
+async def running(tmp_path: Path) -> AsyncIterator[Env]:
+    """Start the demo runtime (sim clock) and step it every few ms while ``ticking`` is set."""
+    async with build_demo_runtime(tmp_path, sim=True) as rt:
+        auth, tokens = await _provision(rt)
+        env = Env(rt, auth, create_app(rt, auth), tokens)
+        env.ticking.set()
+
+        async def ticker() -> None:
+            while True:
+                await env.ticking.wait()
+                await rt.run_ticks(1)
+                await asyncio.sleep(0.01)
+
+        task = asyncio.create_task(ticker())
+        try:
+            yield env
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 @pytest.fixture
 async def env(tmp_path: Path) -> AsyncIterator[Env]:
-    from fake_runtime import FakeRuntime
-
-    rt = FakeRuntime(tmp_path)
-    rt.seed_config()
-    auth, tokens = await _provision(rt)
-    app = create_app(rt, auth)
-    yield Env(rt, auth, app, tokens)
-    rt.close()
+    async with running(tmp_path) as e:
+        yield e
 
 
 @pytest.fixture
@@ -84,37 +103,32 @@ class _Server(uvicorn.Server):
 @contextlib.contextmanager
 def serve(tmp_path: Path) -> Iterator[Served]:
     """The app on a real uvicorn server in a thread (its own event loop), real HTTP."""
-    from fake_runtime import FakeRuntime
-
     box: dict[str, object] = {}
     ready = threading.Event()
     port = free_port()
 
     def run() -> None:
         async def main() -> None:
-            rt = FakeRuntime(tmp_path)
-            rt.seed_config()
-            auth, tokens = await _provision(rt)
-            app = create_app(rt, auth)
-            server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-            box["env"], box["server"] = Env(rt, auth, app, tokens), server
-            task = asyncio.create_task(server.serve())
-            while not server.started:
-                await asyncio.sleep(0.02)
-            ready.set()
-            await task
-            rt.close()
+            async with running(tmp_path) as env:
+                cfg = uvicorn.Config(env.app, host="127.0.0.1", port=port, log_level="warning")
+                server = _Server(cfg)
+                box["env"], box["server"] = env, server
+                task = asyncio.create_task(server.serve())
+                while not server.started:
+                    await asyncio.sleep(0.02)
+                ready.set()
+                await task
 
         asyncio.run(main())
 
     th = threading.Thread(target=run, daemon=True)
     th.start()
-    assert ready.wait(30), "server did not start"
+    assert ready.wait(60), "server did not start"
     try:
         yield Served(f"http://127.0.0.1:{port}", box["env"])  # type: ignore[arg-type]
     finally:
         box["server"].should_exit = True  # type: ignore[attr-defined]
-        th.join(10)
+        th.join(20)
 
 
 @pytest.fixture

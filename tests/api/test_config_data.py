@@ -79,14 +79,16 @@ async def test_events_paging(client: httpx.AsyncClient, env: Env) -> None:
     ).json()
     assert [e["sequence_id"] for e in page2["events"]] == [3, 4]
     e = page["events"][0]
-    assert e["event_code"] == "USER_CREATED" and len(e["hash"]) == 64
+    assert e["event_code"] == "SYSTEM_START" and len(e["hash"]) == 64
+    assert page2["events"][0]["prev_hash"] == page["events"][1]["hash"]
     empty = (await client.get("/api/v1/events", params={"pdu_id": "zz"}, headers=h)).json()
     assert empty["events"] == []
 
 
 async def test_history_and_energy(client: httpx.AsyncClient, env: Env) -> None:
     store = env.runtime.store
-    t0 = env.runtime.now_utc().replace(microsecond=0)
+    # ten days back, so the runtime's own 1 s readings never overlap these
+    t0 = (env.runtime.now_utc() - timedelta(days=10)).replace(second=0, microsecond=0)
     rows = []
     for s in range(180):  # 3 minutes: power 100 W, energy counter rising 1 Wh per 10 s
         ts = t0 + timedelta(seconds=s)
