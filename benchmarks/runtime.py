@@ -32,12 +32,13 @@ async def _loop_numbers() -> dict[str, float]:
             await rt.run_ticks(20)  # warm up caches
             hw = rt.hardware
             # component split measured on the same windows
-            t_acq = 0.0
+            tick0 = rt.tick_cpu_s
             c0, w0 = time.process_time(), time.perf_counter()
             for _ in range(TICKS):
                 await rt.run_ticks(1)
-            cpu = time.process_time() - c0
+            cpu_all = time.process_time() - c0
             wall = time.perf_counter() - w0
+            cpu = rt.tick_cpu_s - tick0
             a0 = time.process_time()
             for _ in range(100):
                 hw.acquire()
@@ -46,6 +47,7 @@ async def _loop_numbers() -> dict[str, float]:
     return {
         "ticks": TICKS,
         "cpu_ms_per_tick": cpu / TICKS * 1e3,
+        "process_cpu_ms_per_tick_incl_store_writer": cpu_all / TICKS * 1e3,
         "twin_acquire_ms": t_acq * 1e3,
         "controller_ms_per_tick_excl_twin": (cpu / TICKS - t_acq) * 1e3,
         "sim_speed_x_realtime": TICKS * window_s / wall,

@@ -43,6 +43,10 @@ async def test_snapshot_and_energy_follow_the_measured_power(tmp_path: Path) -> 
         )
         assert snap.tick == first.tick + 25
         assert 49.5 < pdu.inlet.frequency_hz < 50.5
+        # computed neutral: the phases are unbalanced, so the neutral carries current, but never
+        # more than the largest phase current plus the triplen harmonics allow (< sum of phases)
+        phases = [r.i_rms_a for r in pdu.inlet.phases.values()]
+        assert 0.5 < pdu.inlet.neutral_a < sum(phases)
         assert {"temp-top", "hum-1", "voc-1"} <= set(snap.sensors)
 
 
@@ -67,6 +71,7 @@ async def test_readings_are_stored_per_second(tmp_path: Path) -> None:
         start = rt.now_utc()
         await rt.run_for(130.0)
         end = rt.now_utc()
+        await rt.flush()
         points = rt.store.history("pdu-a", "inlet/power_w", start, end, step_s=1)
         assert len(points) >= 120
         assert all(p.min <= p.avg <= p.max for p in points)
@@ -158,3 +163,12 @@ async def test_postgres_backend_runs_the_same_loop(tmp_path: Path, pg_url: str) 
         assert store.events_since("pdu-a", 0, 10)[0].event_code == "SYSTEM_START"
     finally:
         store.close()
+
+
+def test_snapshot_metric_order_matches_channel_reading() -> None:
+    from dataclasses import fields
+
+    from smartpdu.runtime.assemble import _METRICS
+    from smartpdu.runtime.snapshot import ChannelReading
+
+    assert tuple(f.name for f in fields(ChannelReading))[: len(_METRICS)] == _METRICS

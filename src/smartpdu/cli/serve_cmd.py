@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import tempfile
 from pathlib import Path
 
@@ -119,4 +118,3 @@ def demo(
 
 
 __all__ = ["ADMIN_PASSWORD_ENV", "demo", "run"]
-_ = os

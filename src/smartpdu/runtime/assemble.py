@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,6 +57,8 @@ class PduWindow:
     config: PduConfig
     block: SampleBlock
     metrics: WindowMetrics
+    channels: tuple[str, ...]
+    """Names of the rows of ``metrics`` (the block's channels plus a computed ``inlet/N``)."""
     status: PduStatus
     energy: Mapping[str, EnergyTotals]
     """By channel name (``outlet/7``, ``inlet/L1``, ``inlet``)."""
@@ -70,25 +71,28 @@ def _flag_names(mask: int) -> tuple[str, ...]:
     return tuple(flag_names(mask)) if mask else ()
 
 
-def _num(x: float) -> float:
-    return float(x) if math.isfinite(x) else 0.0
-
-
 def _readings(win: PduWindow) -> dict[str, ChannelReading]:
+    """One ChannelReading per measured channel; NaN (no signal) reads as 0 with its flags."""
     m = win.metrics
-    cols = {name: np.asarray(getattr(m, name), dtype=np.float64).tolist() for name in _METRICS}
+    table = np.nan_to_num(
+        np.vstack([np.asarray(getattr(m, name), dtype=np.float64) for name in _METRICS]),
+        nan=0.0,
+        posinf=0.0,
+        neginf=0.0,
+    )
+    rows = table.T.tolist()
     flags = [_flag_names(f) for f in np.asarray(m.flags).tolist()]
+    none = EnergyTotals()
     out: dict[str, ChannelReading] = {}
-    for k, channel in enumerate(win.block.channels):
-        e = win.energy.get(channel, EnergyTotals())
-        values = {name: _num(cols[name][k]) for name in _METRICS}
+    for k, channel in enumerate(win.channels):
+        e = win.energy.get(channel, none)
         out[channel] = ChannelReading(
-            **values,
-            energy_wh=e.active_import_wh,
-            energy_export_wh=e.active_export_wh,
-            energy_varh=e.reactive_varh,
-            energy_vah=e.apparent_vah,
-            flags=flags[k],
+            *rows[k],
+            e.active_import_wh,
+            e.active_export_wh,
+            e.reactive_varh,
+            e.apparent_vah,
+            flags[k],
         )
     return out
 

@@ -18,16 +18,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from smartpdu.config import ConfigError, RackConfig, dump_config, parse_config
+import numpy as np
+
+from smartpdu.config import ConfigError, ConfigIssue, RackConfig, dump_config, parse_config
 from smartpdu.events import Action, EventBus, EventLog, NewEvent, load_or_create_device_key
 from smartpdu.events.model import format_timestamp
 from smartpdu.hardware import Acquisition, RackHardware
@@ -89,6 +94,9 @@ class RackRuntime:
         self._lock = threading.RLock()
         self._snapshot: RackSnapshot | None = None
         self._tick = 0
+        self._register_rows: dict[Any, tuple[Any, Any]] = {}
+        self.tick_cpu_s = 0.0
+        """CPU time the tick thread spent computing ticks (benchmarks, health)."""
         self._last_persist_s = -1e9
         self._last_rollup_min = -1
         self._waiters: dict[str, list[asyncio.Future[CommandResult]]] = {}
@@ -273,8 +281,8 @@ class RackRuntime:
                 out = on_start(snapshot, acquisition, acquisition.t0_s)
                 if out is not None:
                     self._apply_output(out)
+        self._writer.start()
         if not self._clock.simulated:
-            self._writer.start()
             self._running = True
             self._task = asyncio.create_task(self._run_wall(), name="smartpdu-tick-loop")
 
@@ -288,10 +296,7 @@ class RackRuntime:
             self._task = None
         self._writer.submit_readings(self._seconds.flush())
         self._writer.submit_energy(self._register_states())
-        if self._clock.simulated:
-            self._writer.flush_now()
-        else:
-            await asyncio.to_thread(self._writer.flush_and_stop)
+        await asyncio.to_thread(self._writer.flush_and_stop)
         for pdu in self._config.pdus:
             with contextlib.suppress(Exception):
                 self._events.append(
@@ -309,6 +314,10 @@ class RackRuntime:
             for f in futures:
                 if not f.done():
                     f.cancel()
+
+    async def flush(self) -> None:
+        """Wait until every reading and energy state handed to the writer is committed."""
+        await asyncio.to_thread(self._writer.flush)
 
     async def run_ticks(self, n: int) -> RackSnapshot:
         """Sim mode: run ``n`` windows back to back; returns the last snapshot."""
@@ -348,6 +357,13 @@ class RackRuntime:
             await asyncio.sleep(0)
 
     def _tick_sync(self) -> tuple[RackSnapshot, list[CommandResult]]:
+        cpu0 = time.thread_time()
+        try:
+            return self._tick_compute()
+        finally:
+            self.tick_cpu_s += time.thread_time() - cpu0
+
+    def _tick_compute(self) -> tuple[RackSnapshot, list[CommandResult]]:
         acquisition = self._hw.acquire()
         if self._clock.simulated:
             sim = self._clock
@@ -375,7 +391,8 @@ class RackRuntime:
                 PduWindow(
                     config=pdu,
                     block=block,
-                    metrics=_align(metrics),
+                    metrics=metrics.metrics,
+                    channels=metrics.channels,
                     status=acquisition.status[pdu.id],
                     energy=_energy_totals(registers),
                     commanded_on=commanded(pdu.id) if commanded else {},
@@ -398,20 +415,21 @@ class RackRuntime:
         return snapshot
 
     def _accumulate(self, registers: EnergyRegisters, metrics: Any, duration_s: float) -> None:
-        idx = [metrics.index(ch) for ch in registers.channels[:-1]]
+        """Add one window to the registers: each channel, plus the inlet total (sum of phases)."""
+        key = (registers.channels, metrics.channels)
+        rows = self._register_rows.get(key)
+        if rows is None:
+            idx = [metrics.index(ch) for ch in registers.channels[:-1]]
+            phases = [metrics.index(ch) for ch in metrics.channels if ch.startswith("inlet/L")]
+            rows = self._register_rows[key] = (np.array(idx), np.array(phases))
+        idx, phases = rows
         m = metrics.metrics
-        p = m.p_w[idx]
-        q = m.q1_var[idx]
-        s = m.s_va[idx]
-        phase_rows = [metrics.index(ch) for ch in metrics.channels if ch.startswith("inlet/L")]
-        # the last register channel is the inlet total (sum of its phases)
-        import numpy as np
-
-        p = np.append(p, m.p_w[phase_rows].sum())
-        q = np.append(q, m.q1_var[phase_rows].sum())
-        s = np.append(s, m.s_va[phase_rows].sum())
+        values = np.nan_to_num(np.vstack([m.p_w, m.q1_var, m.s_va]))
+        per_channel = values[:, idx]
+        inlet = values[:, phases].sum(axis=1, keepdims=True)
+        both = np.hstack([per_channel, inlet])
         with self._lock:
-            registers.add(np.nan_to_num(p), np.nan_to_num(q), np.nan_to_num(s), duration_s)
+            registers.add(both[0], both[1], both[2], duration_s)
 
     def _persist(self, now: datetime, snapshot: RackSnapshot, t_s: float) -> None:
         readings = self._seconds.add(now, snapshot)
@@ -427,8 +445,6 @@ class RackRuntime:
                 self._writer.submit(lambda: store.rollup(now))
                 if minute % 60 == 0:
                     self._writer.submit(lambda: store.purge(now))
-            if self._clock.simulated:
-                self._writer.flush_now()
 
     def _apply_output(self, out: Any) -> list[CommandResult]:
         for rc in out.relay_commands:
@@ -473,8 +489,6 @@ class RackRuntime:
         if stored:
             data = dict(stored[0].meta)
             try:
-                import json
-
                 restored = EnergyRegisters.from_dict(json.loads(str(data["bank"])))
                 if restored.channels == registers.channels:
                     return restored
@@ -485,8 +499,6 @@ class RackRuntime:
         return registers
 
     def _register_states(self) -> list[EnergyRegisterState]:
-        import json
-
         now = self.now_utc()
         states = []
         with self._lock:
@@ -536,21 +548,12 @@ def _merge(fresh: EnergyRegisters, old: EnergyRegisters) -> EnergyRegisters:
     return EnergyRegisters.from_dict(data)
 
 
-def _align(block_metrics: Any) -> Any:
-    """Metrics arrays follow the block's channel order (computed neutral appended last)."""
-    return block_metrics.metrics
-
-
 def _with_id(command: OutletCommand) -> OutletCommand:
-    from dataclasses import replace
-
     return replace(command, command_id=str(uuid.uuid4()))
 
 
 def _check_same_topology(old: RackConfig, new: RackConfig) -> None:
     """Live changes may not add/remove PDUs, branches or outlets (that needs a restart)."""
-    from smartpdu.config import ConfigIssue
-
     issues = []
     if [p.id for p in old.pdus] != [p.id for p in new.pdus]:
         issues.append(ConfigIssue("pdus", "the set of PDUs cannot change while running"))
@@ -568,6 +571,3 @@ def _default_control(config: RackConfig, store: Store) -> Any:
     from smartpdu.control import ControlPlane  # type: ignore[attr-defined]
 
     return ControlPlane(config, kv=store)
-
-
-_ = timedelta

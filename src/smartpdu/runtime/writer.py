@@ -115,6 +115,11 @@ class StoreWriter:
         else:
             self._drain()
 
-    def flush_now(self) -> None:
-        """Synchronously write everything pending (sim-clock runs and tests)."""
-        self._drain()
+    def flush(self, timeout_s: float = 30.0) -> bool:
+        """Block until everything submitted so far is written (or the thread is not running)."""
+        if self._thread is None or not self._thread.is_alive():
+            self._drain()
+            return True
+        done = threading.Event()
+        self._put(done.set)
+        return done.wait(timeout_s)
