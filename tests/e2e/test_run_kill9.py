@@ -26,7 +26,7 @@ def _events(client) -> list[dict]:  # type: ignore[no-untyped-def]
     r = client.get("/api/v1/events", params={"pdu_id": "pdu-a", "since_seq": 0, "limit": 1000})
     r.raise_for_status()
     body = r.json()
-    return body["items"] if isinstance(body, dict) else body
+    return body["events"] if isinstance(body, dict) else body
 
 
 def _verify(server) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]

@@ -26,3 +26,10 @@ app.command("demo")(demo)
 from smartpdu.cli.calibrate_cmd import calibrate  # noqa: E402
 
 app.command("calibrate")(calibrate)
+
+from smartpdu.cli.client_cmds import audit_app, events, export_app, status  # noqa: E402
+
+app.command("status")(status)
+app.command("events")(events)
+app.add_typer(export_app, name="export", help="Export energy history from a running instance.")
+app.add_typer(audit_app, name="audit", help="Verify the tamper-evident event log.")

@@ -221,7 +221,7 @@ class RackRuntime:
             self._events.append(
                 NewEvent(
                     pdu_id=pdu.id,
-                    source=f"user/{actor}",
+                    source=actor if "/" in actor else f"user/{actor}",
                     event_code="CONFIG_CHANGED",
                     message=f"Configuration version {version} applied",
                     action_taken=Action.CONFIG,
