@@ -29,6 +29,7 @@ from smartpdu.api.schemas import (
     CommandResultOut,
     EnergyResetBody,
     EnergyResetOut,
+    EventOut,
     LeverOut,
     OutletOut,
     PduOut,
@@ -198,6 +199,22 @@ async def outlet_action(
     if outlet_id not in pdu.outlets:
         raise ApiProblem(404, f"PDU {pdu_id!r} has no outlet {outlet_id!r}.", kind="not-found")
     return await _run(services, principal, pdu_id, (outlet_id,), action, body, idempotency_key)
+
+
+@router.post(
+    "/pdus/{pdu_id}/outlets/{outlet_id}/acknowledge",
+    response_model=EventOut,
+    responses=_CMD,
+    summary="Acknowledge a protection hold (trip cause) so the outlet may be switched on again",
+)
+async def outlet_acknowledge(
+    pdu_id: PduId, outlet_id: OutletId, principal: Operator, services: Services, snap: Snap
+) -> EventOut:
+    pdu = lookup_pdu(snap, pdu_id)
+    if outlet_id not in pdu.outlets:
+        raise ApiProblem(404, f"PDU {pdu_id!r} has no outlet {outlet_id!r}.", kind="not-found")
+    event = await services.acknowledge_outlet(pdu_id, outlet_id, principal.actor)
+    return EventOut.model_validate(event.to_dict())
 
 
 @router.post(

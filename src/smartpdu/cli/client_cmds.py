@@ -102,6 +102,10 @@ class ApiClient:
         clean = {k: v for k, v in params.items() if v is not None}
         return self._request("GET", path, params=clean).json()
 
+    def post(self, path: str, *, headers: dict[str, str] | None = None, **body: Any) -> Any:
+        """POST a JSON body; a problem response raises ClientError with its detail."""
+        return self._request("POST", path, json=body or None, headers=headers).json()
+
     def stream_lines(self, path: str, **params: Any) -> Iterator[str]:
         """Yield lines of a streaming GET (SSE), no read timeout."""
         try:

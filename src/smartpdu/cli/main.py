@@ -33,3 +33,7 @@ app.command("status")(status)
 app.command("events")(events)
 app.add_typer(export_app, name="export", help="Export energy history from a running instance.")
 app.add_typer(audit_app, name="audit", help="Verify the tamper-evident event log.")
+
+from smartpdu.cli.outlet_cmd import outlet_app  # noqa: E402
+
+app.add_typer(outlet_app, name="outlet", help="Switch outlets of a running instance.")

@@ -34,7 +34,7 @@ import numpy as np
 
 from smartpdu.config import ConfigError, ConfigIssue, RackConfig, dump_config, parse_config
 from smartpdu.events import Action, EventBus, EventLog, NewEvent, load_or_create_device_key
-from smartpdu.events.model import format_timestamp
+from smartpdu.events.model import Event, format_timestamp
 from smartpdu.hardware import Acquisition, RackHardware
 from smartpdu.metering import CalibrationSet, EnergyRegisters, measure_block
 from smartpdu.runtime.assemble import EnergyTotals, PduWindow, build_rack_snapshot
@@ -178,6 +178,14 @@ class RackRuntime:
                 status=CommandStatus.ACCEPTED,
                 detail="still executing (sequencing delays); watch the events for the outcome",
             )
+
+    async def acknowledge_outlet(self, pdu_id: str, outlet_id: str, actor: str) -> Event:
+        pdu = self._config.pdu(pdu_id)
+        if all(o.id != outlet_id for o in pdu.outlets):
+            raise KeyError(f"PDU {pdu_id!r} has no outlet {outlet_id!r}")
+        with self._lock:
+            draft = self._control.acknowledge(pdu_id, outlet_id, actor)
+        return await asyncio.to_thread(self._events.append, draft)
 
     async def reset_energy(self, pdu_id: str, channel: str | None, actor: str) -> int:
         registers = self._registers.get(pdu_id)

@@ -19,6 +19,7 @@ from smartpdu.runtime.snapshot import RackSnapshot
 if TYPE_CHECKING:
     from smartpdu.events.bus import EventBus
     from smartpdu.events.log import EventLog
+    from smartpdu.events.model import Event
     from smartpdu.storage.base import Store
 
 __all__ = [
@@ -111,6 +112,10 @@ class RuntimeServices(Protocol):
     def now_utc(self) -> datetime: ...
 
     async def outlet_command(self, command: OutletCommand) -> CommandResult: ...
+
+    async def acknowledge_outlet(self, pdu_id: str, outlet_id: str, actor: str) -> Event:
+        """Release a protection (trip-cause) hold of an outlet; audited; the outlet stays off."""
+        ...
 
     async def reset_energy(self, pdu_id: str, channel: str | None, actor: str) -> int:
         """Reset resettable energy registers (one channel or all of a PDU); audited; returns count."""
