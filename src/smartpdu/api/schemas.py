@@ -125,6 +125,10 @@ class InletOut(_Out):
     apparent_va: Num
     energy_wh: Num
     frequency_hz: Num
+    demand_power_w: Num = Field(description="15-min sliding average of the inlet power")
+    max_demand_power_w: Num = Field(description="Maximum full-window demand since start")
+    demand_current_a: dict[str, Num] = Field(description="15-min demand current per phase")
+    max_demand_current_a: dict[str, Num] = Field(description="Maximum demand current per phase")
     phases: list[PhaseOut]
 
 

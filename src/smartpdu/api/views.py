@@ -80,6 +80,10 @@ def inlet_view(i: InletSnapshot) -> InletOut:
         apparent_va=num(i.apparent_va),
         energy_wh=num(i.energy_wh),
         frequency_hz=num(i.frequency_hz),
+        demand_power_w=num(i.demand_power_w),
+        max_demand_power_w=num(i.max_demand_power_w),
+        demand_current_a={k: num(v) for k, v in sorted(i.demand_current_a.items())},
+        max_demand_current_a={k: num(v) for k, v in sorted(i.max_demand_current_a.items())},
         phases=[phase_view(k, r) for k, r in sorted(i.phases.items())],
     )
 

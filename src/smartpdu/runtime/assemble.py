@@ -22,7 +22,7 @@ from smartpdu.runtime.snapshot import (
     SensorSnapshot,
 )
 
-__all__ = ["EnergyTotals", "PduWindow", "build_rack_snapshot"]
+__all__ = ["Demand", "EnergyTotals", "PduWindow", "build_rack_snapshot"]
 
 _METRICS = (
     "v_rms_v",
@@ -64,6 +64,17 @@ class PduWindow:
     """By channel name (``outlet/7``, ``inlet/L1``, ``inlet``)."""
     commanded_on: Mapping[str, bool]
     locked_out: frozenset[str] = frozenset()
+    demand: Demand | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Demand:
+    """Demand values of the inlet: per phase current and total power (value, maximum)."""
+
+    current_a: Mapping[str, float]
+    max_current_a: Mapping[str, float]
+    power_w: float
+    max_power_w: float
 
 
 @lru_cache(maxsize=256)
@@ -97,6 +108,17 @@ def _readings(win: PduWindow) -> dict[str, ChannelReading]:
     return out
 
 
+def _demand_fields(d: Demand | None) -> dict[str, object]:
+    if d is None:
+        return {}
+    return {
+        "demand_current_a": dict(d.current_a),
+        "max_demand_current_a": dict(d.max_current_a),
+        "demand_power_w": d.power_w,
+        "max_demand_power_w": d.max_power_w,
+    }
+
+
 def _pdu_snapshot(
     win: PduWindow, terminal_temps: Mapping[str, float | None], trip_risk: Mapping[str, float]
 ) -> PduSnapshot:
@@ -120,6 +142,7 @@ def _pdu_snapshot(
         apparent_va=sum(p.s_va for p in phases.values()),
         energy_wh=inlet_energy.active_import_wh,
         frequency_hz=freq,
+        **_demand_fields(win.demand),
     )
     branch_line = {b.id: b.line for b in cfg.branches}
     branches = {

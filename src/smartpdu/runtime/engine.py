@@ -36,9 +36,10 @@ from smartpdu.config import ConfigError, ConfigIssue, RackConfig, dump_config, p
 from smartpdu.events import Action, EventBus, EventLog, NewEvent, load_or_create_device_key
 from smartpdu.events.model import Event, format_timestamp
 from smartpdu.hardware import Acquisition, RackHardware
-from smartpdu.metering import CalibrationSet, EnergyRegisters, measure_block
-from smartpdu.runtime.assemble import EnergyTotals, PduWindow, build_rack_snapshot
+from smartpdu.metering import CalibrationSet, DemandMeter, EnergyRegisters, measure_block
+from smartpdu.runtime.assemble import Demand, EnergyTotals, PduWindow, build_rack_snapshot
 from smartpdu.runtime.clock import Clock
+from smartpdu.runtime.quality import MeteringWatch
 from smartpdu.runtime.readings import SecondAggregator
 from smartpdu.runtime.services import (
     CommandResult,
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 
 ENERGY_KV_PREFIX = "energy/"
 COMMAND_TIMEOUT_S = 15.0
+DEMAND_WINDOW_S = 900.0
 
 
 class RackRuntime:
@@ -91,6 +93,10 @@ class RackRuntime:
         self._writer = StoreWriter(store)
         self._seconds = SecondAggregator()
         self._transitions = TransitionWatcher()
+        self._quality = MeteringWatch()
+        self._demand = {
+            p.id: DemandMeter(p.phases + 1, window_s=DEMAND_WINDOW_S) for p in config.pdus
+        }
         self._lock = threading.RLock()
         self._snapshot: RackSnapshot | None = None
         self._tick = 0
@@ -395,6 +401,7 @@ class RackRuntime:
             self._accumulate(registers, metrics, block.duration_s)
             commanded = getattr(self._control, "commanded_states", None)
             locked = getattr(self._control, "locked_out", None)
+            demand = self._update_demand(pdu.id, metrics, block)
             windows.append(
                 PduWindow(
                     config=pdu,
@@ -405,6 +412,7 @@ class RackRuntime:
                     energy=_energy_totals(registers),
                     commanded_on=commanded(pdu.id) if commanded else {},
                     locked_out=frozenset(locked(pdu.id)) if locked else frozenset(),
+                    demand=demand,
                 )
             )
         risk_fn = getattr(self._control, "trip_risk_pct", None)
@@ -418,6 +426,8 @@ class RackRuntime:
         )
         self._tick += 1
         for draft in self._transitions.observe(snapshot, first=first):
+            self._events.append(draft)
+        for draft in self._quality.observe(snapshot):
             self._events.append(draft)
         self._persist(now, snapshot, acquisition.t0_s)
         return snapshot
@@ -438,6 +448,22 @@ class RackRuntime:
         both = np.hstack([per_channel, inlet])
         with self._lock:
             registers.add(both[0], both[1], both[2], duration_s)
+
+    def _update_demand(self, pdu_id: str, metrics: Any, block: Any) -> Demand:
+        """Feed the 15-min demand meter with the phase currents and the inlet power."""
+        lines = [ch for ch in metrics.channels if ch.startswith("inlet/L")]
+        rows = [metrics.index(ch) for ch in lines]
+        m = metrics.metrics
+        values = np.nan_to_num(np.append(m.i_rms_a[rows], m.p_w[rows].sum()))
+        reading = self._demand[pdu_id].add(block.t0_s, block.duration_s, values)
+        dem, mx = reading.demand.tolist(), np.maximum(reading.max_demand, 0.0).tolist()
+        names = [ch.removeprefix("inlet/") for ch in lines]
+        return Demand(
+            current_a=dict(zip(names, dem[:-1], strict=True)),
+            max_current_a=dict(zip(names, mx[:-1], strict=True)),
+            power_w=dem[-1],
+            max_power_w=mx[-1],
+        )
 
     def _persist(self, now: datetime, snapshot: RackSnapshot, t_s: float) -> None:
         readings = self._seconds.add(now, snapshot)

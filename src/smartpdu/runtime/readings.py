@@ -29,6 +29,7 @@ def _pdu_values(pdu: PduSnapshot) -> Iterator[tuple[str, float]]:
     yield "inlet/energy_wh", inlet.energy_wh
     yield "inlet/frequency_hz", inlet.frequency_hz
     yield "inlet/neutral_a", inlet.neutral_a
+    yield "inlet/demand_power_w", inlet.demand_power_w
     if inlet.residual_ma is not None:
         yield "inlet/residual_ma", inlet.residual_ma
     for line, r in inlet.phases.items():

@@ -100,6 +100,13 @@ class InletSnapshot:
     apparent_va: float
     energy_wh: float
     frequency_hz: float
+    demand_current_a: dict[str, float] = field(default_factory=dict)
+    """15-min sliding average current per phase (StageSmarts-style demand)."""
+    max_demand_current_a: dict[str, float] = field(default_factory=dict)
+    demand_power_w: float = 0.0
+    """15-min sliding average of the inlet active power."""
+    max_demand_power_w: float = 0.0
+    """Highest full-window demand since start (0 until the first 15 min have passed)."""
 
 
 @dataclass(frozen=True, slots=True)
