@@ -28,6 +28,9 @@ fi
 # net-snmp command-line clients (snmpget/snmpwalk), used by the SNMP tests
 need_pkg snmpget snmp
 
+# Debian's Chromium: the UI tests drive it headless through Playwright (no browser download)
+need_pkg chromium chromium
+
 # wrk: HTTP load generator for `make bench` (benchmarks fall back to a Python client without it)
 need_pkg wrk wrk
 exit 0
