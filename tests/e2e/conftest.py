@@ -40,6 +40,10 @@ class Server:
         self.log = self.data_dir / "server.log"
 
     @property
+    def admin_password(self) -> str:
+        return ADMIN_PASSWORD
+
+    @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 

@@ -23,8 +23,6 @@ ARGS = [
 def test_status_page_logs_in_and_shows_the_rack(server) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
-    from conftest import ADMIN_PASSWORD
-
     server.start()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -36,7 +34,7 @@ def test_status_page_logs_in_and_shows_the_rack(server) -> None:  # type: ignore
             page.click("#login button")
             page.wait_for_function("document.querySelector('#msg').textContent.length > 0")
             assert "failed" in page.inner_text("#msg").lower()
-            page.fill("#pass", ADMIN_PASSWORD)
+            page.fill("#pass", server.admin_password)
             page.click("#login button")
             page.wait_for_selector("div.pdu", timeout=15_000)
             assert page.is_hidden("#login")
