@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "BranchConfig",
@@ -81,17 +81,36 @@ class LoadKind(StrEnum):
     RESISTIVE = "resistive"
 
 
+def _one_of(*allowed: float) -> AfterValidator:
+    """Accept only the listed settings (DIP-switch positions), naming them in the error."""
+
+    def check(value: float) -> float:
+        if not any(abs(value - a) < 1e-9 for a in allowed):
+            raise ValueError(f"must be one of {', '.join(f'{a:g}' for a in allowed)}")
+        return value
+
+    return AfterValidator(check)
+
+
+IrSetting = Annotated[float, _one_of(0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)]
+TrSetting = Annotated[float, _one_of(3, 6, 12, 18)]
+IsdSetting = Annotated[float, _one_of(1.5, 2, 3, 4, 5, 6, 8)]
+TimeSetting = Annotated[float, _one_of(0.1, 0.2, 0.3, 0.4)]
+IiSetting = Annotated[float, _one_of(1.5, 2, 3, 4, 6, 8, 10, 12)]
+NeutralSetting = Annotated[float, _one_of(0.5, 1.0)]
+
+
 class MccbConfig(_Model):
     """Inlet moulded-case breaker with LSI settings (StageSmarts DIP-switch values, multiples of In)."""
 
-    ir_x: Literal[0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0] = 1.0
-    tr_s: Literal[3, 6, 12, 18] = 6
-    isd_x: Literal[1.5, 2, 3, 4, 5, 6, 8] | None = 6
+    ir_x: IrSetting = 1.0
+    tr_s: TrSetting = 6
+    isd_x: IsdSetting | None = 6
     """Short-time pickup; ``null`` switches the short-time protection OFF."""
-    tsd_s: Literal[0.1, 0.2, 0.3, 0.4] = 0.3
-    ii_x: Literal[1.5, 2, 3, 4, 6, 8, 10, 12] = 10
-    neutral_x: Literal[0.5, 1.0] | None = None
-    neutral_t_s: Literal[0.1, 0.2, 0.3, 0.4] = 0.4
+    tsd_s: TimeSetting = 0.3
+    ii_x: IiSetting = 10
+    neutral_x: NeutralSetting | None = None
+    neutral_t_s: TimeSetting = 0.4
 
 
 class BreakerConfig(_Model):

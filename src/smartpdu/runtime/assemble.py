@@ -97,7 +97,7 @@ def _readings(win: PduWindow) -> dict[str, ChannelReading]:
     out: dict[str, ChannelReading] = {}
     for k, channel in enumerate(win.channels):
         e = win.energy.get(channel, none)
-        out[channel] = ChannelReading(
+        out[channel] = ChannelReading(  # type: ignore[call-arg]  # positional: _METRICS order
             *rows[k],
             e.active_import_wh,
             e.active_export_wh,
@@ -106,17 +106,6 @@ def _readings(win: PduWindow) -> dict[str, ChannelReading]:
             flags[k],
         )
     return out
-
-
-def _demand_fields(d: Demand | None) -> dict[str, object]:
-    if d is None:
-        return {}
-    return {
-        "demand_current_a": dict(d.current_a),
-        "max_demand_current_a": dict(d.max_current_a),
-        "demand_power_w": d.power_w,
-        "max_demand_power_w": d.max_power_w,
-    }
 
 
 def _pdu_snapshot(
@@ -130,6 +119,7 @@ def _pdu_snapshot(
     phases = {ln: readings.get(f"inlet/{ln}", empty) for ln in lines}
     inlet_energy = win.energy.get("inlet", EnergyTotals())
     freq = next((p.frequency_hz for p in phases.values() if p.frequency_hz > 0), 0.0)
+    d = win.demand
     inlet = InletSnapshot(
         feed=cfg.feed,
         feed_present=status.feed_present,
@@ -142,7 +132,10 @@ def _pdu_snapshot(
         apparent_va=sum(p.s_va for p in phases.values()),
         energy_wh=inlet_energy.active_import_wh,
         frequency_hz=freq,
-        **_demand_fields(win.demand),
+        demand_current_a=dict(d.current_a) if d else {},
+        max_demand_current_a=dict(d.max_current_a) if d else {},
+        demand_power_w=d.power_w if d else 0.0,
+        max_demand_power_w=d.max_power_w if d else 0.0,
     )
     branch_line = {b.id: b.line for b in cfg.branches}
     branches = {

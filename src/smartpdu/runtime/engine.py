@@ -437,9 +437,10 @@ class RackRuntime:
         key = (registers.channels, metrics.channels)
         rows = self._register_rows.get(key)
         if rows is None:
-            idx = [metrics.index(ch) for ch in registers.channels[:-1]]
-            phases = [metrics.index(ch) for ch in metrics.channels if ch.startswith("inlet/L")]
-            rows = self._register_rows[key] = (np.array(idx), np.array(phases))
+            rows = self._register_rows[key] = (
+                np.array([metrics.index(ch) for ch in registers.channels[:-1]]),
+                np.array([metrics.index(c) for c in metrics.channels if c.startswith("inlet/L")]),
+            )
         idx, phases = rows
         m = metrics.metrics
         values = np.nan_to_num(np.vstack([m.p_w, m.q1_var, m.s_va]))

@@ -31,7 +31,7 @@ class WriterStats:
 class StoreWriter:
     def __init__(self, store: Store, *, max_batches: int = 256) -> None:
         self._store = store
-        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=max_batches)
+        self._jobs: queue.Queue[Callable[[], object] | None] = queue.Queue(maxsize=max_batches)
         self._energy_lock = threading.Lock()
         self._energy: Sequence[EnergyRegisterState] | None = None
         self._wake = threading.Event()
@@ -45,7 +45,7 @@ class StoreWriter:
     def submit_readings(self, readings: Sequence[Reading]) -> None:
         self._put(lambda: self._store.write_readings(readings))
 
-    def submit(self, job: Callable[[], None]) -> None:
+    def submit(self, job: Callable[[], object]) -> None:
         self._put(job)
 
     def submit_energy(self, states: Sequence[EnergyRegisterState]) -> None:
@@ -53,7 +53,7 @@ class StoreWriter:
             self._energy = states
         self._wake.set()
 
-    def _put(self, job: Callable[[], None]) -> None:
+    def _put(self, job: Callable[[], object]) -> None:
         while True:
             try:
                 self._jobs.put_nowait(job)
