@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,17 @@ from pydantic import ValidationError
 from smartpdu.config.models import RackConfig
 from smartpdu.config.references import ConfigIssue, check_references
 
-__all__ = ["ConfigError", "dump_config", "load_config", "parse_config", "validate_data"]
+__all__ = [
+    "ConfigError",
+    "dump_config",
+    "field_path",
+    "load_config",
+    "load_yaml",
+    "parse_config",
+    "read_text",
+    "validate_data",
+    "validation_issues",
+]
 
 
 class ConfigError(ValueError):
@@ -39,7 +50,8 @@ _Yaml12Loader.add_implicit_resolver(
 )
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
+def field_path(loc: tuple[int | str, ...]) -> str:
+    """Pydantic error location → ``pdus[1].branches[3].rating_a`` (union markers dropped)."""
     out = ""
     for part in loc:
         if isinstance(part, int):
@@ -51,6 +63,56 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out or "(root)"
 
 
+def _shorten(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def validation_issues(
+    exc: ValidationError,
+    path: Callable[[tuple[int | str, ...]], str] = field_path,
+    describe: Callable[[Any], str | None] = lambda err: None,
+) -> list[ConfigIssue]:
+    """One readable issue per distinct (path, message) of a pydantic error.
+
+    ``describe(err)`` may return a better message for special error types (e.g. union tags).
+    """
+    issues: list[ConfigIssue] = []
+    for err in exc.errors(include_url=False):
+        text = describe(err) or err["msg"]
+        scalar = isinstance(err.get("input"), str | int | float | bool)
+        if err["type"] == "missing":
+            text = "required field is missing"
+        elif err["type"] == "value_error":
+            text = text.removeprefix("Value error, ")
+        elif scalar and not text.endswith(")"):
+            text = f"{text} (got {_shorten(repr(err['input']), 60)})"
+        issue = ConfigIssue(path(tuple(err["loc"])), _shorten(text))
+        if issue not in issues:
+            issues.append(issue)
+    return issues
+
+
+def load_yaml(text: str, source: str, error: type[ConfigError] = ConfigError) -> Any:
+    """Parse YAML 1.2-style (only true/false are booleans); syntax errors name line and column."""
+    try:
+        return yaml.load(text, Loader=_Yaml12Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(unknown position)"
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise error([ConfigIssue(where, f"not valid YAML: {reason}")], source) from None
+
+
+def read_text(path: str | Path, error: type[ConfigError] = ConfigError) -> str:
+    """Read a UTF-8 file; an unreadable file is a ConfigError naming it, not a traceback."""
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise error([ConfigIssue(str(p), f"cannot read file: {reason}")], str(p)) from None
+
+
 def validate_data(data: Any, source: str = "configuration") -> RackConfig:
     """Validate already-parsed data; raise ConfigError listing every problem."""
     if not isinstance(data, dict):
@@ -58,55 +120,21 @@ def validate_data(data: Any, source: str = "configuration") -> RackConfig:
     try:
         cfg = RackConfig.model_validate(data)
     except ValidationError as exc:
-        issues: list[ConfigIssue] = []
-        seen: set[str] = set()
-        for err in exc.errors(include_url=False):
-            path = _path(tuple(err["loc"]))
-            text = err["msg"]
-            scalar = isinstance(err.get("input"), str | int | float | bool)
-            if err["type"] != "value_error" and scalar:
-                text = f"{text} (got {_shorten(repr(err['input']), 60)})"
-            elif err["type"] == "value_error":
-                text = text.removeprefix("Value error, ")
-            if err["type"] == "missing":
-                text = "required field is missing"
-            if (path, text) in seen:  # type: ignore[comparison-overlap]
-                continue
-            seen.add((path, text))  # type: ignore[arg-type]
-            issues.append(ConfigIssue(path, _shorten(text)))
-        raise ConfigError(issues, source) from None
+        raise ConfigError(validation_issues(exc), source) from None
     problems = check_references(cfg)
     if problems:
         raise ConfigError(problems, source)
     return cfg
 
 
-def _shorten(text: str, limit: int = 200) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def parse_config(text: str, source: str = "configuration") -> RackConfig:
     """Parse YAML text into a validated rack."""
-    try:
-        data = yaml.load(text, Loader=_Yaml12Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(unknown position)"
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([ConfigIssue(where, f"not valid YAML: {reason}")], source) from None
-    return validate_data(data, source)
+    return validate_data(load_yaml(text, source), source)
 
 
 def load_config(path: str | Path) -> RackConfig:
     """Read and validate a YAML rack file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            [ConfigIssue(str(p), f"cannot read file: {exc.strerror}")], str(p)
-        ) from None
-    return parse_config(text, str(p))
+    return parse_config(read_text(path), str(path))
 
 
 def dump_config(cfg: RackConfig) -> str:

@@ -22,10 +22,15 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from smartpdu.config.loader import ConfigError, _path, _Yaml12Loader
+from smartpdu.config.loader import (
+    ConfigError,
+    field_path,
+    load_yaml,
+    read_text,
+    validation_issues,
+)
 from smartpdu.config.models import RackConfig, SensorKind
 from smartpdu.config.references import ConfigIssue
 from smartpdu.hardware.interface import LeverAction
@@ -267,7 +272,7 @@ def _step_path(loc: tuple[int | str, ...]) -> str:
     parts = list(loc)
     if len(parts) > 2 and parts[0] == "steps" and parts[2] in ACTIONS:
         del parts[2]
-    return _path(tuple(parts))
+    return field_path(tuple(parts))
 
 
 def validate_scenario(data: Any, source: str = "scenario") -> Scenario:
@@ -277,43 +282,23 @@ def validate_scenario(data: Any, source: str = "scenario") -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        issues: list[ConfigIssue] = []
-        for err in exc.errors(include_url=False):
-            text = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "missing":
-                text = "required field is missing"
-            elif err["type"] == "union_tag_invalid":
-                text = f"unknown action {err['input'].get('do')!r}; actions: {', '.join(ACTIONS)}"
-            elif err["type"] == "union_tag_not_found":
-                text = f"missing 'do' (one of: {', '.join(ACTIONS)})"
-            elif err["type"] != "value_error" and isinstance(err.get("input"), str | int | float):
-                text = f"{text} (got {err['input']!r})"
-            issue = ConfigIssue(_step_path(tuple(err["loc"])), text)
-            if issue not in issues:
-                issues.append(issue)
-        raise ScenarioError(issues, source) from None
+        raise ScenarioError(validation_issues(exc, _step_path, _describe), source) from None
+
+
+def _describe(err: Any) -> str | None:
+    if err["type"] == "union_tag_invalid":
+        return f"unknown action {err['input'].get('do')!r}; actions: {', '.join(ACTIONS)}"
+    if err["type"] == "union_tag_not_found":
+        return f"missing 'do' (one of: {', '.join(ACTIONS)})"
+    return None
 
 
 def parse_scenario(text: str, source: str = "scenario") -> Scenario:
-    try:
-        data = yaml.load(text, Loader=_Yaml12Loader)  # SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(unknown position)"
-        reason = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([ConfigIssue(where, f"not valid YAML: {reason}")], source) from None
-    return validate_scenario(data, source)
+    return validate_scenario(load_yaml(text, source, ScenarioError), source)
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(
-            [ConfigIssue(str(p), f"cannot read file: {exc.strerror}")], str(p)
-        ) from None
-    return parse_scenario(text, str(p))
+    return parse_scenario(read_text(path, ScenarioError), str(path))
 
 
 def check_scenario(scenario: Scenario, config: RackConfig) -> list[ConfigIssue]:
