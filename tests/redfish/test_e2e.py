@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import sys
@@ -12,8 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import ADMIN_PW, OPERATOR_PW
+from fastapi import FastAPI
 
 import smartpdu.redfish
+from smartpdu.access import AuthService
+from smartpdu.api import create_app
+from smartpdu.redfish import EventDelivery, create_redfish_app, mount_redfish
+from smartpdu.runtime import RackRuntime, build_demo_runtime
 
 pytestmark = pytest.mark.e2e
 
@@ -30,21 +36,52 @@ async def run(*args: str, cwd: Path | None = None, timeout: float = 600) -> tupl
     return proc.returncode or 0, out.decode(errors="replace")
 
 
-@pytest.fixture
-async def ticking(runtime) -> AsyncIterator[None]:  # noqa: ANN001
-    """Publish a new snapshot every 50 ms, like the tick loop (readings keep changing)."""
+class Ticker:
+    """Step the sim-clock runtime continuously, like the wall-clock tick loop; can pause."""
 
-    async def tick() -> None:
+    def __init__(self, rt: RackRuntime) -> None:
+        self.rt = rt
+        self.running = asyncio.Event()
+        self.running.set()
+
+    async def run(self) -> None:
         while True:
-            await asyncio.sleep(0.05)
-            runtime.tick()
-
-    task = asyncio.create_task(tick())
-    yield
-    task.cancel()
+            await self.running.wait()
+            await self.rt.run_ticks(1)
+            await asyncio.sleep(0.02)
 
 
-async def test_service_validator_zero_fail(server: str, ticking: None, tmp_path: Path) -> None:
+@pytest.fixture
+async def ticker(tmp_path: Path) -> AsyncIterator[Ticker]:
+    rt = build_demo_runtime(tmp_path / "rt", sim=True)
+    async with rt:
+        t = Ticker(rt)
+        task = asyncio.create_task(t.run())
+        yield t
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@pytest.fixture
+async def runtime(ticker: Ticker) -> RackRuntime:
+    """The real runtime on the demo-rack twin (overrides the fake of conftest)."""
+    return ticker.rt
+
+
+@pytest.fixture
+async def app(runtime: RackRuntime, auth: AuthService) -> AsyncIterator[FastAPI]:
+    """The composition of ``smartpdu run``: native API with Redfish mounted at /redfish."""
+    native = create_app(runtime, auth)
+    redfish = create_redfish_app(
+        runtime, auth, delivery=EventDelivery(runtime, base_backoff_s=0.05, max_backoff_s=0.2)
+    )
+    mount_redfish(native, redfish)
+    async with redfish.state.redfish.delivery:
+        yield native
+
+
+async def test_service_validator_zero_fail(server: str, tmp_path: Path) -> None:
     code, out = await run(
         str(BIN / "rf_service_validator"),
         "--rhost",
@@ -73,7 +110,10 @@ async def test_service_validator_zero_fail(server: str, ticking: None, tmp_path:
         assert f"Validating {PDU}/{uri}..." in out
 
 
-async def test_rf_power_equipment_lists_live_outlets(server: str, runtime) -> None:  # noqa: ANN001
+async def test_rf_power_equipment_lists_live_outlets(server: str, ticker: Ticker) -> None:
+    ticker.running.clear()  # hold the snapshot still so the tool and the test see the same one
+    await asyncio.sleep(0.1)
+    runtime = ticker.rt
     tool = [str(BIN / "rf_power_equipment.py"), "-u", "admin", "-p", ADMIN_PW, "-r", server]
     code, out = await run(*tool, "list")
     assert code == 0 and "pdu-a" in out and "pdu-b" in out, out
@@ -160,6 +200,9 @@ async def test_power_off_over_redfish_emits_event_delivered_to_subscriber(
         assert r.status_code == 200, r.text
         assert runtime.snapshot.pdus["pdu-a"].outlets["7"].state == "off"
         assert (await http.get(f"{PDU}/Outlets/7", headers=token)).json()["PowerState"] == "Off"
+        bearer = {"Authorization": f"Bearer {login.headers['X-Auth-Token']}"}
+        native = await http.get("/api/v1/pdus/pdu-a/outlets/7", headers=bearer)
+        assert native.status_code == 200 and native.json()["state"] == "off", native.text
 
         async def delivered() -> dict:
             while True:

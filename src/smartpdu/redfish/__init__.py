@@ -1,6 +1,6 @@
 """DMTF Redfish service for the PDU (``/redfish/v1``): live readings, control, sessions, events."""
 
-from smartpdu.redfish.app import RedfishService, create_redfish_app
+from smartpdu.redfish.app import RedfishService, create_redfish_app, mount_redfish
 from smartpdu.redfish.delivery import EventDelivery, event_payload
 from smartpdu.redfish.dewpoint import dew_point_c
 from smartpdu.redfish.errors import RedfishError, base_message, error_body
@@ -17,4 +17,5 @@ __all__ = [
     "dew_point_c",
     "error_body",
     "event_payload",
+    "mount_redfish",
 ]

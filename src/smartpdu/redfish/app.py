@@ -41,7 +41,7 @@ from smartpdu.redfish.router import Endpoint, Router
 from smartpdu.runtime.services import RuntimeServices
 from smartpdu.runtime.snapshot import RackSnapshot
 
-__all__ = ["RedfishService", "create_redfish_app"]
+__all__ = ["RedfishService", "create_redfish_app", "mount_redfish"]
 
 log = logging.getLogger(__name__)
 PUBLIC_GET: Final = frozenset({"/redfish", f"{ROOT}", f"{ROOT}/odata", f"{ROOT}/$metadata"})
@@ -231,3 +231,17 @@ def create_redfish_app(
 
     app.add_route("/{path:path}", endpoint, methods=_METHODS, include_in_schema=False)
     return app
+
+
+def mount_redfish(host: FastAPI, redfish: FastAPI) -> None:
+    """Mount ``redfish`` at ``/redfish`` on ``host``, serving ``/redfish`` itself without redirect.
+
+    The host's lifespan must run ``redfish.state.redfish.delivery`` (mounted apps get none).
+    """
+    service: RedfishService = redfish.state.redfish
+
+    async def version_document(request: Request) -> Response:
+        return await service.handle(request)
+
+    host.add_route("/redfish", version_document, methods=_METHODS, include_in_schema=False)
+    host.mount("/redfish", redfish)
