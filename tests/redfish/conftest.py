@@ -14,10 +14,10 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_runtime import FakeRuntime  # noqa: E402
+from fake_runtime import FakeRuntime
 
-from smartpdu.access import AuthService, Role  # noqa: E402
-from smartpdu.redfish import EventDelivery, create_redfish_app  # noqa: E402
+from smartpdu.access import AuthService, Role
+from smartpdu.redfish import EventDelivery, create_redfish_app
 
 ADMIN_PW = "correct-horse-battery-9"
 OPERATOR_PW = "operator-password-77"
@@ -41,7 +41,7 @@ async def auth(runtime: FakeRuntime) -> AuthService:
 
 
 @pytest.fixture
-async def app(runtime: FakeRuntime, auth: AuthService):  # noqa: ANN201
+async def app(runtime: FakeRuntime, auth: AuthService):
     delivery = EventDelivery(runtime, base_backoff_s=0.05, max_backoff_s=0.2, poll_s=0.2)
     application = create_redfish_app(runtime, auth, delivery=delivery)
     await delivery.start()
@@ -50,7 +50,7 @@ async def app(runtime: FakeRuntime, auth: AuthService):  # noqa: ANN201
 
 
 @pytest.fixture
-async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # noqa: ANN001
+async def client(app) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://pdu") as c:
         yield c
@@ -63,7 +63,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-async def server(app) -> AsyncIterator[str]:  # noqa: ANN001
+async def server(app) -> AsyncIterator[str]:
     """Serve the app with uvicorn on a free loopback port in this event loop."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")

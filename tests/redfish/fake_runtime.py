@@ -62,7 +62,7 @@ class FakeRuntime:
         return self._config
 
     @property
-    def store(self):  # noqa: ANN201
+    def store(self):
         return self._store
 
     @property

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ADMIN_PW, OPERATOR_PW
 from fastapi import FastAPI
 
 import smartpdu.redfish
+from conftest import ADMIN_PW, OPERATOR_PW
 from smartpdu.access import AuthService
 from smartpdu.api import create_app
 from smartpdu.redfish import EventDelivery, create_redfish_app, mount_redfish
@@ -82,7 +82,7 @@ async def app(runtime: RackRuntime, auth: AuthService) -> AsyncIterator[FastAPI]
 
 
 async def test_service_validator_zero_fail(server: str, tmp_path: Path) -> None:
-    code, out = await run(
+    _, out = await run(
         str(BIN / "rf_service_validator"),
         "--rhost",
         server,
@@ -177,7 +177,7 @@ class Receiver:
 async def test_power_off_over_redfish_emits_event_delivered_to_subscriber(
     server: str,
     runtime,
-    app,  # noqa: ANN001
+    app,
 ) -> None:
     async with Receiver(fail_first=2) as rx, httpx.AsyncClient(base_url=server) as http:
         r = await http.post(

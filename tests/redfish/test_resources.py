@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+
 from conftest import ADMIN_PW, OPERATOR_PW, VIEWER_PW
 
 ADMIN = ("admin", ADMIN_PW)
@@ -41,7 +42,7 @@ async def test_everything_else_needs_auth(client: httpx.AsyncClient) -> None:
     assert r.status_code == 401
 
 
-async def test_outlet_live_readings_and_links(client: httpx.AsyncClient, runtime) -> None:  # noqa: ANN001
+async def test_outlet_live_readings_and_links(client: httpx.AsyncClient, runtime) -> None:
     body = (await client.get(OUTLET, auth=ADMIN)).json()
     snap = runtime.snapshot.pdus["pdu-a"].outlets["7"]
     assert body["@odata.type"] == "#Outlet.v1_4_4.Outlet"
@@ -57,7 +58,7 @@ async def test_outlet_live_readings_and_links(client: httpx.AsyncClient, runtime
     assert info["Parameters"][0]["AllowableValues"] == ["On", "Off", "PowerCycle"]
 
 
-async def test_cache_follows_snapshot(client: httpx.AsyncClient, runtime) -> None:  # noqa: ANN001
+async def test_cache_follows_snapshot(client: httpx.AsyncClient, runtime) -> None:
     r1 = await client.get(OUTLET, auth=ADMIN)
     r2 = await client.get(OUTLET, auth=ADMIN)
     assert r1.headers["ETag"] == r2.headers["ETag"]
@@ -70,7 +71,7 @@ async def test_cache_follows_snapshot(client: httpx.AsyncClient, runtime) -> Non
     assert r4.status_code == 304
 
 
-async def test_power_control_off(client: httpx.AsyncClient, runtime) -> None:  # noqa: ANN001
+async def test_power_control_off(client: httpx.AsyncClient, runtime) -> None:
     target = f"{OUTLET}/Actions/Outlet.PowerControl"
     r = await client.post(target, json={"PowerState": "Off"}, auth=("oper", OPERATOR_PW))
     assert r.status_code == 200, r.text
@@ -82,7 +83,7 @@ async def test_power_control_off(client: httpx.AsyncClient, runtime) -> None:  #
     assert [(e.source, e.actor) for e in offs] == [("outlet/7", "redfish/oper")]
 
 
-async def test_power_control_errors(client: httpx.AsyncClient, runtime) -> None:  # noqa: ANN001
+async def test_power_control_errors(client: httpx.AsyncClient, runtime) -> None:
     target = f"{OUTLET}/Actions/Outlet.PowerControl"
     r = await client.post(target, json={"PowerState": "Sideways"}, auth=ADMIN)
     assert r.status_code == 400
@@ -109,7 +110,7 @@ async def test_405_with_allow_and_404(client: httpx.AsyncClient) -> None:
     assert r.status_code == 404
 
 
-async def test_group_power_and_reset_metrics(client: httpx.AsyncClient, runtime) -> None:  # noqa: ANN001
+async def test_group_power_and_reset_metrics(client: httpx.AsyncClient, runtime) -> None:
     pdu = "/redfish/v1/PowerEquipment/RackPDUs/pdu-b"
     group = (await client.get(f"{pdu}/OutletGroups/lab", auth=ADMIN)).json()
     assert [m["@odata.id"].rsplit("/", 1)[1] for m in group["Links"]["Outlets"]] == [
@@ -161,7 +162,7 @@ async def test_sessions(client: httpx.AsyncClient) -> None:
     assert missing.json()["error"]["@Message.ExtendedInfo"][0]["MessageArgs"] == ["Password"]
 
 
-async def test_accounts_roles_and_etag(client: httpx.AsyncClient, auth) -> None:  # noqa: ANN001
+async def test_accounts_roles_and_etag(client: httpx.AsyncClient, auth) -> None:
     accounts = "/redfish/v1/AccountService/Accounts"
     r = await client.post(
         accounts,

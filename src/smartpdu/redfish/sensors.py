@@ -20,10 +20,10 @@ __all__ = [
     "RACK_CHASSIS",
     "build_sensor",
     "channel_fields",
-    "rnd",
     "dew_point_reading",
     "electrical_sensor_ids",
     "environment_sensor_ids",
+    "rnd",
     "sensor_uri",
 ]
 
