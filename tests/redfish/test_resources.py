@@ -67,6 +67,10 @@ async def test_cache_follows_snapshot(client: httpx.AsyncClient, runtime) -> Non
     assert r3.headers["ETag"] != r1.headers["ETag"]
     new = runtime.snapshot.pdus["pdu-a"].outlets["7"].reading.p_w
     assert r3.json()["PowerWatts"]["Reading"] == round(new, 3)
+    head = await client.head(OUTLET, auth=ADMIN)
+    assert head.status_code == 200 and head.headers["ETag"] == r3.headers["ETag"]
+    assert int(head.headers["Content-Length"]) == len(r3.content)
+    assert r3.headers["OData-Version"] == "4.0" and r3.headers["Allow"] == "GET, HEAD"
     r4 = await client.get(OUTLET, auth=ADMIN, headers={"If-None-Match": r3.headers["ETag"]})
     assert r4.status_code == 304
 

@@ -73,7 +73,7 @@ class RedfishService:
         for ep in endpoints:
             self.router.add(ep)
         self._snap: RackSnapshot | None = None
-        self._cache: dict[str, tuple[bytes, dict[str, str]]] = {}
+        self._cache: dict[str, _Cached] = {}
         self._tokens: dict[str, tuple[Principal, float]] = {}
         self._basic: dict[bytes, tuple[Principal, float]] = {}
 
@@ -187,10 +187,10 @@ class RedfishService:
             if inspect.isawaitable(body):
                 body = await body
             data = dumps(body)
-            headers = {**BASE_HEADERS, "ETag": etag_of(data), "Allow": ep.allow}
+            cached = _Cached(data, {**BASE_HEADERS, "ETag": etag_of(data), "Allow": ep.allow})
             if ep.live:
-                self._cache[path] = (data, headers)
-            return self._bytes((data, headers), request)
+                self._cache[path] = cached
+            return self._bytes(cached, request)
         handler = {"POST": ep.post, "PATCH": ep.patch, "DELETE": ep.delete}.get(method)
         if handler is None:
             raise RedfishError(405, "OperationNotAllowed", headers={"Allow": ep.allow or "GET"})
@@ -199,12 +199,36 @@ class RedfishService:
         return await handler(ctx, params, raw, headers_in)
 
     @staticmethod
-    def _bytes(hit: tuple[bytes, dict[str, str]], request: Request) -> Response:
-        data, headers = hit
+    def _bytes(hit: _Cached, request: Request) -> Response:
         inm = request.headers.get("if-none-match")
-        if inm is not None and headers["ETag"] in inm:
-            return Response(status_code=304, headers=headers)
-        return Response(data, 200, headers=headers, media_type=JSON_TYPE)
+        if inm is not None and hit.headers["ETag"] in inm:
+            return Response(status_code=304, headers=hit.headers)
+        return _BytesResponse(hit)
+
+
+class _Cached:
+    """A serialised GET body with its headers, encoded once for the ASGI send."""
+
+    __slots__ = ("body", "headers", "raw_headers")
+
+    def __init__(self, body: bytes, headers: dict[str, str]) -> None:
+        self.body = body
+        self.headers = headers
+        self.raw_headers = [
+            (b"content-type", JSON_TYPE.encode()),
+            (b"content-length", str(len(body)).encode()),
+            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()),
+        ]
+
+
+class _BytesResponse(Response):
+    """Send cached bytes and pre-encoded headers without rebuilding them per request."""
+
+    def __init__(self, cached: _Cached) -> None:
+        self.status_code = 200
+        self.body = cached.body
+        self.background = None
+        self.raw_headers = list(cached.raw_headers)
 
 
 def create_redfish_app(
