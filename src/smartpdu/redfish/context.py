@@ -86,7 +86,9 @@ def read_json_body(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def check_props(body: dict[str, Any], allowed: set[str], readonly: set[str] = frozenset()) -> None:
+def check_props(
+    body: dict[str, Any], allowed: set[str], readonly: frozenset[str] | set[str] = frozenset()
+) -> None:
     """Reject unknown (400 PropertyUnknown) and read-only (400 PropertyNotWritable) properties."""
     for key in body:
         if key.startswith("@"):

@@ -47,7 +47,7 @@ def origin_of(event: Event) -> str:
 def event_payload(events: list[Event], context: str | None) -> dict[str, Any]:
     """Build one Redfish ``Event`` resource carrying ``events`` as EventRecords."""
     first = events[0]
-    records = []
+    records: list[dict[str, Any]] = []
     for i, e in enumerate(events):
         records.append(
             {
