@@ -75,6 +75,7 @@ class RackRuntime:
         control_factory: Callable[[RackConfig, Store], Any] | None = None,
         persist_interval_s: float = 1.0,
         checkpoint_every: int = 100,
+        demand_window_s: float = DEMAND_WINDOW_S,
     ) -> None:
         self._config = config
         self._hw = hardware
@@ -95,7 +96,7 @@ class RackRuntime:
         self._transitions = TransitionWatcher()
         self._quality = MeteringWatch()
         self._demand = {
-            p.id: DemandMeter(p.phases + 1, window_s=DEMAND_WINDOW_S) for p in config.pdus
+            p.id: DemandMeter(p.phases + 1, window_s=demand_window_s) for p in config.pdus
         }
         self._lock = threading.RLock()
         self._snapshot: RackSnapshot | None = None

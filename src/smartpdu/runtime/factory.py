@@ -34,8 +34,11 @@ def build_twin_runtime(
     sim: bool = True,
     clock: Clock | None = None,
     control_factory: Callable[[RackConfig, Store], Any] | None = None,
+    **runtime_options: Any,
 ) -> RackRuntime:
-    """A runtime on a fresh :class:`~smartpdu.twin.RackTwin` of ``config`` (not started)."""
+    """A runtime on a fresh :class:`~smartpdu.twin.RackTwin` of ``config`` (not started).
+
+    ``runtime_options`` go to :class:`RackRuntime` (e.g. ``demand_window_s``)."""
     from smartpdu.twin.rack import RackTwin
 
     data_dir = Path(data_dir)
@@ -55,6 +58,7 @@ def build_twin_runtime(
         data_dir=data_dir,
         calibration=calibration,
         control_factory=control_factory,
+        **runtime_options,
     )
 
 
@@ -93,9 +97,16 @@ def build_demo_runtime(
     sim: bool = True,
     config: RackConfig | None = None,
     control_factory: Callable[[RackConfig, Store], Any] | None = None,
+    **runtime_options: Any,
 ) -> RackRuntime:
     """A runtime on the twin of ``configs/demo-rack.yaml``; ``runtime.hardware`` is the twin."""
     cfg = config or load_config(_demo_config_path())
     return build_twin_runtime(
-        cfg, data_dir, db_url=db_url, seed=seed, sim=sim, control_factory=control_factory
+        cfg,
+        data_dir,
+        db_url=db_url,
+        seed=seed,
+        sim=sim,
+        control_factory=control_factory,
+        **runtime_options,
     )
