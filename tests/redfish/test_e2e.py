@@ -233,6 +233,12 @@ async def test_power_off_over_redfish_emits_event_delivered_to_subscriber(
             if r["Oem"]["SmartPDU"]["pdu_id"] == "pdu-a"
         ]
         assert seqs == sorted(set(seqs))  # in order, no duplicates
+        r = await http.post(f"{PDU}/Outlets/7/Actions/Outlet.ResetMetrics", json={},
+                            auth=("admin", ADMIN_PW))  # fmt: skip
+        assert r.status_code == 200, r.text
+        resets = [e for e in runtime.store.events_since("pdu-a")
+                  if e.event_code == "ENERGY_REGISTER_RESET"]  # fmt: skip
+        assert [(e.source, e.actor) for e in resets] == [("outlet/7", "redfish/admin")]
         assert (await http.delete(sub_uri, auth=("admin", ADMIN_PW))).status_code == 200
 
 
