@@ -18,7 +18,7 @@ import uvicorn
 from smartpdu.access import AuthService
 from smartpdu.api import create_app
 from smartpdu.config import RackConfig
-from smartpdu.redfish import create_redfish_app
+from smartpdu.redfish import create_redfish_app, mount_redfish
 from smartpdu.runtime.engine import RackRuntime
 from smartpdu.runtime.factory import build_twin_runtime
 
@@ -42,7 +42,9 @@ class ServeOptions:
 def bind_socket(host: str, port: int) -> socket.socket:
     """Bind (and thereby reserve) the listening socket before anything is printed."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio enables TCP_NODELAY only for sockets created with it;
+    # without, every response waits for the peer's 40 ms delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.set_inheritable(True)
@@ -70,7 +72,7 @@ async def serve(options: ServeOptions, announce: Callable[[str, str, str | None]
         generated = await auth.ensure_admin(options.admin_password)
         app = create_app(runtime, auth)
         redfish = create_redfish_app(runtime, auth)
-        app.mount("/redfish", redfish)
+        mount_redfish(app, redfish)
         delivery = redfish.state.redfish.delivery
         await delivery.start()
         try:
