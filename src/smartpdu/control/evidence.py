@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 from smartpdu.events.codes import Severity
 from smartpdu.events.model import Action, JsonScalar, NewEvent
 
-__all__ = ["SYSTEM_ACTOR", "action_event", "clean_evidence"]
+__all__ = ["SYSTEM_ACTOR", "Measured", "action_event", "clean_evidence", "measured_evidence"]
 
 SYSTEM_ACTOR = "system/control"
 
@@ -23,6 +24,33 @@ def clean_evidence(values: dict[str, object]) -> dict[str, JsonScalar]:
         else:
             out[key] = str(v)
     return out
+
+
+class Measured(Protocol):
+    """A deciding value against its limit over a window: protection findings, trip-risk
+    evidence and shed decisions all carry it."""
+
+    @property
+    def value(self) -> float: ...
+    @property
+    def limit(self) -> float: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def window_s(self) -> float: ...
+    @property
+    def peak(self) -> float: ...
+
+
+def measured_evidence(m: Measured) -> dict[str, object]:
+    """The DESIGN §5 evidence core (value, limit, unit, window_s, peak) of ``m``."""
+    return {
+        "value": m.value,
+        "limit": m.limit,
+        "unit": m.unit,
+        "window_s": m.window_s,
+        "peak": m.peak,
+    }
 
 
 def action_event(
