@@ -1,4 +1,4 @@
-"""Window function and IEC 61000-4-7 style harmonic-group sums on a frequency-tracked spectrum.
+"""Window function and IEC 61000-4-7 style harmonic groups on a frequency-tracked spectrum.
 
 The window is a DFT-periodic 4-term Blackman-Harris: its main lobe is ±4 bins and its sidelobes
 are below -92 dB, so with ≥ 8 cycles in the window (bin spacing ≤ f/8) every harmonic's energy
@@ -7,19 +7,23 @@ stays inside its own group of ±f/2 and the fundamental leaks < 1e-9 of its ener
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["BH4", "MAIN_LOBE_BINS", "group_energies", "window"]
+__all__ = ["BH4", "MAIN_LOBE_BINS", "GroupPlan", "group_plan", "window"]
 
 BH4 = (0.35875, 0.48829, 0.14128, 0.01168)
 MAIN_LOBE_BINS = 4
 
+FloatArray = npt.NDArray[np.float64]
+
 
 @lru_cache(maxsize=16)
-def window(n: int) -> tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float64]]:
+def window(n: int) -> tuple[FloatArray, float, FloatArray]:
     """Return (w, Σw², rfft(w)[:4]) for a window of n samples (cached: fixed block sizes)."""
     x = 2.0 * np.pi * np.arange(n) / n
     a0, a1, a2, a3 = BH4
@@ -29,35 +33,60 @@ def window(n: int) -> tuple[npt.NDArray[np.float64], float, npt.NDArray[np.float
     return w, float(w @ w), dc_bins
 
 
-def group_energies(
-    spectrum: npt.NDArray[np.complex128],
-    edges: npt.NDArray[np.float64],
-    even_n: bool,
-    scratch: npt.NDArray[np.float64] | None = None,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Return (group energies (channels, G), per-row Σ|X|² with one-sided weights).
+@dataclass(frozen=True, slots=True)
+class GroupPlan:
+    """Group g sums ``weights[g, 0, s] * power[start + g·step + s]`` over slots s < width.
 
-    ``scratch`` (optional, ≥ 2·bins columns) receives the squares to avoid an allocation.
-    ``even_n``: the spectrum is the rfft of an even number of samples (it has a Nyquist bin).
-
-    Groups lie between fractional bin ``edges`` (len G+1). Bin k covers [k-½, k+½); an edge
-    inside a bin splits it linearly, which gives the IEC half weight to a bin centred exactly on a
-    group boundary. Works on the interleaved re/im view so |X|² is never materialised: one square,
-    one ``reduceat`` over whole bins, and a correction for the split bins at each edge.
+    The windows are equally spaced (``step`` = nearest integer to the group width in bins), so a
+    strided *view* of the power array serves every group without copying it, and one batched
+    matmul sums every group of every channel. ``width`` covers the group plus the drift between
+    the integer step and the true (fractional) group width; slots outside a group weigh 0.
     """
-    nb = spectrum.shape[-1]
-    re_im = spectrum.view(np.float64)
-    if scratch is not None and scratch.shape[-1] >= re_im.shape[-1]:
-        sq = np.multiply(re_im, re_im, out=scratch[:, : re_im.shape[-1]])
-    else:
-        sq = re_im * re_im
-    x = np.clip(edges + 0.5, 0.0, nb - 1e-9)
-    kb = x.astype(np.intp)
-    frac = x - kb
-    whole = np.add.reduceat(sq, 2 * kb, axis=-1)[:, :-1]
-    edge_power = (sq[:, 2 * kb] + sq[:, 2 * kb + 1]) * frac
-    groups = whole - edge_power[:, :-1] + edge_power[:, 1:]
-    total = 2.0 * sq.sum(axis=-1) - sq[:, 0] - sq[:, 1]
-    if even_n:  # the Nyquist bin of an even-length rfft counts once
-        total -= sq[:, -2] + sq[:, -1]
-    return groups, total
+
+    start: int
+    step: int
+    width: int
+    weights: FloatArray
+
+    @property
+    def rows_needed(self) -> int:
+        """Rows the power array must have after the first bin (zero-padded beyond the last)."""
+        return self.start + (self.weights.shape[0] - 1) * self.step + self.width
+
+
+@lru_cache(maxsize=64)
+def _slots(n_groups: int, step: int, start: int, width: int) -> tuple[FloatArray, FloatArray]:
+    """Lower and upper bin edge of every slot, (G, W) each (cached: integer layout)."""
+    lower = ((np.arange(n_groups) * step + start)[:, None] + np.arange(width)).astype(np.float64)
+    upper = lower + 1.0
+    lower.setflags(write=False)
+    upper.setflags(write=False)
+    return lower, upper
+
+
+def group_plan(cycles: float, n_groups: int, nb: int, front: int) -> GroupPlan:
+    """Groups 1..n_groups around h·cycles bins: group h spans [(h-½)·cycles, (h+½)·cycles).
+
+    Bin k covers [k-½, k+½); an edge inside a bin splits it linearly, which gives the IEC half
+    weight to a bin centred exactly on a group boundary. ``start`` may be negative down to
+    ``-front`` (zero rows the caller keeps before bin 0); if the layout would need more, as when
+    many groups lie beyond Nyquist (short blocks), every group spans all bins instead (slow, but
+    only in that degenerate case).
+    """
+    x = (np.arange(n_groups + 1) + 0.5) * cycles + 0.5  # edges in "bin + ½" units: [k, k+1)
+    step = max(1, round(cycles))
+    # slot layout from the integer parts; x[g] - g·step is linear in g, so its extremes are at
+    # the ends (clipping at Nyquist below keeps it concave: the minimum stays at an end)
+    g_step = np.arange(n_groups + 1) * step
+    width = int(max(x[1], x[-1] - g_step[-2]))
+    if x[-1] > nb - 1e-9:  # groups beyond Nyquist: short blocks / low sample rates
+        np.minimum(x, nb - 1e-9, out=x)
+    start = math.floor(min(x[0], x[-2] - g_step[-2]))
+    width += 1 - start
+    if start < -front:
+        step, start, width = 0, 0, nb
+    lower, upper = _slots(n_groups, step, start, width)
+    weights = np.minimum(upper, x[1:, None])
+    weights -= np.maximum(lower, x[:-1, None])
+    np.maximum(weights, 0.0, out=weights)
+    return GroupPlan(start, step, width, weights[:, None, :])

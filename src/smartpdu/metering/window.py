@@ -3,20 +3,29 @@
 Method (see docs/metering.md for the error budget):
 
 1. The fundamental frequency f is measured from the voltage (zero-crossing regression).
-2. Every row is multiplied by a 4-term Blackman-Harris window and transformed with one batched
-   ``rfft``. The window makes the estimates independent of how many (fractional) cycles the block
-   holds, so no time-domain resampling is needed: the spectrum is *frequency-tracked* instead —
-   harmonic group h is summed over the bins within ±f/2 of h·f of the measured f.
-3. RMS and active power come from the windowed Parseval sums (Σw²x² / Σw²); the fundamental
-   cross-spectrum gives Q1 and cos φ; group energies give harmonics and THD (orders 2–50).
+2. All voltage and current rows are multiplied by a 4-term Blackman-Harris window into one stacked
+   block and transformed with a single batched ``rfft``. The window makes the estimates
+   independent of how many (fractional) cycles the block holds, so no time-domain resampling is
+   needed: the spectrum is *frequency-tracked* instead — harmonic group h is summed over the bins
+   within ±f/2 of h·f of the measured f.
+3. Everything else comes from that one spectrum: RMS from the windowed Parseval sum
+   (Σw²x² / Σw²), P from the full cross-spectrum (one small matmul against the voltage rows), Q1
+   and cos φ from the fundamental group, harmonics and THD (orders 2–50) from group energies (one
+   ``take`` + one batched matmul), harmonic phases from the bins nearest h·f — computed only when
+   ``phase_deg`` is read.
 4. Calibration is applied in the spectrum: offset on the four DC bins of the window, phase as a
-   per-bin phasor rotation (a fractional delay), gain as a scale on the results.
+   per-bin phasor rotation (a fractional delay; only the current-vs-voltage difference touches
+   every bin, the rest is applied to the few bins that carry phases), gain on the results.
+
+The only passes over all samples are: argmax/argmin (peaks, clipping), the window multiply, the
+``rfft``, one squaring of the spectrum and the group gather; the rest works on small arrays.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -27,13 +36,14 @@ import numpy.typing as npt
 from smartpdu.metering.calibration import CalibrationArrays, CalibrationSet, voltage_channel_name
 from smartpdu.metering.flags import QualityFlag, flag_names
 from smartpdu.metering.frequency import estimate_frequency
-from smartpdu.metering.spectrum import MAIN_LOBE_BINS, group_energies, window
+from smartpdu.metering.spectrum import MAIN_LOBE_BINS, group_plan, window
 
 __all__ = ["MAX_ORDER", "Harmonics", "WindowMetrics", "measure_window", "nominal_cycles"]
 
 MAX_ORDER = 50
 
 FloatArray = npt.NDArray[np.float64]
+ComplexArray = npt.NDArray[np.complex128]
 
 
 def nominal_cycles(nominal_hz: float) -> int:
@@ -41,19 +51,43 @@ def nominal_cycles(nominal_hz: float) -> int:
     return 12 if nominal_hz > 55.0 else 10
 
 
-@dataclass(frozen=True, slots=True)
 class Harmonics:
     """Harmonic group rms and phase per order 1..50 (column 0 is the fundamental).
 
     Phases are in degrees relative to the fundamental of the channel's phase voltage, shifted per
-    order (θ_h − h·θ_V1), so they do not depend on where the window started.
+    order (θ_h − h·θ_V1), so they do not depend on where the window started. The DSP passes them
+    lazily (``phase_source``): most consumers only read magnitudes, and the arctangents of every
+    order of every channel would cost as much as the rest of the harmonic analysis.
     """
 
-    magnitude: FloatArray
-    phase_deg: FloatArray
+    __slots__ = ("_phase_deg", "_phase_source", "magnitude")
+
+    def __init__(
+        self,
+        magnitude: FloatArray,
+        phase_deg: FloatArray | None = None,
+        *,
+        phase_source: Callable[[], FloatArray] | None = None,
+    ) -> None:
+        if (phase_deg is None) == (phase_source is None):
+            raise ValueError("give exactly one of phase_deg and phase_source")
+        self.magnitude = magnitude
+        self._phase_deg = phase_deg
+        self._phase_source = phase_source
+
+    @property
+    def phase_deg(self) -> FloatArray:
+        if self._phase_deg is None:
+            assert self._phase_source is not None
+            self._phase_deg = self._phase_source()
+            self._phase_source = None
+        return self._phase_deg
 
     def to_dict(self) -> dict[str, Any]:
         return {"magnitude": _clean(self.magnitude), "phase_deg": _clean(self.phase_deg)}
+
+    def __repr__(self) -> str:
+        return f"Harmonics(magnitude=<{self.magnitude.shape}>)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +143,7 @@ class WindowMetrics:
 
 def _clean(a: FloatArray) -> Any:
     arr = np.asarray(a, dtype=np.float64)
-    return np.where(np.isfinite(arr), arr, None).tolist()
+    return np.where(np.isfinite(arr), arr.astype(object), None).tolist()
 
 
 def measure_window(
@@ -144,64 +178,149 @@ def measure_window(
             raise ValueError("channel_phase must give a valid voltage row for every channel")
     if isinstance(calibration, CalibrationSet):
         names = channel_names or tuple(f"current/{k}" for k in range(n_i))
-        cal = calibration.arrays([voltage_channel_name(r) for r in range(n_v)], names)
+        cal: CalibrationArrays | None = calibration.arrays(
+            [voltage_channel_name(r) for r in range(n_v)], names
+        )
     else:
         cal = calibration
     return _measure(
-        v, i, phase, float(sample_rate_hz), float(nominal_hz), cal, low_current_a, low_voltage_v
+        np.ascontiguousarray(v),
+        np.ascontiguousarray(i),
+        phase,
+        float(sample_rate_hz),
+        float(nominal_hz),
+        cal,
+        low_current_a,
+        low_voltage_v,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class _Workspace:
-    v_time: FloatArray
-    i_time: FloatArray
-    v_spec: npt.NDArray[np.complex128]
-    i_spec: npt.NDArray[np.complex128]
-    v_sq: FloatArray
-    i_sq: FloatArray
+    time: FloatArray  # (rows, n) windowed samples, voltage rows first
+    spec: ComplexArray  # (bins, rows): bins along axis 0 so groups are runs of whole rows
+    sq: FloatArray  # (_FRONT + bins + pad, 2·rows) squared re/im parts; pad rows stay zero
 
 
 _workspaces = threading.local()
+_FRONT = 32  # zero rows before bin 0 in ``sq`` so group windows may start "below" DC
 
 
-def _workspace(n_v: int, n_i: int, n: int) -> _Workspace:
+def _workspace(n_v: int, n_i: int, n: int, sq_rows: int) -> _Workspace:
     """Reuse large scratch arrays per thread: fresh 0.5 MB arrays cost page faults every window."""
     cache: dict[tuple[int, int, int], _Workspace] = _workspaces.__dict__.setdefault("c", {})
     key = (n_v, n_i, n)
     ws = cache.get(key)
-    if ws is None:
+    if ws is None or ws.sq.shape[0] < _FRONT + sq_rows:
         if len(cache) > 8:
             cache.clear()
         nb = n // 2 + 1
+        r = n_v + n_i
         ws = _Workspace(
-            v_time=np.empty((n_v, n)),
-            i_time=np.empty((n_i, n)),
-            v_spec=np.empty((n_v, nb), dtype=np.complex128),
-            i_spec=np.empty((n_i, nb), dtype=np.complex128),
-            v_sq=np.empty((n_v, 2 * nb)),
-            i_sq=np.empty((n_i, 2 * nb)),
+            time=np.empty((r, n)),
+            spec=np.empty((nb, r), dtype=np.complex128),
+            sq=np.zeros((_FRONT + max(sq_rows, nb + nb // 8), 2 * r)),
         )
         cache[key] = ws
     return ws
 
 
-def _peaks(x: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    """Peak |x| per row and a clipping flag (≥3 consecutive samples at the max or min)."""
-    rows = np.arange(x.shape[0])
-    n = x.shape[1]
-    hi = np.argmax(x, axis=1)
-    lo = np.argmin(x, axis=1)
-    xmax = x[rows, hi]
-    xmin = x[rows, lo]
+@lru_cache(maxsize=32)
+def _row_offsets(rows: int, n: int) -> npt.NDArray[np.intp]:
+    """Flat index of each row start, twice (max side, min side)."""
+    base = np.arange(rows, dtype=np.intp) * n
+    out = np.concatenate((base, base))
+    out.setflags(write=False)
+    return out
 
-    def flat(idx: npt.NDArray[np.intp], val: FloatArray) -> npt.NDArray[np.bool_]:
-        a = x[rows, np.minimum(idx + 1, n - 1)]
-        b = x[rows, np.minimum(idx + 2, n - 1)]
-        tol = 1e-9 * np.abs(val)
-        return (idx + 2 < n) & (np.abs(a - val) <= tol) & (np.abs(b - val) <= tol) & (val != 0)
 
-    return np.maximum(xmax, -xmin), flat(hi, xmax) | flat(lo, xmin)
+_NEXT = np.arange(3, dtype=np.intp)[:, None]
+
+
+def _peaks(x: npt.NDArray[Any]) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """Max, min and a clipping flag (≥3 consecutive samples at the max or min) per row.
+
+    argmax/argmin return the first extreme, so a flat top shows as the next two samples equal
+    to it; one gather reads all three for both sides of every row.
+    """
+    r, n = x.shape
+    idx = np.concatenate((np.argmax(x, axis=1), np.argmin(x, axis=1)))
+    vals = x.reshape(-1)[np.minimum(idx + _NEXT, n - 1) + _row_offsets(r, n)]
+    peak = vals[0].astype(np.float64, copy=False)
+    tol = 1e-9 * np.abs(peak)
+    flat = (np.abs(vals[1:] - peak).max(axis=0) <= tol) & (idx <= n - 3) & (tol > 0)
+    return peak[:r], peak[r:], flat[:r] | flat[r:]
+
+
+@lru_cache(maxsize=32)
+def _rotation(phase_deg: bytes, nb: int, bin_per_nominal: float) -> ComplexArray:
+    """(bins, channels) phasors advancing each column by its delay (phase at nominal × f/f_nom);
+    cached because coefficients and block geometry rarely change between windows."""
+    ph = np.deg2rad(np.frombuffer(phase_deg, dtype=np.float64))
+    rot = np.exp(1j * (np.arange(nb) * bin_per_nominal)[:, None] * ph[None, :])
+    rot.setflags(write=False)
+    return rot
+
+
+@lru_cache(maxsize=32)
+def _pair_index(phase: bytes, n_v: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Flat indices into the (2·currents, 2·voltages) re/im cross matrix of Re·Re and Im·Im for
+    each current channel and its phase voltage."""
+    p = np.frombuffer(phase, dtype=np.intp)
+    c = np.arange(p.size)
+    rr = (2 * c) * (2 * n_v) + 2 * p
+    return rr, rr + 2 * n_v + 1
+
+
+_ORDERS = np.arange(1, MAX_ORDER + 1)
+_CLIPPING = int(QualityFlag.CLIPPING)
+_LOW_SIGNAL = int(QualityFlag.LOW_SIGNAL)
+_CAL_DEGRADED = int(QualityFlag.CALIBRATION_DEGRADED)
+_SQRT_HALF = math.sqrt(0.5)
+
+
+class _Phases:
+    """Harmonic phases from the gathered bins, computed on first use and shared by V and I."""
+
+    __slots__ = ("_bins", "_fix", "_n_v", "_phase", "_result", "_v_delay")
+
+    def __init__(
+        self,
+        bins: ComplexArray,
+        fix: tuple[npt.NDArray[np.intp], float, float],
+        v_delay_deg: FloatArray | None,
+        n_v: int,
+        phase: npt.NDArray[np.intp],
+    ) -> None:
+        self._bins = bins  # (orders, rows), currents already rotated into their voltage's frame
+        self._fix = fix  # (bin of each order, bins per cycle, bins per nominal cycle)
+        self._v_delay = v_delay_deg
+        self._n_v = n_v
+        self._phase = phase
+        self._result: tuple[FloatArray, FloatArray] | None = None
+
+    def _compute(self) -> tuple[FloatArray, FloatArray]:
+        if self._result is None:
+            kb, cycles, bin_per_nominal = self._fix
+            orders = np.arange(1, kb.size + 1)
+            fix = (np.pi * (kb - orders * cycles))[:, None]  # window's linear phase
+            if self._v_delay is not None:  # absolute delay of the voltage (currents follow it)
+                delay = np.deg2rad(np.concatenate((self._v_delay, self._v_delay[self._phase])))
+                fix = fix + (kb * bin_per_nominal)[:, None] * delay
+            ang = (np.angle(self._bins) + fix).T  # (rows, orders)
+            ang_v = ang[: self._n_v]
+            shift = orders * ang_v[:, :1]
+            self._result = (
+                _wrap_deg(ang_v - shift)[self._phase],
+                _wrap_deg(ang[self._n_v :] - shift[self._phase]),
+            )
+        return self._result
+
+    def voltage(self) -> FloatArray:
+        return self._compute()[0]
+
+    def current(self) -> FloatArray:
+        return self._compute()[1]
 
 
 def _measure(
@@ -214,120 +333,118 @@ def _measure(
     low_current_a: float,
     low_voltage_v: float,
 ) -> WindowMetrics:
-    n = v.shape[-1]
+    n_v, n = v.shape
     n_i = i.shape[0]
+    rows = n_v + n_i
+    nb = n // 2 + 1
     w, s2, dc_bins = window(n)
 
-    # 1. frequency from the strongest voltage row
-    ref_row = int(np.argmax(np.ptp(v, axis=1))) if v.shape[0] > 1 else 0
+    # 1. time domain: extremes (peaks, clipping, strongest voltage), frequency, windowing
+    v_max, v_min, v_clip = _peaks(v)
+    i_max, i_min, i_clip = _peaks(i)
+    ref_row = int(np.argmax(v_max - v_min)) if n_v > 1 else 0
     f = estimate_frequency(v[ref_row], fs, nominal_hz)
-    flags = np.zeros(n_i, dtype=np.int64)
+    const_flags = 0
     if not math.isfinite(f):
-        flags |= QualityFlag.NO_FREQUENCY
+        const_flags |= QualityFlag.NO_FREQUENCY
         f_groups = nominal_hz
     else:
         f_groups = f
     df = fs / n  # bin spacing
     cycles = f_groups / df
     if cycles < 2 * MAIN_LOBE_BINS:
-        flags |= QualityFlag.SHORT_WINDOW
+        const_flags |= QualityFlag.SHORT_WINDOW
+    plan = group_plan(cycles, MAX_ORDER, nb, _FRONT)
+    ws = _workspace(n_v, n_i, n, plan.rows_needed)
+    np.multiply(v, w, out=ws.time[:n_v])
+    np.multiply(i, w, out=ws.time[n_v:])
 
-    # 2. windowed spectra (one batched rfft per kind; float64 is the fast path of pocketfft)
-    ws = _workspace(v.shape[0], n_i, n)
-    V = np.fft.rfft(np.multiply(v, w, out=ws.v_time), axis=-1, out=ws.v_spec)
-    I = np.fft.rfft(np.multiply(i, w, out=ws.i_time), axis=-1, out=ws.i_spec)  # noqa: E741
-    nb = V.shape[-1]
+    # 2. one batched rfft of every row (float64: the fast path of pocketfft)
+    spec = ws.spec
+    np.fft.rfft(ws.time, axis=-1, out=spec.T)
+    v_delay = None
     if cal is not None:
         m = min(4, nb)
-        if np.any(cal.v_offset):
-            V[:, :m] -= cal.v_offset[:, None] * dc_bins[:m]
-        if np.any(cal.i_offset):
-            I[:, :m] -= cal.i_offset[:, None] * dc_bins[:m]
-        if np.any(cal.v_phase_deg):
-            V *= _rotation(cal.v_phase_deg.tobytes(), nb, df / nominal_hz)
-        if np.any(cal.i_phase_deg):
-            I *= _rotation(cal.i_phase_deg.tobytes(), nb, df / nominal_hz)  # noqa: E741
-        gv, gi = cal.v_gain, cal.i_gain
-        flags[cal.i_degraded | cal.v_degraded[phase]] |= QualityFlag.CALIBRATION_DEGRADED
+        if cal.v_offset.any():
+            spec[:m, :n_v] -= dc_bins[:m, None] * cal.v_offset
+        if cal.i_offset.any():
+            spec[:m, n_v:] -= dc_bins[:m, None] * cal.i_offset
+        # only the current-vs-voltage delay matters for P: rotate the currents by the difference
+        rel = cal.i_phase_deg - cal.v_phase_deg[phase]
+        if rel.any():
+            spec[:, n_v:] *= _rotation(rel.tobytes(), nb, df / nominal_hz)
+        if cal.v_phase_deg.any():
+            v_delay = cal.v_phase_deg
+        gain = np.concatenate((cal.v_gain, cal.i_gain))
     else:
-        gv = np.ones(v.shape[0])
-        gi = np.ones(n_i)
+        gain = np.ones(rows)
+    # one-sided Parseval weights: every bin counts twice except DC (and Nyquist for even n), so
+    # scale those by √½ once and every sum below is a plain 2·Σ
+    spec[0] *= _SQRT_HALF
+    if n % 2 == 0:
+        spec[-1] *= _SQRT_HALF
+    kb_h = np.minimum(np.rint(_ORDERS * cycles).astype(np.intp), nb - 1)
+    phases = _Phases(spec[kb_h], (kb_h, cycles, df / nominal_hz), v_delay, n_v, phase)
 
-    norm = 1.0 / (n * s2)
+    # 3. energies: windowed Parseval totals and harmonic groups from one squaring of re/im
+    spec_f = spec.view(np.float64)  # (bins, 2·rows): re, im of row 0, re, im of row 1, ...
+    sq_all = ws.sq
+    sq = np.multiply(spec_f, spec_f, out=sq_all[_FRONT : _FRONT + nb])
+    tot2 = _ones(nb) @ sq
+    row = sq_all.strides[0]
+    groups_view = np.ndarray(  # strided view, no copy: group g starts at row start + g·step
+        (MAX_ORDER, plan.width, 2 * rows), np.float64, sq_all, (_FRONT + plan.start) * row,
+        (plan.step * row, row, sq_all.strides[1]),
+    )  # fmt: skip
+    g2 = np.matmul(plan.weights, groups_view)  # (orders, 1, 2·rows)
+    groups = g2[:, 0, 0::2] + g2[:, 0, 1::2]  # (orders, rows), raw units
+    norm2 = 2.0 / (n * s2)
+    rms = np.sqrt((tot2[0::2] + tot2[1::2]) * norm2) * gain
+    mag = np.sqrt(groups.T * norm2) * np.abs(gain)[:, None]
 
-    # 3. group energies and rms (windowed Parseval: Σw²x² / Σw²)
-    orders = np.arange(1, MAX_ORDER + 2)
-    edges = (orders - 0.5) * cycles
-    even = n % 2 == 0
-    gv_raw, v_tot = group_energies(V, edges, even, ws.v_sq)
-    gi_raw, i_tot = group_energies(I, edges, even, ws.i_sq)
-    gv_e = gv_raw * ((2.0 * norm) * gv**2)[:, None]
-    gi_e = gi_raw * ((2.0 * norm) * gi**2)[:, None]
-    v_rms_row = np.sqrt(v_tot * norm) * gv
-    i_rms = np.sqrt(i_tot * norm) * gi
+    # 4. active power over every bin: Re(V·conj I) = Vr·Ir + Vi·Ii as one small matmul
+    cross = spec_f[:, 2 * n_v :].T @ spec_f[:, : 2 * n_v]  # (2·currents, 2·voltages)
+    rr, ii = _pair_index(phase.tobytes(), n_v)
+    gi = gain[n_v:]
+    scale = norm2 * gain[:n_v][phase] * gi
+    p = (cross.take(rr) + cross.take(ii)) * scale
 
-    # active power: Re(V·conj I) summed over all bins = dot product of interleaved re/im parts
-    vc = V * 2.0
-    vc[:, 0] *= 0.5
-    if even:
-        vc[:, -1] *= 0.5
-    p_all = I.view(np.float64) @ vc.view(np.float64).T  # (channels, phases)
-    rows = np.arange(n_i)
-    p = p_all[rows, phase] * norm * gv[phase] * gi
-
-    # fundamental cross-spectrum → P1, Q1
+    # fundamental cross-spectrum V·conj I over group 1 → P1, Q1
     lo = max(1, math.ceil(0.5 * cycles))
     hi = min(nb, math.floor(1.5 * cycles) + 1)
-    v1 = V[:, lo:hi]
-    i1 = np.ascontiguousarray(I[:, lo:hi])
-    p1 = (i1.view(np.float64) @ v1.view(np.float64).T)[rows, phase]
-    q1 = (i1.view(np.float64) @ (-1j * v1).view(np.float64).T)[rows, phase]
-    scale1 = 2.0 * norm * gv[phase] * gi
-    p1 = p1 * scale1
-    q1 = q1 * scale1
+    s1 = (spec[lo:hi, n_v:].conj().T @ spec[lo:hi, :n_v]).take(_fund_index(phase.tobytes(), n_v))
+    s1 *= scale
+    p1 = s1.real
+    q1 = s1.imag
 
-    v_rms = v_rms_row[phase]
+    v_rms = rms[:n_v][phase]
+    i_rms = rms[n_v:]
     s = v_rms * i_rms
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pf = p / s
-        cos_phi = p1 / np.hypot(p1, q1)
-        thd_v_row = 100.0 * np.sqrt(gv_e[:, 1:].sum(axis=1) / gv_e[:, 0])
-        thd_i = 100.0 * np.sqrt(gi_e[:, 1:].sum(axis=1) / gi_e[:, 0])
-
-    # 4. harmonic phases from the bin nearest h·f, corrected for the window's linear phase
-    pos = orders[:-1] * cycles
-    kb = np.clip(np.rint(pos).astype(np.intp), 0, nb - 1)
-    delta = kb - pos
-    ang_v = np.angle(V[:, kb]) + np.pi * delta
-    ang_i = np.angle(I[:, kb]) + np.pi * delta
-    ref = ang_v[:, :1]  # fundamental of each voltage row
-    shift = orders[:-1] * ref
-    ph_v_row = _wrap_deg(ang_v - shift)
-    ph_i = _wrap_deg(ang_i - shift[phase])
-
-    # 5. time-domain peaks (crest factor, clipping)
-    _v_peak, v_clip = _peaks(v)
-    i_peak_raw, i_clip = _peaks(i)
-    i_peak = i_peak_raw * np.abs(gi)
-    if cal is not None and np.any(cal.i_offset):
-        i_peak = (np.maximum(i.max(axis=1) - cal.i_offset, cal.i_offset - i.min(axis=1))) * np.abs(
-            gi
-        )
-    with np.errstate(divide="ignore", invalid="ignore"):
-        crest = i_peak / i_rms
-    flags[i_clip | v_clip[phase]] |= QualityFlag.CLIPPING
-
+    if cal is not None and cal.i_offset.any():
+        i_peak = np.maximum(i_max - cal.i_offset, cal.i_offset - i_min) * np.abs(gi)
+    else:
+        i_peak = np.maximum(i_max, -i_min) * np.abs(gi)
     low_i = i_rms < low_current_a
     low_v = v_rms < low_voltage_v
-    flags[low_i | low_v] |= QualityFlag.LOW_SIGNAL
-    nan = np.nan
-    pf = np.where(low_i | low_v, nan, pf)
-    cos_phi = np.where(low_i | low_v, nan, cos_phi)
-    thd_i = np.where(low_i, nan, thd_i)
-    crest = np.where(low_i, nan, crest)
-    thd_u = np.where(low_v, nan, thd_v_row[phase])
+    low = low_i | low_v
+    flags = (i_clip | v_clip[phase]) * _CLIPPING + low * _LOW_SIGNAL
+    if const_flags:
+        flags |= int(const_flags)
+    if cal is not None and (cal.i_degraded.any() or cal.v_degraded.any()):
+        flags |= (cal.i_degraded | cal.v_degraded[phase]) * _CAL_DEGRADED
+    with np.errstate(divide="ignore", invalid="ignore"):
+        thd = 100.0 * np.sqrt(groups[1:].sum(axis=0) / groups[0])
+        pf = p / s
+        cos_phi = p1 / np.hypot(p1, q1)
+        crest = i_peak / i_rms
+    pf[low] = np.nan
+    cos_phi[low] = np.nan
+    crest[low_i] = np.nan
+    thd_i = thd[n_v:]
+    thd_i[low_i] = np.nan
+    thd_u = thd[:n_v][phase]
+    thd_u[low_v] = np.nan
 
-    freq = np.full(n_i, f)
     return WindowMetrics(
         v_rms_v=v_rms,
         i_rms_a=i_rms,
@@ -340,22 +457,26 @@ def _measure(
         thd_i_pct=thd_i,
         crest_factor=crest,
         i_peak_a=i_peak,
-        frequency_hz=freq,
-        harmonics_v=Harmonics(np.sqrt(gv_e[phase, :MAX_ORDER]), ph_v_row[phase]),
-        harmonics_i=Harmonics(np.sqrt(gi_e[:, :MAX_ORDER]), ph_i),
-        flags=flags,
+        frequency_hz=np.full(n_i, f),
+        harmonics_v=Harmonics(mag[:n_v][phase], phase_source=phases.voltage),
+        harmonics_i=Harmonics(mag[n_v:], phase_source=phases.current),
+        flags=flags.astype(np.int64, copy=False),
         duration_s=n / fs,
     )
 
 
 @lru_cache(maxsize=32)
-def _rotation(phase_deg: bytes, nb: int, bin_per_nominal: float) -> npt.NDArray[np.complex128]:
-    """Per-bin phasor advancing each row by its delay (phase at nominal × f/f_nominal); cached
-    because coefficients and block geometry rarely change between windows."""
-    ph = np.deg2rad(np.frombuffer(phase_deg, dtype=np.float64))
-    rot = np.exp(1j * ph[:, None] * (np.arange(nb) * bin_per_nominal))
-    rot.setflags(write=False)
-    return rot
+def _fund_index(phase: bytes, n_v: int) -> npt.NDArray[np.intp]:
+    """Flat index of (channel, its phase voltage) in a (currents, voltages) matrix."""
+    p = np.frombuffer(phase, dtype=np.intp)
+    return np.arange(p.size) * n_v + p
+
+
+@lru_cache(maxsize=16)
+def _ones(n: int) -> FloatArray:
+    out = np.ones(n)
+    out.setflags(write=False)
+    return out
 
 
 def _wrap_deg(rad: FloatArray) -> FloatArray:
