@@ -237,19 +237,37 @@ def _row_offsets(rows: int, n: int) -> npt.NDArray[np.intp]:
 _NEXT = np.arange(3, dtype=np.intp)[:, None]
 
 
-def _peaks(x: npt.NDArray[Any]) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
-    """Max, min and a clipping flag (≥3 consecutive samples at the max or min) per row.
+def _peaks(
+    v: npt.NDArray[Any], i: npt.NDArray[Any]
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """Max and min of every voltage then current row, and a clipping flag (≥3 consecutive
+    samples at the max or min).
 
     argmax/argmin return the first extreme, so a flat top shows as the next two samples equal
-    to it; one gather reads all three for both sides of every row.
+    to it; one gather per array reads all three for both sides of every row.
     """
-    r, n = x.shape
-    idx = np.concatenate((np.argmax(x, axis=1), np.argmin(x, axis=1)))
-    vals = x.reshape(-1)[np.minimum(idx + _NEXT, n - 1) + _row_offsets(r, n)]
-    peak = vals[0].astype(np.float64, copy=False)
+    parts = []
+    idx_parts = []
+    for x in (v, i):
+        r, n = x.shape
+        idx = np.concatenate((np.argmax(x, axis=1), np.argmin(x, axis=1)))
+        parts.append(x.reshape(-1)[np.minimum(idx + _NEXT, n - 1) + _row_offsets(r, n)])
+        idx_parts.append(idx)
+    n = v.shape[1]
+    vals = np.concatenate(parts, axis=1).astype(np.float64, copy=False)  # (3, 2·(n_v + n_i))
+    peak = vals[0]
     tol = 1e-9 * np.abs(peak)
-    flat = (np.abs(vals[1:] - peak).max(axis=0) <= tol) & (idx <= n - 3) & (tol > 0)
-    return peak[:r], peak[r:], flat[:r] | flat[r:]
+    flat = (np.abs(vals[1:] - peak).max(axis=0) <= tol) & (tol > 0)
+    flat &= np.concatenate(idx_parts) <= n - 3
+    n_v, n_i = v.shape[0], i.shape[0]
+    bounds = (n_v, 2 * n_v, 2 * n_v + n_i)
+    v_max, v_min, i_max, i_min = np.split(peak, bounds)
+    v_hi, v_lo, i_hi, i_lo = np.split(flat, bounds)
+    return (
+        np.concatenate((v_max, i_max)),
+        np.concatenate((v_min, i_min)),
+        np.concatenate((v_hi | v_lo, i_hi | i_lo)),
+    )
 
 
 @lru_cache(maxsize=32)
@@ -263,13 +281,13 @@ def _rotation(phase_deg: bytes, nb: int, bin_per_nominal: float) -> ComplexArray
 
 
 @lru_cache(maxsize=32)
-def _pair_index(phase: bytes, n_v: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Flat indices into the (2·currents, 2·voltages) re/im cross matrix of Re·Re and Im·Im for
+def _pair_index(phase: bytes, n_i: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Flat indices into the (2·voltages, 2·currents) re/im cross matrix of Re·Re and Im·Im for
     each current channel and its phase voltage."""
     p = np.frombuffer(phase, dtype=np.intp)
     c = np.arange(p.size)
-    rr = (2 * c) * (2 * n_v) + 2 * p
-    return rr, rr + 2 * n_v + 1
+    rr = (2 * p) * (2 * n_i) + 2 * c
+    return rr, rr + 2 * n_i + 1
 
 
 _ORDERS = np.arange(1, MAX_ORDER + 1)
@@ -340,9 +358,8 @@ def _measure(
     w, s2, dc_bins = window(n)
 
     # 1. time domain: extremes (peaks, clipping, strongest voltage), frequency, windowing
-    v_max, v_min, v_clip = _peaks(v)
-    i_max, i_min, i_clip = _peaks(i)
-    ref_row = int(np.argmax(v_max - v_min)) if n_v > 1 else 0
+    x_max, x_min, clip = _peaks(v, i)
+    ref_row = int(np.argmax(x_max[:n_v] - x_min[:n_v])) if n_v > 1 else 0
     f = estimate_frequency(v[ref_row], fs, nominal_hz)
     const_flags = 0
     if not math.isfinite(f):
@@ -403,8 +420,8 @@ def _measure(
     mag = np.sqrt(groups.T * norm2) * np.abs(gain)[:, None]
 
     # 4. active power over every bin: Re(V·conj I) = Vr·Ir + Vi·Ii as one small matmul
-    cross = spec_f[:, 2 * n_v :].T @ spec_f[:, : 2 * n_v]  # (2·currents, 2·voltages)
-    rr, ii = _pair_index(phase.tobytes(), n_v)
+    cross = spec_f[:, : 2 * n_v].T @ spec_f[:, 2 * n_v :]  # (2·voltages, 2·currents)
+    rr, ii = _pair_index(phase.tobytes(), n_i)
     gi = gain[n_v:]
     scale = norm2 * gain[:n_v][phase] * gi
     p = (cross.take(rr) + cross.take(ii)) * scale
@@ -421,13 +438,13 @@ def _measure(
     i_rms = rms[n_v:]
     s = v_rms * i_rms
     if cal is not None and cal.i_offset.any():
-        i_peak = np.maximum(i_max - cal.i_offset, cal.i_offset - i_min) * np.abs(gi)
+        i_peak = np.maximum(x_max[n_v:] - cal.i_offset, cal.i_offset - x_min[n_v:]) * np.abs(gi)
     else:
-        i_peak = np.maximum(i_max, -i_min) * np.abs(gi)
+        i_peak = np.maximum(x_max[n_v:], -x_min[n_v:]) * np.abs(gi)
     low_i = i_rms < low_current_a
     low_v = v_rms < low_voltage_v
     low = low_i | low_v
-    flags = (i_clip | v_clip[phase]) * _CLIPPING + low * _LOW_SIGNAL
+    flags = (clip[n_v:] | clip[:n_v][phase]) * _CLIPPING + low * _LOW_SIGNAL
     if const_flags:
         flags |= int(const_flags)
     if cal is not None and (cal.i_degraded.any() or cal.v_degraded.any()):
