@@ -54,6 +54,13 @@ class GroupPlan:
         return self.start + (self.weights.shape[0] - 1) * self.step + self.width
 
 
+@lru_cache(maxsize=8)
+def _centres(n_groups: int) -> FloatArray:
+    out = np.arange(n_groups + 1) + 0.5
+    out.setflags(write=False)
+    return out
+
+
 @lru_cache(maxsize=64)
 def _slots(n_groups: int, step: int, start: int, width: int) -> tuple[FloatArray, FloatArray]:
     """Lower and upper bin edge of every slot, (G, W) each (cached: integer layout)."""
@@ -73,15 +80,19 @@ def group_plan(cycles: float, n_groups: int, nb: int, front: int) -> GroupPlan:
     many groups lie beyond Nyquist (short blocks), every group spans all bins instead (slow, but
     only in that degenerate case).
     """
-    x = (np.arange(n_groups + 1) + 0.5) * cycles + 0.5  # edges in "bin + ½" units: [k, k+1)
+    x = _centres(n_groups) * cycles
+    x += 0.5  # edges in "bin + ½" units: bin k covers [k, k+1)
     step = max(1, round(cycles))
     # slot layout from the integer parts; x[g] - g·step is linear in g, so its extremes are at
     # the ends (clipping at Nyquist below keeps it concave: the minimum stays at an end)
-    g_step = np.arange(n_groups + 1) * step
-    width = int(max(x[1], x[-1] - g_step[-2]))
-    if x[-1] > nb - 1e-9:  # groups beyond Nyquist: short blocks / low sample rates
-        np.minimum(x, nb - 1e-9, out=x)
-    start = math.floor(min(x[0], x[-2] - g_step[-2]))
+    last = (n_groups - 1) * step
+    top = nb - 1e-9
+    width = int(max(1.5 * cycles + 0.5, (n_groups + 0.5) * cycles + 0.5 - last))
+    start = math.floor(
+        min(min(top, 0.5 * cycles + 0.5), min(top, (n_groups - 0.5) * cycles + 0.5) - last)
+    )
+    if x[-1] > top:  # groups beyond Nyquist: short blocks / low sample rates
+        np.minimum(x, top, out=x)
     width += 1 - start
     if start < -front:
         step, start, width = 0, 0, nb

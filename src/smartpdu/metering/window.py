@@ -237,37 +237,30 @@ def _row_offsets(rows: int, n: int) -> npt.NDArray[np.intp]:
 _NEXT = np.arange(3, dtype=np.intp)[:, None]
 
 
-def _peaks(
-    v: npt.NDArray[Any], i: npt.NDArray[Any]
-) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
-    """Max and min of every voltage then current row, and a clipping flag (≥3 consecutive
-    samples at the max or min).
+def _peaks(v: npt.NDArray[Any], i: npt.NDArray[Any]) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Extremes and flat-top flags laid out as [v max | v min | i max | i min].
 
-    argmax/argmin return the first extreme, so a flat top shows as the next two samples equal
-    to it; one gather per array reads all three for both sides of every row.
+    A row clips if ≥3 consecutive samples sit at its max or min: argmax/argmin return the first
+    extreme, so a flat top shows as the next two samples equal to it; one gather per array reads
+    all three for both sides of every row.
     """
-    parts = []
-    idx_parts = []
-    for x in (v, i):
-        r, n = x.shape
-        idx = np.concatenate((np.argmax(x, axis=1), np.argmin(x, axis=1)))
-        parts.append(x.reshape(-1)[np.minimum(idx + _NEXT, n - 1) + _row_offsets(r, n)])
-        idx_parts.append(idx)
-    n = v.shape[1]
-    vals = np.concatenate(parts, axis=1).astype(np.float64, copy=False)  # (3, 2·(n_v + n_i))
+    n_v, n = v.shape
+    idx_v = np.concatenate((v.argmax(1), v.argmin(1)))
+    idx_i = np.concatenate((i.argmax(1), i.argmin(1)))
+    vals = np.concatenate(
+        (
+            v.reshape(-1)[np.minimum(idx_v + _NEXT, n - 1) + _row_offsets(n_v, n)],
+            i.reshape(-1)[np.minimum(idx_i + _NEXT, n - 1) + _row_offsets(i.shape[0], n)],
+        ),
+        axis=1,
+    )
+    if vals.dtype != np.float64:
+        vals = vals.astype(np.float64)
     peak = vals[0]
     tol = 1e-9 * np.abs(peak)
     flat = (np.abs(vals[1:] - peak).max(axis=0) <= tol) & (tol > 0)
-    flat &= np.concatenate(idx_parts) <= n - 3
-    n_v, n_i = v.shape[0], i.shape[0]
-    bounds = (n_v, 2 * n_v, 2 * n_v + n_i)
-    v_max, v_min, i_max, i_min = np.split(peak, bounds)
-    v_hi, v_lo, i_hi, i_lo = np.split(flat, bounds)
-    return (
-        np.concatenate((v_max, i_max)),
-        np.concatenate((v_min, i_min)),
-        np.concatenate((v_hi | v_lo, i_hi | i_lo)),
-    )
+    flat &= np.concatenate((idx_v, idx_i)) <= n - 3
+    return peak, flat
 
 
 @lru_cache(maxsize=32)
@@ -358,8 +351,8 @@ def _measure(
     w, s2, dc_bins = window(n)
 
     # 1. time domain: extremes (peaks, clipping, strongest voltage), frequency, windowing
-    x_max, x_min, clip = _peaks(v, i)
-    ref_row = int(np.argmax(x_max[:n_v] - x_min[:n_v])) if n_v > 1 else 0
+    ext, flat = _peaks(v, i)  # [v max | v min | i max | i min]
+    ref_row = int(np.argmax(ext[:n_v] - ext[n_v : 2 * n_v])) if n_v > 1 else 0
     f = estimate_frequency(v[ref_row], fs, nominal_hz)
     const_flags = 0
     if not math.isfinite(f):
@@ -434,17 +427,21 @@ def _measure(
     p1 = s1.real
     q1 = s1.imag
 
+    i_max = ext[2 * n_v : 2 * n_v + n_i]
+    i_min = ext[2 * n_v + n_i :]
     v_rms = rms[:n_v][phase]
     i_rms = rms[n_v:]
     s = v_rms * i_rms
     if cal is not None and cal.i_offset.any():
-        i_peak = np.maximum(x_max[n_v:] - cal.i_offset, cal.i_offset - x_min[n_v:]) * np.abs(gi)
+        i_peak = np.maximum(i_max - cal.i_offset, cal.i_offset - i_min) * np.abs(gi)
     else:
-        i_peak = np.maximum(x_max[n_v:], -x_min[n_v:]) * np.abs(gi)
+        i_peak = np.maximum(i_max, -i_min) * np.abs(gi)
     low_i = i_rms < low_current_a
     low_v = v_rms < low_voltage_v
     low = low_i | low_v
-    flags = (clip[n_v:] | clip[:n_v][phase]) * _CLIPPING + low * _LOW_SIGNAL
+    clip = flat[: 2 * n_v].reshape(2, n_v).any(axis=0)[phase]
+    clip |= flat[2 * n_v : 2 * n_v + n_i] | flat[2 * n_v + n_i :]
+    flags = clip * _CLIPPING + low * _LOW_SIGNAL
     if const_flags:
         flags |= int(const_flags)
     if cal is not None and (cal.i_degraded.any() or cal.v_degraded.any()):
