@@ -3,71 +3,12 @@ ticker), auth with three users, an in-process client and a real uvicorn server."
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import socket
-import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-
-from smartpdu.access import AuthService, Role
-from smartpdu.api import create_app
-from smartpdu.runtime import RackRuntime, build_demo_runtime
-
-PASSWORDS = {"admin": "admin-pass-1", "op": "operator-pass-1", "viewer": "viewer-pass-1"}
-
-
-@dataclass
-class Env:
-    runtime: RackRuntime
-    auth: AuthService
-    app: object
-    tokens: dict[str, str]
-    ticking: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def h(self, user: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[user]}"}
-
-
-async def _provision(runtime: RackRuntime) -> tuple[AuthService, dict[str, str]]:
-    pdu0 = runtime.config.pdus[0].id
-    auth = AuthService(runtime.store, runtime.events, runtime.now_utc, 3600, pdu_id=pdu0)
-    await auth.ensure_admin(PASSWORDS["admin"])
-    await auth.create_user("op", PASSWORDS["op"], Role.OPERATOR, actor="user/admin")
-    await auth.create_user("viewer", PASSWORDS["viewer"], Role.VIEWER, actor="user/admin")
-    tokens = {}
-    for user, pw in PASSWORDS.items():
-        p = await auth.authenticate(user, pw, interface="test")
-        tokens[user] = (await auth.create_session(p, interface="test")).token
-    return auth, tokens
-
-
-@contextlib.asynccontextmanager
-async def running(tmp_path: Path) -> AsyncIterator[Env]:
-    """Start the demo runtime (sim clock) and step it every few ms while ``ticking`` is set."""
-    async with build_demo_runtime(tmp_path, sim=True) as rt:
-        auth, tokens = await _provision(rt)
-        env = Env(rt, auth, create_app(rt, auth), tokens)
-        env.ticking.set()
-
-        async def ticker() -> None:
-            while True:
-                await env.ticking.wait()
-                await rt.run_ticks(1)
-                await asyncio.sleep(0.01)
-
-        task = asyncio.create_task(ticker())
-        try:
-            yield env
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+from api_env import Env, Served, running, serve
 
 
 @pytest.fixture
@@ -81,54 +22,6 @@ async def client(env: Env) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=env.app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Served:
-    url: str
-    env: Env
-
-
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # running in a thread
-        pass
-
-
-@contextlib.contextmanager
-def serve(tmp_path: Path) -> Iterator[Served]:
-    """The app on a real uvicorn server in a thread (its own event loop), real HTTP."""
-    box: dict[str, object] = {}
-    ready = threading.Event()
-    port = free_port()
-
-    def run() -> None:
-        async def main() -> None:
-            async with running(tmp_path) as env:
-                cfg = uvicorn.Config(env.app, host="127.0.0.1", port=port, log_level="warning")
-                server = _Server(cfg)
-                box["env"], box["server"] = env, server
-                task = asyncio.create_task(server.serve())
-                while not server.started:
-                    await asyncio.sleep(0.02)
-                ready.set()
-                await task
-
-        asyncio.run(main())
-
-    th = threading.Thread(target=run, daemon=True)
-    th.start()
-    assert ready.wait(60), "server did not start"
-    try:
-        yield Served(f"http://127.0.0.1:{port}", box["env"])  # type: ignore[arg-type]
-    finally:
-        box["server"].should_exit = True  # type: ignore[attr-defined]
-        th.join(20)
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import asyncio
 
 import httpx
 import pytest
-
-from conftest import PASSWORDS, Env
+from api_env import PASSWORDS, Env
 
 PROBLEM = "application/problem+json"
 

@@ -16,9 +16,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from api_env import PASSWORDS, Served
 from typer.testing import CliRunner
 
-from conftest import PASSWORDS, Served
 from smartpdu.cli.client_cmds import client_app
 from smartpdu.runtime import build_demo_runtime
 from smartpdu.storage import Reading

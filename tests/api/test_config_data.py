@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import httpx
 import yaml
+from api_env import Env
 from test_api import assert_problem
 
-from conftest import Env
 from smartpdu.config import dump_config
 from smartpdu.storage import Reading
 

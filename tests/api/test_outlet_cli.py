@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import httpx
+from api_env import PASSWORDS, Served
 from typer.testing import CliRunner
 
-from conftest import PASSWORDS, Served
 from smartpdu.cli import app
 
 runner = CliRunner()

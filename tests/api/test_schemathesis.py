@@ -9,6 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 import schemathesis
+from api_env import PASSWORDS, Served
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -17,7 +18,6 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from conftest import PASSWORDS, Served
 from smartpdu.api import create_app
 
 # The document only depends on the routes, so a bare app is enough to load it.

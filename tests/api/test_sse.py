@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
-
-from conftest import Served
+from api_env import Served
 
 
 def test_sse_delivers_reading_and_event(served: Served) -> None:

@@ -14,14 +14,11 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from fake_runtime import FakeRuntime
+from redfish_env import ADMIN_PW, OPERATOR_PW, VIEWER_PW
+from redfish_fake_runtime import FakeRuntime
 
 from smartpdu.access import AuthService, Role
 from smartpdu.redfish import EventDelivery, create_redfish_app
-
-ADMIN_PW = "correct-horse-battery-9"
-OPERATOR_PW = "operator-password-77"
-VIEWER_PW = "viewer-password-7788"
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import json
 
 import httpx
 import pytest
-from fake_runtime import FakeRuntime
+from redfish_fake_runtime import FakeRuntime
 
 from smartpdu.events.model import NewEvent
 from smartpdu.redfish import EventDelivery, SubscriptionStore, event_payload
@@ -124,7 +124,7 @@ def test_event_payload_shape() -> None:
 async def test_subscription_bad_requests_name_the_property(
     client: httpx.AsyncClient, body: dict, status: int, prop: str
 ) -> None:
-    from conftest import ADMIN_PW
+    from redfish_env import ADMIN_PW
 
     r = await client.post(
         "/redfish/v1/EventService/Subscriptions", json=body, auth=("admin", ADMIN_PW)

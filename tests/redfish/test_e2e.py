@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from redfish_env import ADMIN_PW, OPERATOR_PW
 
 import smartpdu.redfish
-from conftest import ADMIN_PW, OPERATOR_PW
 from smartpdu.access import AuthService
 from smartpdu.api import create_app
 from smartpdu.redfish import EventDelivery, create_redfish_app, mount_redfish

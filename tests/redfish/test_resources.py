@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import httpx
-
-from conftest import ADMIN_PW, OPERATOR_PW, VIEWER_PW
+from redfish_env import ADMIN_PW, OPERATOR_PW, VIEWER_PW
 
 ADMIN = ("admin", ADMIN_PW)
 OUTLET = "/redfish/v1/PowerEquipment/RackPDUs/pdu-a/Outlets/7"
