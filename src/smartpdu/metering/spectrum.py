@@ -56,7 +56,7 @@ class GroupPlan:
 
 @lru_cache(maxsize=8)
 def _centres(n_groups: int) -> FloatArray:
-    out = np.arange(n_groups + 1) + 0.5
+    out: FloatArray = np.arange(n_groups + 1, dtype=np.float64) + 0.5
     out.setflags(write=False)
     return out
 

@@ -143,7 +143,9 @@ class WindowMetrics:
 
 def _clean(a: FloatArray) -> Any:
     arr = np.asarray(a, dtype=np.float64)
-    return np.where(np.isfinite(arr), arr.astype(object), None).tolist()
+    out = arr.astype(object)
+    out[~np.isfinite(arr)] = None
+    return out.tolist()
 
 
 def measure_window(
@@ -439,7 +441,7 @@ def _measure(
     low_i = i_rms < low_current_a
     low_v = v_rms < low_voltage_v
     low = low_i | low_v
-    clip = flat[: 2 * n_v].reshape(2, n_v).any(axis=0)[phase]
+    clip: npt.NDArray[np.bool_] = (flat[:n_v] | flat[n_v : 2 * n_v])[phase]
     clip |= flat[2 * n_v : 2 * n_v + n_i] | flat[2 * n_v + n_i :]
     flags = clip * _CLIPPING + low * _LOW_SIGNAL
     if const_flags:
