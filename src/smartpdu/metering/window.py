@@ -17,7 +17,7 @@ Method (see docs/metering.md for the error budget):
    per-bin phasor rotation (a fractional delay; only the current-vs-voltage difference touches
    every bin, the rest is applied to the few bins that carry phases), gain on the results.
 
-The only passes over all samples are: argmax/argmin (peaks, clipping), the window multiply, the
+The only passes over all samples are: argmax/argmin (peaks, clipping; ``extremes``), the window multiply, the
 ``rfft``, one squaring of the spectrum and the group gather; the rest works on small arrays.
 """
 
@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from smartpdu.metering.calibration import CalibrationArrays, CalibrationSet, voltage_channel_name
+from smartpdu.metering.extremes import extremes
 from smartpdu.metering.flags import QualityFlag, flag_names
 from smartpdu.metering.frequency import estimate_frequency
 from smartpdu.metering.spectrum import MAIN_LOBE_BINS, group_plan, window
@@ -228,44 +229,6 @@ def _workspace(n_v: int, n_i: int, n: int, sq_rows: int) -> _Workspace:
 
 
 @lru_cache(maxsize=32)
-def _row_offsets(rows: int, n: int) -> npt.NDArray[np.intp]:
-    """Flat index of each row start, twice (max side, min side)."""
-    base = np.arange(rows, dtype=np.intp) * n
-    out = np.concatenate((base, base))
-    out.setflags(write=False)
-    return out
-
-
-_NEXT = np.arange(3, dtype=np.intp)[:, None]
-
-
-def _peaks(v: npt.NDArray[Any], i: npt.NDArray[Any]) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    """Extremes and flat-top flags laid out as [v max | v min | i max | i min].
-
-    A row clips if ≥3 consecutive samples sit at its max or min: argmax/argmin return the first
-    extreme, so a flat top shows as the next two samples equal to it; one gather per array reads
-    all three for both sides of every row.
-    """
-    n_v, n = v.shape
-    idx_v = np.concatenate((v.argmax(1), v.argmin(1)))
-    idx_i = np.concatenate((i.argmax(1), i.argmin(1)))
-    vals = np.concatenate(
-        (
-            v.reshape(-1)[np.minimum(idx_v + _NEXT, n - 1) + _row_offsets(n_v, n)],
-            i.reshape(-1)[np.minimum(idx_i + _NEXT, n - 1) + _row_offsets(i.shape[0], n)],
-        ),
-        axis=1,
-    )
-    if vals.dtype != np.float64:
-        vals = vals.astype(np.float64)
-    peak = vals[0]
-    tol = 1e-9 * np.abs(peak)
-    flat = (np.abs(vals[1:] - peak).max(axis=0) <= tol) & (tol > 0)
-    flat &= np.concatenate((idx_v, idx_i)) <= n - 3
-    return peak, flat
-
-
-@lru_cache(maxsize=32)
 def _rotation(phase_deg: bytes, nb: int, bin_per_nominal: float) -> ComplexArray:
     """(bins, channels) phasors advancing each column by its delay (phase at nominal × f/f_nom);
     cached because coefficients and block geometry rarely change between windows."""
@@ -353,7 +316,7 @@ def _measure(
     w, s2, dc_bins = window(n)
 
     # 1. time domain: extremes (peaks, clipping, strongest voltage), frequency, windowing
-    ext, flat = _peaks(v, i)  # [v max | v min | i max | i min]
+    ext, flat = extremes(v, i)  # [v max | v min | i max | i min]
     ref_row = int(np.argmax(ext[:n_v] - ext[n_v : 2 * n_v])) if n_v > 1 else 0
     f = estimate_frequency(v[ref_row], fs, nominal_hz)
     const_flags = 0
