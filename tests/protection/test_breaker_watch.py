@@ -1,10 +1,11 @@
 """Breaker watch: trip risk rises before the model trips; trip evidence names the cause."""
 
-from smartpdu.protection import BreakerWatch, breaker_spec, likely_cause
+from smartpdu.config.models import BreakerConfig
+from smartpdu.protection import BreakerWatch, branch_breaker_spec, likely_cause
 
 
 def test_risk_is_raised_before_a_thermal_trip() -> None:
-    w = BreakerWatch(breaker_spec("MCB", "C", 16.0), 16.0)
+    w = BreakerWatch(branch_breaker_spec(BreakerConfig(kind="MCB", curve="C", rating_a=16.0)), 16.0)
     raised_at = None
     trip_at = None
     for k in range(2000):
@@ -20,7 +21,9 @@ def test_risk_is_raised_before_a_thermal_trip() -> None:
 
 
 def test_trip_evidence_and_cause() -> None:
-    w = BreakerWatch(breaker_spec("RCBO", "C", 16.0), 16.0)
+    w = BreakerWatch(
+        branch_breaker_spec(BreakerConfig(kind="RCBO", curve="C", rating_a=16.0)), 16.0
+    )
     for _ in range(10):
         w.update(state="closed", i_rms_a=8.0, i_peak_a=11.0, window_s=0.2)
     w.update(state="closed", i_rms_a=20.0, i_peak_a=150.0, window_s=0.2)

@@ -119,7 +119,7 @@ def test_any_threshold_in_the_band_respects_both_edges(curve, position, rating):
     below = 0.999 * lo * rating
     _, trip = step_breaker(spec, COLD, i_rms_a=below, i_peak_a=below * SQRT2, dt_s=0.1)
     assert trip is None
-    at = hi * rating
+    at = hi * rating * (1 + 1e-9)  # the band edge, past float rounding of the threshold
     _, trip = step_breaker(spec, COLD, i_rms_a=at, i_peak_a=at * SQRT2, dt_s=0.1)
     assert trip is not None and trip.elapsed_s <= 0.1
 

@@ -19,9 +19,8 @@ from smartpdu.control.types import RelayCommand, TickOutput
 from smartpdu.events.model import NewEvent
 from smartpdu.protection.breaker_watch import BreakerWatch
 from smartpdu.protection.classify import OutletProtectionState
-from smartpdu.protection.from_config import branch_breaker_spec, inlet_breaker_spec
+from smartpdu.protection.from_config import branch_breaker_spec, pdu_inlet_spec
 from smartpdu.protection.lockout import OutletHold
-from smartpdu.protection.trip_curves import BreakerSpec, McbSpec
 from smartpdu.runtime.services import CommandResult
 
 __all__ = ["Actuation", "OutletState", "PduState", "TickWork", "build_pdu"]
@@ -85,14 +84,6 @@ class TickWork:
         return TickOutput(list(self.relays.values()), self.events, self.completed)
 
 
-def _inlet_spec(p: PduConfig) -> BreakerSpec:
-    # Without LSI settings the controller watches the inlet as a C-curve MCB (the twin models
-    # the factory MCCB instead); kept as it was so the trip-risk numbers do not move.
-    if p.inlet_breaker is None:
-        return McbSpec("C", p.inlet_rating_a)
-    return inlet_breaker_spec(p.inlet_breaker, p.inlet_rating_a)
-
-
 def build_pdu(
     p: PduConfig,
     settings: ControlSettings,
@@ -110,7 +101,7 @@ def build_pdu(
             )
             for b in p.branches
         },
-        inlet=BreakerWatch(_inlet_spec(p), p.inlet_rating_a, settings.trip_risk),
+        inlet=BreakerWatch(pdu_inlet_spec(p), p.inlet_rating_a, settings.trip_risk),
         outlets={
             o.id: OutletState(p.id, o, branch_line[o.branch], hold=hold_of(p.id, o.id))
             for o in p.outlets

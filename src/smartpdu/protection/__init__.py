@@ -12,8 +12,6 @@ from smartpdu.protection.breaker_watch import (
     BreakerTrip,
     BreakerWatch,
     CauseEstimate,
-    breaker_spec,
-    inlet_spec,
     likely_cause,
 )
 from smartpdu.protection.classify import (
@@ -25,7 +23,11 @@ from smartpdu.protection.classify import (
     OutletProtectionState,
     classify_outlet,
 )
-from smartpdu.protection.from_config import branch_breaker_spec, inlet_breaker_spec
+from smartpdu.protection.from_config import (
+    branch_breaker_spec,
+    inlet_breaker_spec,
+    pdu_inlet_spec,
+)
 from smartpdu.protection.lockout import (
     OutletHold,
     RetryPolicy,
@@ -99,12 +101,11 @@ __all__ = [
     "TripRiskThresholds",
     "acknowledge_hold",
     "branch_breaker_spec",
-    "breaker_spec",
     "classify_outlet",
     "hold_active",
     "inlet_breaker_spec",
-    "inlet_spec",
     "likely_cause",
+    "pdu_inlet_spec",
     "record_trip",
     "retry_due",
     "step_breaker",

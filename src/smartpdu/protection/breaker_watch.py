@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from smartpdu.protection.trip_curves import BreakerSpec, McbSpec, MccbSpec, RcboSpec
+from smartpdu.protection.trip_curves import BreakerSpec
 from smartpdu.protection.trip_risk import (
     TripRiskAssessment,
     TripRiskEstimator,
@@ -24,25 +24,8 @@ __all__ = [
     "BreakerTrip",
     "BreakerWatch",
     "CauseEstimate",
-    "breaker_spec",
-    "inlet_spec",
     "likely_cause",
 ]
-
-
-def breaker_spec(
-    kind: str, curve: str, rating_a: float, *, residual_ma: float = 30.0
-) -> BreakerSpec:
-    """Build the spec of a branch breaker from its configured kind, curve and rating."""
-    mcb = McbSpec(curve, rating_a)  # type: ignore[arg-type]
-    return RcboSpec(mcb, idn_ma=residual_ma) if kind == "RCBO" else mcb
-
-
-def inlet_spec(rating_a: float, lsi: Mapping[str, float | None] | None) -> BreakerSpec:
-    """Build the inlet MCCB spec (LSI settings as in the config), or a C-curve MCB without LSI."""
-    if lsi is None:
-        return McbSpec("C", rating_a)
-    return MccbSpec(rating_a=rating_a, **lsi)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from smartpdu.protection.trip_curves import McbSpec, MccbSpec, RcboSpec
 
 if TYPE_CHECKING:
-    from smartpdu.config.models import BreakerConfig, MccbConfig
+    from smartpdu.config.models import BreakerConfig, MccbConfig, PduConfig
 
-__all__ = ["branch_breaker_spec", "inlet_breaker_spec"]
+__all__ = ["branch_breaker_spec", "inlet_breaker_spec", "pdu_inlet_spec"]
 
 
 def branch_breaker_spec(cfg: BreakerConfig) -> McbSpec | RcboSpec:
@@ -32,3 +32,11 @@ def inlet_breaker_spec(cfg: MccbConfig, rating_a: float) -> MccbSpec:
         neutral_x=None if cfg.neutral_x is None else float(cfg.neutral_x),
         neutral_t_s=float(cfg.neutral_t_s),
     )
+
+
+def pdu_inlet_spec(pdu: PduConfig) -> MccbSpec:
+    """The inlet breaker of a PDU, as both the twin and the controller model it: the configured
+    LSI settings, or the manual's factory settings when the rack file gives none."""
+    if pdu.inlet_breaker is None:
+        return MccbSpec(rating_a=float(pdu.inlet_rating_a))
+    return inlet_breaker_spec(pdu.inlet_breaker, pdu.inlet_rating_a)

@@ -22,11 +22,10 @@ from smartpdu.protection import (
     BreakerSpec,
     BreakerThermalState,
     McbSpec,
-    MccbSpec,
     RcboSpec,
     TripEvent,
     branch_breaker_spec,
-    inlet_breaker_spec,
+    pdu_inlet_spec,
     step_breaker,
 )
 
@@ -39,11 +38,7 @@ def branch_spec(cfg: BranchConfig) -> McbSpec | RcboSpec:
     return branch_breaker_spec(cfg.breaker)
 
 
-def inlet_spec(cfg: PduConfig) -> MccbSpec:
-    """The inlet MCCB; a PDU without ``inlet_breaker`` settings gets the factory LSI settings."""
-    if cfg.inlet_breaker is None:
-        return MccbSpec(rating_a=cfg.inlet_rating_a)
-    return inlet_breaker_spec(cfg.inlet_breaker, cfg.inlet_rating_a)
+inlet_spec = pdu_inlet_spec
 
 
 @dataclass(frozen=True, slots=True)
