@@ -218,6 +218,15 @@ def classify_outlet(
     limit = sample.rating_a * (s.derate_factor if st.derated else 1.0)
 
     if i < s.energised_a:
+        if (
+            st.energised_since_s is None
+            and not st.inrush_logged
+            and st.inrush_peak_a == 0.0
+            and st.overload_s == 0.0
+            and not st.overload_warned
+            and not any(st.ocp_s)
+        ):
+            return st, tuple(findings)  # already idle: nothing to reset (hot path)
         clear = replace(
             st,
             energised_since_s=None,
@@ -272,7 +281,8 @@ def classify_outlet(
                 ocp[k] = 0.0
         else:
             ocp[k] = 0.0
-    st = replace(st, ocp_s=tuple(ocp))
+    if tuple(ocp) != st.ocp_s:
+        st = replace(st, ocp_s=tuple(ocp))
     if any(f.kind is FindingKind.OCP_TRIP for f in findings):
         return replace(st, overload_s=0.0), tuple(findings)
 
@@ -305,6 +315,6 @@ def classify_outlet(
                 )
             )
             st = replace(st, overload_s=0.0, overload_warned=False)
-    elif i < s.clear_x * s.overload_x * limit:
+    elif i < s.clear_x * s.overload_x * limit and (st.overload_s or st.overload_warned):
         st = replace(st, overload_s=0.0, overload_warned=False)
     return st, tuple(findings)

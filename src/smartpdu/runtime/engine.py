@@ -473,8 +473,11 @@ class RackRuntime:
             self._writer.submit_readings(readings)
         if t_s - self._last_persist_s >= self._persist_interval_s:
             self._last_persist_s = t_s
-            self._writer.submit_energy(self._register_states())
             minute = int(now.timestamp() // 60)
+            # the exact bank every second; readable per-channel rows once a minute
+            self._writer.submit_energy(
+                self._register_states(per_channel=minute != self._last_rollup_min)
+            )
             if minute != self._last_rollup_min:
                 self._last_rollup_min = minute
                 store = self._store
@@ -534,7 +537,9 @@ class RackRuntime:
                 log.error("stored energy registers of %s unreadable: %s", pdu_id, exc)
         return registers
 
-    def _register_states(self) -> list[EnergyRegisterState]:
+    def _register_states(self, per_channel: bool = True) -> list[EnergyRegisterState]:
+        """The exact compensated bank of each PDU (what restarts restore from) and, when
+        ``per_channel``, one readable row per channel for SQL consumers."""
         now = self.now_utc()
         states = []
         with self._lock:
@@ -549,7 +554,7 @@ class RackRuntime:
                         meta={"bank": json.dumps(registers.to_dict(), separators=(",", ":"))},
                     )
                 )
-                for channel, values in totals.items():
+                for channel, values in totals.items() if per_channel else ():
                     states.append(
                         EnergyRegisterState(
                             pdu_id=pdu_id, channel=channel, registers=values, updated_utc=now

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
+
 from smartpdu.runtime.snapshot import ChannelReading, PduSnapshot, RackSnapshot
 from smartpdu.storage import Reading
 
@@ -56,51 +58,56 @@ def snapshot_values(snapshot: RackSnapshot) -> Iterator[tuple[str, str, float]]:
 
 
 @dataclass(slots=True)
-class _Acc:
-    lo: float
-    hi: float
-    total: float
-    n: int = 1
-
-
-@dataclass(slots=True)
 class SecondAggregator:
-    """Accumulate tick values; :meth:`add` returns finished 1 s readings when a second completes."""
+    """Accumulate tick values; :meth:`add` returns finished 1 s readings when a second completes.
+
+    Values are folded as numpy arrays over a fixed key list; if the set of keys changes within a
+    second (a sensor drops out), the partial second is emitted and a new one starts.
+    """
 
     _second: int | None = None
     _ts: datetime | None = None
-    _acc: dict[tuple[str, str], _Acc] = field(default_factory=dict)
+    _keys: tuple[tuple[str, str], ...] = ()
+    _lo: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    _hi: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    _sum: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    _n: int = 0
 
     def add(self, ts: datetime, snapshot: RackSnapshot) -> list[Reading]:
         second = int(ts.timestamp())
         done: list[Reading] = []
         if self._second is not None and second != self._second:
             done = self.flush()
+        items = list(snapshot_values(snapshot))
+        keys = tuple((p, k) for p, k, _ in items)
+        vals = np.fromiter((v for _, _, v in items), dtype=np.float64, count=len(items))
+        if self._second is not None and keys != self._keys:
+            done += self.flush()
         if self._second is None:
             self._second = second
             self._ts = ts.replace(microsecond=0)
-        acc = self._acc
-        for pdu_id, key, value in snapshot_values(snapshot):
-            a = acc.get((pdu_id, key))
-            if a is None:
-                acc[(pdu_id, key)] = _Acc(value, value, value)
-            else:
-                a.lo = min(a.lo, value)
-                a.hi = max(a.hi, value)
-                a.total += value
-                a.n += 1
+            self._keys = keys
+            self._lo, self._hi, self._sum = vals.copy(), vals.copy(), vals.copy()
+            self._n = 1
+        else:
+            np.minimum(self._lo, vals, out=self._lo)
+            np.maximum(self._hi, vals, out=self._hi)
+            self._sum += vals
+            self._n += 1
         return done
 
     def flush(self) -> list[Reading]:
         """Return the readings of the open second (if any) and start afresh."""
         if self._ts is None:
             return []
-        ts = self._ts
+        ts, n = self._ts, self._n
+        avg = (self._sum / n).tolist()
+        lo, hi = self._lo.tolist(), self._hi.tolist()
         out = [
-            Reading(pdu_id=p, key=k, ts=ts, avg=a.total / a.n, min=a.lo, max=a.hi)
-            for (p, k), a in self._acc.items()
+            Reading(pdu_id=p, key=k, ts=ts, avg=avg[j], min=lo[j], max=hi[j])
+            for j, (p, k) in enumerate(self._keys)
         ]
-        self._acc = {}
         self._second = None
         self._ts = None
+        self._keys = ()
         return out
