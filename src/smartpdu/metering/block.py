@@ -10,7 +10,7 @@ from smartpdu.hardware.samples import SampleBlock
 from smartpdu.metering.calibration import CalibrationArrays, CalibrationSet, voltage_channel_name
 from smartpdu.metering.window import WindowMetrics, measure_window
 
-__all__ = ["COMPUTED_NEUTRAL", "BlockMetrics", "measure_block"]
+__all__ = ["COMPUTED_NEUTRAL", "BlockMetrics", "measure_block", "measured_channels"]
 
 COMPUTED_NEUTRAL = "inlet/N"
 _PHASES = ("inlet/L1", "inlet/L2", "inlet/L3")
@@ -29,6 +29,14 @@ class BlockMetrics:
 
     def index(self, channel: str) -> int:
         return self.channels.index(channel)
+
+
+def measured_channels(block: SampleBlock) -> tuple[str, ...]:
+    """Names of the rows :func:`measure_block` reports (the block's, plus a computed neutral)."""
+    channels = block.channels
+    if COMPUTED_NEUTRAL not in channels and all(p in channels for p in _PHASES):
+        return (*channels, COMPUTED_NEUTRAL)
+    return channels
 
 
 def measure_block(

@@ -36,7 +36,15 @@ from smartpdu.config import ConfigError, ConfigIssue, RackConfig, dump_config, p
 from smartpdu.events import Action, EventBus, EventLog, NewEvent, load_or_create_device_key
 from smartpdu.events.model import Event, format_timestamp
 from smartpdu.hardware import Acquisition, RackHardware
-from smartpdu.metering import CalibrationSet, DemandMeter, EnergyRegisters, measure_block
+from smartpdu.metering import (
+    CalibrationArrays,
+    CalibrationSet,
+    DemandMeter,
+    EnergyRegisters,
+    measure_block,
+    voltage_channel_name,
+)
+from smartpdu.metering.block import measured_channels
 from smartpdu.runtime.assemble import Demand, EnergyTotals, PduWindow, build_rack_snapshot
 from smartpdu.runtime.clock import Clock
 from smartpdu.runtime.quality import MeteringWatch
@@ -102,6 +110,7 @@ class RackRuntime:
         self._snapshot: RackSnapshot | None = None
         self._tick = 0
         self._register_rows: dict[Any, tuple[Any, Any]] = {}
+        self._cal_arrays: dict[Any, CalibrationArrays] = {}
         self.tick_cpu_s = 0.0
         """CPU time the tick thread spent computing ticks (benchmarks, health)."""
         self._last_persist_s = -1e9
@@ -397,7 +406,7 @@ class RackRuntime:
         now = self.now_utc()
         for pdu in self._config.pdus:
             block = acquisition.blocks[pdu.id]
-            metrics = measure_block(block, self._calibration.get(pdu.id))
+            metrics = measure_block(block, self._calibration_arrays(pdu.id, block))
             registers = self._registers[pdu.id]
             self._accumulate(registers, metrics, block.duration_s)
             commanded = getattr(self._control, "commanded_states", None)
@@ -450,6 +459,18 @@ class RackRuntime:
         both = np.hstack([per_channel, inlet])
         with self._lock:
             registers.add(both[0], both[1], both[2], duration_s)
+
+    def _calibration_arrays(self, pdu_id: str, block: Any) -> CalibrationArrays | None:
+        """The PDU's coefficients laid out for this block's channels (CRC checks done once)."""
+        cal = self._calibration.get(pdu_id)
+        if cal is None:
+            return None
+        key = (pdu_id, block.channels)
+        arrays = self._cal_arrays.get(key)
+        if arrays is None:
+            vnames = [voltage_channel_name(r) for r in range(block.voltage_v.shape[0])]
+            arrays = self._cal_arrays[key] = cal.arrays(vnames, measured_channels(block))
+        return arrays
 
     def _update_demand(self, pdu_id: str, metrics: Any, block: Any) -> Demand:
         """Feed the 15-min demand meter with the phase currents and the inlet power."""
