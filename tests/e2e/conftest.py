@@ -35,6 +35,9 @@ class Server:
     proc: subprocess.Popen[bytes] | None = None
     log: Path = field(init=False)
     cmd: tuple[str, ...] = tuple(SMARTPDU)
+    extra_args: tuple[str, ...] = ()
+    scheme: str = "http"
+    verify: str | bool = True
 
     def __post_init__(self) -> None:
         self.log = self.data_dir / "server.log"
@@ -45,7 +48,7 @@ class Server:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def db_url(self) -> str:
@@ -54,7 +57,7 @@ class Server:
     def start(self, timeout_s: float = 60.0) -> None:
         env = dict(os.environ, SMARTPDU_ADMIN_PASSWORD=ADMIN_PASSWORD)
         cmd = [*SMARTPDU, "run", "--config", str(self.config), "--data-dir", str(self.data_dir)]
-        cmd += ["--port", str(self.port)]
+        cmd += ["--port", str(self.port), *self.extra_args]
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout_s
@@ -62,7 +65,8 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log.read_text()}")
             try:
-                if httpx.get(f"{self.url}/api/v1/health", timeout=1.0).status_code == 200:
+                r = httpx.get(f"{self.url}/api/v1/health", timeout=1.0, verify=self.verify)
+                if r.status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -88,11 +92,15 @@ class Server:
             f"{self.url}/api/v1/auth/login",
             json={"username": "admin", "password": ADMIN_PASSWORD},
             timeout=10,
+            verify=self.verify,
         )
         r.raise_for_status()
         token = r.json()["token"]
         return httpx.Client(
-            base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=10
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+            verify=self.verify,
         )
 
 
