@@ -9,12 +9,14 @@ from smartpdu.access.service import (
     AuthService,
     EventSink,
     LastAdminError,
+    LoginThrottledError,
     SessionInfo,
     UserExistsError,
     UserInfo,
     UserNotFoundError,
     token_hash,
 )
+from smartpdu.access.throttle import LoginThrottle
 
 __all__ = [
     "ADMIN_USERNAME",
@@ -24,6 +26,8 @@ __all__ = [
     "AuthService",
     "EventSink",
     "LastAdminError",
+    "LoginThrottle",
+    "LoginThrottledError",
     "Permission",
     "PolicyError",
     "Principal",

@@ -36,6 +36,7 @@ from smartpdu.access.passwords import (
     verify_password,
 )
 from smartpdu.access.roles import Principal, Role
+from smartpdu.access.throttle import LoginThrottle
 from smartpdu.events.codes import EventCode
 from smartpdu.events.model import Action, JsonScalar, NewEvent
 from smartpdu.storage.base import Store
@@ -71,6 +72,14 @@ class AccessError(Exception):
 
 class AuthError(AccessError):
     """Login failed: unknown user, wrong password or disabled account (deliberately vague)."""
+
+
+class LoginThrottledError(AuthError):
+    """Too many failed logins for this name; try again after ``retry_after_s``."""
+
+    def __init__(self, retry_after_s: float) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(f"too many failed logins; try again in {retry_after_s:.0f} s")
 
 
 class UserExistsError(AccessError):
@@ -128,6 +137,7 @@ class AuthService:
         session_ttl_s: float = 3600,
         *,
         pdu_id: str = "controller",
+        throttle: LoginThrottle | None = None,
     ) -> None:
         if session_ttl_s <= 0:
             raise ValueError(f"session_ttl_s must be > 0, got {session_ttl_s}")
@@ -136,6 +146,7 @@ class AuthService:
         self._clock = clock
         self._ttl = timedelta(seconds=session_ttl_s)
         self._pdu_id = pdu_id
+        self._throttle = throttle or LoginThrottle()
 
     @property
     def session_ttl_s(self) -> float:
@@ -191,7 +202,26 @@ class AuthService:
     async def authenticate(
         self, username: str, password: str, *, interface: str, remote: str | None = None
     ) -> Principal:
-        """Check credentials; audit USER_LOGIN or USER_LOGIN_FAILED; raise :class:`AuthError`."""
+        """Check credentials; audit USER_LOGIN or USER_LOGIN_FAILED; raise :class:`AuthError`
+        (:class:`LoginThrottledError` while the name is locked after repeated failures)."""
+        now_s = self._clock().timestamp()
+        wait = self._throttle.retry_after_s(username, now_s)
+        if wait > 0:
+            await self._emit(
+                EventCode.USER_LOGIN_FAILED,
+                "unknown",
+                f"login for {username[:64]!r} via {interface} refused: locked for {wait:.0f} s",
+                actor=None,
+                action=Action.DENY,
+                evidence={
+                    "interface": interface,
+                    "remote": remote,
+                    "reason": "locked",
+                    "username": username[:64],
+                    "retry_after_s": round(wait, 1),
+                },
+            )
+            raise LoginThrottledError(wait)
         rec = await asyncio.to_thread(self._store.get_user, username)
         encoded = rec.password_hash if rec is not None else dummy_hash()
         ok = await asyncio.to_thread(verify_password, encoded, password)
@@ -201,6 +231,9 @@ class AuthService:
             evidence["reason"] = reason
             subject = username if rec is not None else "unknown"
             evidence["username"] = username[:64]
+            lock = self._throttle.failure(username, now_s)
+            if lock:
+                evidence["locked_for_s"] = lock
             await self._emit(
                 EventCode.USER_LOGIN_FAILED,
                 subject,
@@ -211,6 +244,7 @@ class AuthService:
             )
             raise AuthError("invalid username or password")
         principal = Principal(rec.username, Role(rec.role))
+        self._throttle.success(username)
         await self._emit(
             EventCode.USER_LOGIN,
             rec.username,

@@ -13,6 +13,7 @@ from smartpdu.access import (
     AuthError,
     AuthService,
     LastAdminError,
+    LoginThrottledError,
     Permission,
     PolicyError,
     Principal,
@@ -62,7 +63,7 @@ async def health(
     response_model=LoginResponse,
     tags=["auth"],
     summary="Exchange username/password for a bearer token",
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 422, 429),
 )
 async def login(body: LoginRequest, request: Request, auth: Auth) -> LoginResponse:
     remote = request.client.host if request.client else None
@@ -70,6 +71,14 @@ async def login(body: LoginRequest, request: Request, auth: Auth) -> LoginRespon
         principal = await auth.authenticate(
             body.username, body.password, interface="api", remote=remote
         )
+    except LoginThrottledError as exc:
+        wait = max(1, round(exc.retry_after_s))
+        raise ApiProblem(
+            429,
+            f"Too many failed logins for this user; try again in {wait} s.",
+            kind="login-throttled",
+            headers={"Retry-After": str(wait)},
+        ) from None
     except AuthError:
         raise ApiProblem(
             401,
