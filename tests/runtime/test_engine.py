@@ -172,3 +172,29 @@ def test_snapshot_metric_order_matches_channel_reading() -> None:
     from smartpdu.runtime.snapshot import ChannelReading
 
     assert tuple(f.name for f in fields(ChannelReading))[: len(_METRICS)] == _METRICS
+
+
+async def test_command_id_is_idempotent_across_a_restart(tmp_path: Path) -> None:
+    cmd = OutletCommand("pdu-a", ("6",), OutletAction.OFF, actor="user/erin", command_id="k-42")
+    rt = build_demo_runtime(tmp_path)
+    async with rt:
+        await rt.run_ticks(30)
+        task = asyncio.create_task(rt.outlet_command(cmd))
+        while not task.done():
+            await rt.run_ticks(1)
+        first = await task
+        assert first.status is CommandStatus.DONE
+    rt2 = build_demo_runtime(tmp_path)
+    async with rt2:
+        await rt2.run_ticks(5)
+        cycles_before = rt2.snapshot.pdus["pdu-a"].outlets["6"].relay_cycles
+        again = await rt2.outlet_command(cmd)  # answered from the persisted ledger at once
+        await rt2.run_ticks(5)
+        assert again == first
+        assert rt2.snapshot.pdus["pdu-a"].outlets["6"].relay_cycles == cycles_before
+        offs = [
+            e
+            for e in rt2.store.events_since("pdu-a", 0, 10_000)
+            if e.event_code == "OUTLET_OFF" and e.command_id == "k-42"
+        ]
+        assert len(offs) == 1

@@ -8,10 +8,12 @@ The command completes when every op has ended; its status is the worst outcome.
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from smartpdu.control.types import KeyValue
 from smartpdu.runtime.services import (
     CommandResult,
     CommandStatus,
@@ -20,7 +22,15 @@ from smartpdu.runtime.services import (
     OutletOutcome,
 )
 
-__all__ = ["CommandLedger", "OpPhase", "OutletOp", "PendingCommand", "aggregate"]
+__all__ = [
+    "CommandLedger",
+    "OpPhase",
+    "OutletOp",
+    "PendingCommand",
+    "aggregate",
+    "result_from_json",
+    "result_to_json",
+]
 
 
 class OpPhase(StrEnum):
@@ -82,22 +92,75 @@ def aggregate(command_id: str, outcomes: list[OutletOutcome]) -> CommandResult:
     return CommandResult(command_id, worst, tuple(outcomes), detail or "all outlets verified")
 
 
+def result_to_json(result: CommandResult) -> str:
+    return json.dumps(
+        {
+            "command_id": result.command_id,
+            "status": str(result.status),
+            "detail": result.detail,
+            "outlets": [
+                [o.outlet_id, str(o.status), o.detail, o.event_code] for o in result.outlets
+            ],
+            "event_sequence_ids": list(result.event_sequence_ids),
+        },
+        separators=(",", ":"),
+    )
+
+
+def result_from_json(text: str) -> CommandResult:
+    d = json.loads(text)
+    return CommandResult(
+        command_id=d["command_id"],
+        status=CommandStatus(d["status"]),
+        outlets=tuple(
+            OutletOutcome(oid, CommandStatus(st), detail, code)
+            for oid, st, detail, code in d["outlets"]
+        ),
+        detail=d["detail"],
+        event_sequence_ids=tuple(d["event_sequence_ids"]),
+    )
+
+
 @dataclass(slots=True)
 class CommandLedger:
-    """Remember command ids (bounded): a repeated id returns the first command's result."""
+    """Remember command ids (bounded): a repeated id returns the first command's result.
+
+    With ``kv`` the last ``capacity`` results also survive a restart (a client that retries
+    after the controller rebooted still gets the first result, not a second execution): results
+    live in a ring of ``capacity`` slots, ``command/id/<id>`` → result, ``command/slot/<n>`` → id.
+    """
 
     capacity: int = 4096
+    kv: KeyValue | None = None
     results: OrderedDict[str, CommandResult] = field(default_factory=OrderedDict)
     pending: dict[str, PendingCommand] = field(default_factory=dict)
 
     def known(self, command_id: str) -> bool:
-        return command_id in self.results or command_id in self.pending
+        return self.result(command_id) is not None or command_id in self.pending
 
     def result(self, command_id: str) -> CommandResult | None:
-        return self.results.get(command_id)
+        found = self.results.get(command_id)
+        if found is None and self.kv is not None:
+            text = self.kv.get(f"command/id/{command_id}")
+            if text is not None:
+                found = result_from_json(text)
+        return found
 
     def finish(self, result: CommandResult) -> None:
         self.pending.pop(result.command_id, None)
         self.results[result.command_id] = result
         while len(self.results) > self.capacity:
             self.results.popitem(last=False)
+        if self.kv is not None:
+            self._persist(result)
+
+    def _persist(self, result: CommandResult) -> None:
+        kv = self.kv
+        assert kv is not None
+        slot = int(kv.get("command/next") or 0) % self.capacity
+        old = kv.get(f"command/slot/{slot}")
+        if old is not None and old != result.command_id:
+            kv.delete(f"command/id/{old}")
+        kv.set(f"command/id/{result.command_id}", result_to_json(result))
+        kv.set(f"command/slot/{slot}", result.command_id)
+        kv.set("command/next", str(slot + 1))

@@ -44,13 +44,14 @@ class ControlPlane:
     ) -> None:
         self.config = config
         self.settings = settings or ControlSettings()
-        self._memory = OutletMemory(as_kv(kv))
+        store = as_kv(kv)
+        self._memory = OutletMemory(store)
         self._last: RackSnapshot | None = None
         self._t_s: float | None = None
         self._pdus: dict[str, PduState] = {
             p.id: build_pdu(p, self.settings, self._memory.load_hold) for p in config.pdus
         }
-        ledger = CommandLedger()
+        ledger = CommandLedger(kv=store)
         self._act = Actuator(ledger, self.settings.verify)
         self._intake = CommandIntake(self.settings, ledger, self._pdus, self._memory, self._act)
         self._power_on = PowerOn(self.settings, self._memory, self._act)

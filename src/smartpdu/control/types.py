@@ -41,6 +41,8 @@ class KeyValue(Protocol):
 
     def set(self, key: str, value: str) -> None: ...
 
+    def delete(self, key: str) -> None: ...
+
 
 class MemoryKv:
     """In-memory :class:`KeyValue` for tests and benchmarks."""
@@ -54,6 +56,9 @@ class MemoryKv:
     def set(self, key: str, value: str) -> None:
         self.data[key] = value
 
+    def delete(self, key: str) -> None:
+        self.data.pop(key, None)
+
 
 class _StoreKv:
     def __init__(self, store: Any) -> None:
@@ -66,6 +71,9 @@ class _StoreKv:
     def set(self, key: str, value: str) -> None:
         self._store.kv_set(key, value)
 
+    def delete(self, key: str) -> None:
+        self._store.kv_delete(key)
+
 
 def as_kv(obj: Any) -> KeyValue:
     """Accept a get/set object or a Store (kv_get/kv_set); ``None`` gives an in-memory one."""
@@ -73,7 +81,7 @@ def as_kv(obj: Any) -> KeyValue:
         return MemoryKv()
     if hasattr(obj, "kv_get") and hasattr(obj, "kv_set"):
         return _StoreKv(obj)
-    if hasattr(obj, "get") and hasattr(obj, "set"):
+    if hasattr(obj, "get") and hasattr(obj, "set") and hasattr(obj, "delete"):
         kv: KeyValue = obj
         return kv
     raise TypeError(f"kv must offer get/set or kv_get/kv_set, got {type(obj).__name__}")
