@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import threading
 import time
@@ -40,13 +39,13 @@ from smartpdu.metering import (
     CalibrationArrays,
     CalibrationSet,
     DemandMeter,
-    EnergyRegisters,
     measure_block,
     voltage_channel_name,
 )
 from smartpdu.metering.block import measured_channels
-from smartpdu.runtime.assemble import Demand, EnergyTotals, PduWindow, build_rack_snapshot
+from smartpdu.runtime.assemble import Demand, PduWindow, build_rack_snapshot
 from smartpdu.runtime.clock import Clock
+from smartpdu.runtime.energy import EnergyBook
 from smartpdu.runtime.quality import MeteringWatch
 from smartpdu.runtime.readings import SecondAggregator
 from smartpdu.runtime.services import (
@@ -57,7 +56,7 @@ from smartpdu.runtime.services import (
 from smartpdu.runtime.snapshot import RackSnapshot
 from smartpdu.runtime.transitions import TransitionWatcher
 from smartpdu.runtime.writer import StoreWriter
-from smartpdu.storage import EnergyRegisterState, Store
+from smartpdu.storage import Store
 
 __all__ = ["RackRuntime"]
 
@@ -98,7 +97,7 @@ class RackRuntime:
             store, self._key, clock.now_utc, bus=self._bus, checkpoint_every=checkpoint_every
         )
         self._control = (control_factory or _default_control)(config, store)
-        self._registers = {p.id: self._restore_registers(p.id) for p in config.pdus}
+        self._energy = EnergyBook(config, store)
         self._writer = StoreWriter(store)
         self._seconds = SecondAggregator()
         self._transitions = TransitionWatcher()
@@ -109,7 +108,6 @@ class RackRuntime:
         self._lock = threading.RLock()
         self._snapshot: RackSnapshot | None = None
         self._tick = 0
-        self._register_rows: dict[Any, tuple[Any, Any]] = {}
         self._cal_arrays: dict[Any, CalibrationArrays] = {}
         self.tick_cpu_s = 0.0
         """CPU time the tick thread spent computing ticks (benchmarks, health)."""
@@ -204,17 +202,8 @@ class RackRuntime:
         return await asyncio.to_thread(self._events.append, draft)
 
     async def reset_energy(self, pdu_id: str, channel: str | None, actor: str) -> int:
-        registers = self._registers.get(pdu_id)
-        if registers is None:
-            raise KeyError(f"unknown PDU {pdu_id!r}")
-        if channel is not None and channel not in registers.channels:
-            raise KeyError(f"PDU {pdu_id!r} has no metering channel {channel!r}")
-        with self._lock:
-            record = registers.reset(
-                actor, format_timestamp(self.now_utc()), None if channel is None else [channel]
-            )
-            states = self._register_states()
-        self._writer.submit_energy(states)
+        record = self._energy.reset(pdu_id, channel, actor, format_timestamp(self.now_utc()))
+        self._writer.submit_energy(self._energy.states(self.now_utc()))
         before = sum(v.get("active_import_wh", 0.0) for v in record.values_before.values())
         self._events.append(
             NewEvent(
@@ -319,7 +308,7 @@ class RackRuntime:
                 await self._task
             self._task = None
         self._writer.submit_readings(self._seconds.flush())
-        self._writer.submit_energy(self._register_states())
+        self._writer.submit_energy(self._energy.states(self.now_utc()))
         await asyncio.to_thread(self._writer.flush_and_stop)
         for pdu in self._config.pdus:
             with contextlib.suppress(Exception):
@@ -407,8 +396,7 @@ class RackRuntime:
         for pdu in self._config.pdus:
             block = acquisition.blocks[pdu.id]
             metrics = measure_block(block, self._calibration_arrays(pdu.id, block))
-            registers = self._registers[pdu.id]
-            self._accumulate(registers, metrics, block.duration_s)
+            self._energy.add(pdu.id, metrics, block.duration_s)
             commanded = getattr(self._control, "commanded_states", None)
             locked = getattr(self._control, "locked_out", None)
             demand = self._update_demand(pdu.id, metrics, block)
@@ -419,7 +407,7 @@ class RackRuntime:
                     metrics=metrics.metrics,
                     channels=metrics.channels,
                     status=acquisition.status[pdu.id],
-                    energy=_energy_totals(registers),
+                    energy=self._energy.totals(pdu.id),
                     commanded_on=commanded(pdu.id) if commanded else {},
                     locked_out=frozenset(locked(pdu.id)) if locked else frozenset(),
                     demand=demand,
@@ -441,24 +429,6 @@ class RackRuntime:
             self._events.append(draft)
         self._persist(now, snapshot, acquisition.t0_s)
         return snapshot
-
-    def _accumulate(self, registers: EnergyRegisters, metrics: Any, duration_s: float) -> None:
-        """Add one window to the registers: each channel, plus the inlet total (sum of phases)."""
-        key = (registers.channels, metrics.channels)
-        rows = self._register_rows.get(key)
-        if rows is None:
-            rows = self._register_rows[key] = (
-                np.array([metrics.index(ch) for ch in registers.channels[:-1]]),
-                np.array([metrics.index(c) for c in metrics.channels if c.startswith("inlet/L")]),
-            )
-        idx, phases = rows
-        m = metrics.metrics
-        values = np.nan_to_num(np.vstack([m.p_w, m.q1_var, m.s_va]))
-        per_channel = values[:, idx]
-        inlet = values[:, phases].sum(axis=1, keepdims=True)
-        both = np.hstack([per_channel, inlet])
-        with self._lock:
-            registers.add(both[0], both[1], both[2], duration_s)
 
     def _calibration_arrays(self, pdu_id: str, block: Any) -> CalibrationArrays | None:
         """The PDU's coefficients laid out for this block's channels (CRC checks done once)."""
@@ -497,7 +467,7 @@ class RackRuntime:
             minute = int(now.timestamp() // 60)
             # the exact bank every second; readable per-channel rows once a minute
             self._writer.submit_energy(
-                self._register_states(per_channel=minute != self._last_rollup_min)
+                self._energy.states(now, per_channel=minute != self._last_rollup_min)
             )
             if minute != self._last_rollup_min:
                 self._last_rollup_min = minute
@@ -530,84 +500,6 @@ class RackRuntime:
 
     def _hw_time(self) -> float:
         return float(getattr(self._hw, "now_s", 0.0))
-
-    # ---- energy registers ---------------------------------------------------------------------
-    def _register_channels(self, pdu_id: str) -> list[str]:
-        pdu = self._config.pdu(pdu_id)
-        lines = ["L1"] if pdu.phases == 1 else ["L1", "L2", "L3"]
-        return [
-            *(f"outlet/{o.id}" for o in pdu.outlets),
-            *(f"branch/{b.id}" for b in pdu.branches),
-            *(f"inlet/{ln}" for ln in lines),
-            "inlet",
-        ]
-
-    def _restore_registers(self, pdu_id: str) -> EnergyRegisters:
-        channels = self._register_channels(pdu_id)
-        registers = EnergyRegisters(channels)
-        stored = [s for s in self._store.load_energy(pdu_id) if s.channel == "__bank__"]
-        if stored:
-            data = dict(stored[0].meta)
-            try:
-                restored = EnergyRegisters.from_dict(json.loads(str(data["bank"])))
-                if restored.channels == registers.channels:
-                    return restored
-                log.warning("stored energy registers of %s have another layout; merging", pdu_id)
-                return _merge(registers, restored)
-            except (KeyError, ValueError) as exc:
-                log.error("stored energy registers of %s unreadable: %s", pdu_id, exc)
-        return registers
-
-    def _register_states(self, per_channel: bool = True) -> list[EnergyRegisterState]:
-        """The exact compensated bank of each PDU (what restarts restore from) and, when
-        ``per_channel``, one readable row per channel for SQL consumers."""
-        now = self.now_utc()
-        states = []
-        with self._lock:
-            for pdu_id, registers in self._registers.items():
-                totals = registers.totals()
-                states.append(
-                    EnergyRegisterState(
-                        pdu_id=pdu_id,
-                        channel="__bank__",
-                        registers={"inlet_active_import_wh": totals["inlet"]["active_import_wh"]},
-                        updated_utc=now,
-                        meta={"bank": json.dumps(registers.to_dict(), separators=(",", ":"))},
-                    )
-                )
-                for channel, values in totals.items() if per_channel else ():
-                    states.append(
-                        EnergyRegisterState(
-                            pdu_id=pdu_id, channel=channel, registers=values, updated_utc=now
-                        )
-                    )
-        return states
-
-
-def _energy_totals(registers: EnergyRegisters) -> dict[str, EnergyTotals]:
-    return {
-        ch: EnergyTotals(
-            active_import_wh=v["active_import_wh"],
-            active_export_wh=v["active_export_wh"],
-            reactive_varh=v["reactive_import_varh"] + v["reactive_export_varh"],
-            apparent_vah=v["apparent_vah"],
-        )
-        for ch, v in registers.totals().items()
-    }
-
-
-def _merge(fresh: EnergyRegisters, old: EnergyRegisters) -> EnergyRegisters:
-    """Carry totals of channels that still exist into a new register layout."""
-    data = fresh.to_dict()
-    old_data = old.to_dict()
-    for ci, ch in enumerate(fresh.channels):
-        if ch in old.channels:
-            oi = old.channels.index(ch)
-            for r in range(2):
-                for q in range(len(data["sum"][r])):
-                    data["sum"][r][q][ci] = old_data["sum"][r][q][oi]
-                    data["comp"][r][q][ci] = old_data["comp"][r][q][oi]
-    return EnergyRegisters.from_dict(data)
 
 
 def _with_id(command: OutletCommand) -> OutletCommand:

@@ -1,0 +1,150 @@
+"""The energy registers of every PDU of the rack: accumulate, show, reset, persist, restore.
+
+Each PDU has one :class:`~smartpdu.metering.EnergyRegisters` bank over its outlets, branches,
+inlet phases and the inlet total. The exact compensated bank is persisted as one JSON row per PDU
+(``channel = "__bank__"``) so a restart continues bit-for-bit; readable per-channel rows are
+written alongside for SQL consumers. Thread-safe: the tick thread adds, the API resets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from smartpdu.config import RackConfig
+from smartpdu.metering import EnergyRegisters
+from smartpdu.metering.registers import RegisterReset
+from smartpdu.runtime.assemble import EnergyTotals
+from smartpdu.storage import EnergyRegisterState, Store
+
+__all__ = ["BANK_CHANNEL", "EnergyBook"]
+
+log = logging.getLogger(__name__)
+
+BANK_CHANNEL = "__bank__"
+
+
+def register_channels(config: RackConfig, pdu_id: str) -> list[str]:
+    pdu = config.pdu(pdu_id)
+    lines = ["L1"] if pdu.phases == 1 else ["L1", "L2", "L3"]
+    return [
+        *(f"outlet/{o.id}" for o in pdu.outlets),
+        *(f"branch/{b.id}" for b in pdu.branches),
+        *(f"inlet/{ln}" for ln in lines),
+        "inlet",
+    ]
+
+
+class EnergyBook:
+    def __init__(self, config: RackConfig, store: Store) -> None:
+        self._lock = threading.Lock()
+        self._banks = {
+            p.id: _restore(store, p.id, register_channels(config, p.id)) for p in config.pdus
+        }
+        self._rows: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
+
+    def channels(self, pdu_id: str) -> tuple[str, ...]:
+        return self._bank(pdu_id).channels
+
+    def _bank(self, pdu_id: str) -> EnergyRegisters:
+        try:
+            return self._banks[pdu_id]
+        except KeyError:
+            raise KeyError(f"unknown PDU {pdu_id!r}") from None
+
+    def add(self, pdu_id: str, metrics: Any, duration_s: float) -> None:
+        """Add one window of a PDU's BlockMetrics: each channel, plus the inlet total."""
+        bank = self._bank(pdu_id)
+        key = (pdu_id, metrics.channels)
+        rows = self._rows.get(key)
+        if rows is None:
+            rows = self._rows[key] = (
+                np.array([metrics.index(ch) for ch in bank.channels[:-1]]),
+                np.array([metrics.index(c) for c in metrics.channels if c.startswith("inlet/L")]),
+            )
+        idx, phases = rows
+        m = metrics.metrics
+        values = np.nan_to_num(np.vstack([m.p_w, m.q1_var, m.s_va]))
+        both = np.hstack([values[:, idx], values[:, phases].sum(axis=1, keepdims=True)])
+        with self._lock:
+            bank.add(both[0], both[1], both[2], duration_s)
+
+    def totals(self, pdu_id: str) -> dict[str, EnergyTotals]:
+        """Non-resettable totals by channel, as shown next to live readings."""
+        with self._lock:
+            values = self._bank(pdu_id).totals()
+        return {
+            ch: EnergyTotals(
+                active_import_wh=v["active_import_wh"],
+                active_export_wh=v["active_export_wh"],
+                reactive_varh=v["reactive_import_varh"] + v["reactive_export_varh"],
+                apparent_vah=v["apparent_vah"],
+            )
+            for ch, v in values.items()
+        }
+
+    def reset(self, pdu_id: str, channel: str | None, actor: str, at: str) -> RegisterReset:
+        """Zero the resettable registers (one channel or all); totals never reset."""
+        bank = self._bank(pdu_id)
+        if channel is not None and channel not in bank.channels:
+            raise KeyError(f"PDU {pdu_id!r} has no metering channel {channel!r}")
+        with self._lock:
+            return bank.reset(actor, at, None if channel is None else [channel])
+
+    def states(self, now: datetime, *, per_channel: bool = True) -> list[EnergyRegisterState]:
+        """The exact bank of each PDU and, when ``per_channel``, one readable row per channel."""
+        states = []
+        with self._lock:
+            for pdu_id, bank in self._banks.items():
+                totals = bank.totals()
+                states.append(
+                    EnergyRegisterState(
+                        pdu_id=pdu_id,
+                        channel=BANK_CHANNEL,
+                        registers={"inlet_active_import_wh": totals["inlet"]["active_import_wh"]},
+                        updated_utc=now,
+                        meta={"bank": json.dumps(bank.to_dict(), separators=(",", ":"))},
+                    )
+                )
+                for channel, values in totals.items() if per_channel else ():
+                    states.append(
+                        EnergyRegisterState(
+                            pdu_id=pdu_id, channel=channel, registers=values, updated_utc=now
+                        )
+                    )
+        return states
+
+
+def _restore(store: Store, pdu_id: str, channels: list[str]) -> EnergyRegisters:
+    fresh = EnergyRegisters(channels)
+    stored = [s for s in store.load_energy(pdu_id) if s.channel == BANK_CHANNEL]
+    if not stored:
+        return fresh
+    try:
+        restored = EnergyRegisters.from_dict(json.loads(str(dict(stored[0].meta)["bank"])))
+    except (KeyError, ValueError, TypeError) as exc:
+        log.error("stored energy registers of %s unreadable (%s); starting from zero", pdu_id, exc)
+        return fresh
+    if restored.channels == fresh.channels:
+        return restored
+    log.warning("stored energy registers of %s have another layout; carrying over", pdu_id)
+    return _merge(fresh, restored)
+
+
+def _merge(fresh: EnergyRegisters, old: EnergyRegisters) -> EnergyRegisters:
+    """Carry totals of channels that still exist into a new register layout."""
+    data = fresh.to_dict()
+    old_data = old.to_dict()
+    for ci, ch in enumerate(fresh.channels):
+        if ch in old.channels:
+            oi = old.channels.index(ch)
+            for r in range(2):
+                for q in range(len(data["sum"][r])):
+                    data["sum"][r][q][ci] = old_data["sum"][r][q][oi]
+                    data["comp"][r][q][ci] = old_data["comp"][r][q][oi]
+    return EnergyRegisters.from_dict(data)
