@@ -39,7 +39,14 @@ from smartpdu.metering.flags import QualityFlag, flag_names
 from smartpdu.metering.frequency import estimate_frequency
 from smartpdu.metering.spectrum import MAIN_LOBE_BINS, group_plan, window
 
-__all__ = ["MAX_ORDER", "Harmonics", "WindowMetrics", "measure_window", "nominal_cycles"]
+__all__ = [
+    "MAX_ORDER",
+    "METRIC_FIELDS",
+    "Harmonics",
+    "WindowMetrics",
+    "measure_window",
+    "nominal_cycles",
+]
 
 MAX_ORDER = 50
 
@@ -91,6 +98,23 @@ class Harmonics:
         return f"Harmonics(magnitude=<{self.magnitude.shape}>)"
 
 
+METRIC_FIELDS: tuple[str, ...] = (
+    "v_rms_v",
+    "i_rms_a",
+    "p_w",
+    "q1_var",
+    "s_va",
+    "pf",
+    "cos_phi",
+    "thd_u_pct",
+    "thd_i_pct",
+    "crest_factor",
+    "i_peak_a",
+    "frequency_hz",
+)
+"""The scalar per-channel metrics of :class:`WindowMetrics`, in a stable order."""
+
+
 @dataclass(frozen=True, slots=True)
 class WindowMetrics:
     """Per-channel results of one window; every field is an array over channels."""
@@ -120,20 +144,7 @@ class WindowMetrics:
     def to_dict(self) -> dict[str, Any]:
         """Plain lists (NaN → None), flags as lists of names: ready for JSON."""
         out: dict[str, Any] = {}
-        for name in (
-            "v_rms_v",
-            "i_rms_a",
-            "p_w",
-            "q1_var",
-            "s_va",
-            "pf",
-            "cos_phi",
-            "thd_u_pct",
-            "thd_i_pct",
-            "crest_factor",
-            "i_peak_a",
-            "frequency_hz",
-        ):
+        for name in METRIC_FIELDS:
             out[name] = _clean(getattr(self, name))
         out["harmonics_v"] = self.harmonics_v.to_dict()
         out["harmonics_i"] = self.harmonics_i.to_dict()

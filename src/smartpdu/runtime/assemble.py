@@ -11,6 +11,7 @@ import numpy as np
 from smartpdu.config import PduConfig, RackConfig
 from smartpdu.hardware import Acquisition, PduStatus, SampleBlock
 from smartpdu.metering import WindowMetrics, flag_names
+from smartpdu.metering.window import METRIC_FIELDS
 from smartpdu.runtime.snapshot import (
     BranchSnapshot,
     ChannelReading,
@@ -24,20 +25,7 @@ from smartpdu.runtime.snapshot import (
 
 __all__ = ["Demand", "EnergyTotals", "PduWindow", "build_rack_snapshot"]
 
-_METRICS = (
-    "v_rms_v",
-    "i_rms_a",
-    "p_w",
-    "q1_var",
-    "s_va",
-    "pf",
-    "cos_phi",
-    "thd_u_pct",
-    "thd_i_pct",
-    "crest_factor",
-    "i_peak_a",
-    "frequency_hz",
-)
+_METRICS = METRIC_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
