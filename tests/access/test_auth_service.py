@@ -185,3 +185,22 @@ async def test_audit_chain_of_user_events_verifies(env) -> None:
         store.events_since("pdu-a", 0, 100), store.checkpoints("pdu-a"), key.public_key
     )
     assert result.ok, result.reason
+
+
+async def test_resolved_sessions_are_cached_briefly_and_invalidated_by_changes(env) -> None:
+    store, _, auth, clock, _ = env
+    await auth.ensure_admin("admin-password")
+    await auth.create_user("carol", "carol-password", Role.OPERATOR, actor="user/admin")
+    p = await auth.authenticate("carol", "carol-password", interface="api")
+    s = await auth.create_session(p, interface="api")
+    assert await auth.resolve_session(s.token) == p
+    # a change outside this service (direct store edit) is seen after the 2 s cache at most
+    store.delete_session(token_hash(s.token))
+    assert await auth.resolve_session(s.token) == p
+    clock.now += timedelta(seconds=2.1)
+    assert await auth.resolve_session(s.token) is None
+    # changes through the service take effect at once
+    s2 = await auth.create_session(p, interface="api")
+    assert await auth.resolve_session(s2.token) == p
+    await auth.update_user("carol", actor="user/admin", disabled=True)
+    assert await auth.resolve_session(s2.token) is None

@@ -58,6 +58,9 @@ __all__ = [
 ]
 
 ADMIN_USERNAME = "admin"
+SESSION_CACHE = timedelta(seconds=2)
+"""How long a resolved token is trusted without re-reading the store; logout and user changes
+through this service invalidate at once."""
 
 
 class EventSink(Protocol):
@@ -147,6 +150,8 @@ class AuthService:
         self._ttl = timedelta(seconds=session_ttl_s)
         self._pdu_id = pdu_id
         self._throttle = throttle or LoginThrottle()
+        self._resolved: dict[str, tuple[Principal, datetime]] = {}
+        """token hash → (principal, valid until): saves two store reads per API request."""
 
     @property
     def session_ttl_s(self) -> float:
@@ -267,20 +272,38 @@ class AuthService:
         """Return the principal of a live session; None if unknown, expired or user disabled."""
         if not token or len(token) > 512:
             return None
-        session = await asyncio.to_thread(self._store.get_session, token_hash(token))
+        h = token_hash(token)
+        now = self._clock()
+        hit = self._resolved.get(h)
+        if hit is not None and now < hit[1]:
+            return hit[0]
+        session = await asyncio.to_thread(self._store.get_session, h)
         if session is None:
             return None
-        if session.expires_utc <= self._clock():
+        if session.expires_utc <= now:
             await asyncio.to_thread(self._store.delete_session, session.token_hash)
             return None
         rec = await asyncio.to_thread(self._store.get_user, session.username)
         if rec is None or rec.disabled:
             return None
-        return Principal(rec.username, Role(rec.role))
+        principal = Principal(rec.username, Role(rec.role))
+        if len(self._resolved) > 10_000:
+            self._resolved.clear()
+        self._resolved[h] = (principal, min(now + SESSION_CACHE, session.expires_utc))
+        return principal
+
+    def _forget(self, *, token_hash_: str | None = None, username: str | None = None) -> None:
+        """Drop cached session resolutions (logout, user changed, disabled or deleted)."""
+        if token_hash_ is not None:
+            self._resolved.pop(token_hash_, None)
+        if username is not None:
+            for key in [k for k, v in self._resolved.items() if v[0].username == username]:
+                del self._resolved[key]
 
     async def end_session(self, token: str, *, interface: str = "api") -> bool:
         """Log out: delete the session; audit USER_LOGOUT; return whether it existed."""
         h = token_hash(token)
+        self._forget(token_hash_=h)
         session = await asyncio.to_thread(self._store.get_session, h)
         if session is None:
             return False
@@ -374,6 +397,7 @@ class AuthService:
             changes["disabled"] = disabled
         shrinks = password is not None or new_disabled or "role_to" in changes
         if shrinks:
+            self._forget(username=username)
             await asyncio.to_thread(self._store.delete_user_sessions, username)
         if password is not None:
             await self._emit(
@@ -407,6 +431,7 @@ class AuthService:
             raise LastAdminError(
                 f"{username!r} is the only enabled admin: create another admin first"
             )
+        self._forget(username=username)
         existed = await asyncio.to_thread(self._store.delete_user, username)
         if existed:
             await self._emit(
