@@ -90,6 +90,10 @@ class EnergyRegisters:
     def _values(self, r: int) -> npt.NDArray[np.float64]:
         return self._sum[r] + self._comp[r]
 
+    def totals_array(self) -> npt.NDArray[np.float64]:
+        """Non-resettable totals as an array (quantities in ``QUANTITIES`` order, channels)."""
+        return self._values(0)
+
     def totals(self) -> dict[str, dict[str, float]]:
         """Non-resettable totals per channel and quantity."""
         return self._as_dict(self._values(0))

@@ -76,17 +76,11 @@ class EnergyBook:
 
     def totals(self, pdu_id: str) -> dict[str, EnergyTotals]:
         """Non-resettable totals by channel, as shown next to live readings."""
+        bank = self._bank(pdu_id)
         with self._lock:
-            values = self._bank(pdu_id).totals()
-        return {
-            ch: EnergyTotals(
-                active_import_wh=v["active_import_wh"],
-                active_export_wh=v["active_export_wh"],
-                reactive_varh=v["reactive_import_varh"] + v["reactive_export_varh"],
-                apparent_vah=v["apparent_vah"],
-            )
-            for ch, v in values.items()
-        }
+            t = bank.totals_array()  # rows: QUANTITIES order
+        rows = np.vstack([t[0], t[1], t[2] + t[3], t[4]]).T.tolist()
+        return {ch: EnergyTotals(*row) for ch, row in zip(bank.channels, rows, strict=True)}
 
     def reset(self, pdu_id: str, channel: str | None, actor: str, at: str) -> RegisterReset:
         """Zero the resettable registers (one channel or all); totals never reset."""
