@@ -42,14 +42,18 @@ def main(windows: int = 500) -> dict[str, float]:
         "real_time_factor_cpu": sim / cpu,
         "goal_real_time_factor": GOAL_RTF,
     }
+    _report(result)
     return result
 
 
-if __name__ == "__main__":
-    r = main()
+def _report(r: dict[str, float]) -> None:
     print(
         f"twin demo rack: {r['ms_per_window']:.3f} ms per {r['sim_s'] / r['windows'] * 1e3:.0f} ms"
         f" window, {r['msamples_per_s']:.1f} Msamples/s, real-time factor "
         f"{r['real_time_factor']:.0f}x wall, {r['real_time_factor_cpu']:.0f}x per CPU second "
         f"(goal >= {r['goal_real_time_factor']:.0f}x)"
     )
+
+
+if __name__ == "__main__":
+    main()
