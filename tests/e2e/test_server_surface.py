@@ -37,3 +37,23 @@ def test_listening_socket_is_tcp_with_nodelay_capable_protocol() -> None:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+def test_sigterm_flushes_and_records_the_stop(server) -> None:  # type: ignore[no-untyped-def]
+    from smartpdu.storage import open_store
+
+    server.start()
+    with server.client() as c:
+        e_live = c.get("/api/v1/pdus/pdu-a").json()["inlet"]["energy_wh"]
+    server.stop()  # SIGTERM
+    assert server.proc.returncode == 0, server.log.read_text()
+    store = open_store(server.db_url)
+    try:
+        last = store.last_event("pdu-a")
+        assert last is not None and last.event_code == "SYSTEM_STOP"
+        # the final signed checkpoint covers the stop event itself
+        assert store.checkpoints("pdu-a")[-1].sequence_id == last.sequence_id
+        bank = [s for s in store.load_energy("pdu-a") if s.channel == "inlet"]
+        assert bank and bank[0].registers["active_import_wh"] >= e_live
+    finally:
+        store.close()

@@ -8,8 +8,10 @@ serving and the runtime flushes energy registers, readings and the event log bef
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +39,31 @@ class ServeOptions:
     seed: int = 0
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
+
+
+class _Server(uvicorn.Server):
+    """Stops serving on SIGINT/SIGTERM and returns, so the runtime can flush afterwards.
+
+    Stock uvicorn re-raises the captured signal once serving ends, which kills the process
+    before energy registers are flushed and ``SYSTEM_STOP`` plus the final signed checkpoint are
+    written.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in _SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
+            self._captured_signals.clear()
+
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -84,7 +111,7 @@ async def serve(options: ServeOptions, announce: Callable[[str, str, str | None]
                 ssl_keyfile=options.ssl_keyfile,
                 lifespan="off",
             )
-            server = uvicorn.Server(config)
+            server = _Server(config)
             announce(url, "admin", generated)
             await server.serve(sockets=[sock])
         finally:
