@@ -7,7 +7,9 @@ serving and the runtime flushes energy registers, readings and the event log bef
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import signal
 import socket
 import threading
@@ -25,6 +27,8 @@ from smartpdu.runtime.engine import RackRuntime
 from smartpdu.runtime.factory import build_twin_runtime
 
 __all__ = ["ServeOptions", "bind_socket", "serve"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,17 @@ class _Server(uvicorn.Server):
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+async def _purge_sessions(auth: AuthService, every_s: float = 600.0) -> None:
+    """Delete expired sessions now and then (expired tokens are refused anyway; this bounds the
+    table when clients log in often and never log out)."""
+    while True:
+        try:
+            await auth.purge_expired()
+        except Exception:  # a failed purge is retried next time; serving goes on
+            log.exception("session purge failed")
+        await asyncio.sleep(every_s)
+
+
 def bind_socket(host: str, port: int) -> socket.socket:
     """Bind (and thereby reserve) the listening socket before anything is printed."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -102,6 +117,7 @@ async def serve(options: ServeOptions, announce: Callable[[str, str, str | None]
         mount_redfish(app, redfish)
         delivery = redfish.state.redfish.delivery
         await delivery.start()
+        housekeeping = asyncio.create_task(_purge_sessions(auth), name="smartpdu-sessions")
         try:
             config = uvicorn.Config(
                 app,
@@ -115,6 +131,7 @@ async def serve(options: ServeOptions, announce: Callable[[str, str, str | None]
             announce(url, "admin", generated)
             await server.serve(sockets=[sock])
         finally:
+            housekeeping.cancel()
             await delivery.aclose()
             with contextlib.suppress(OSError):
                 sock.close()
