@@ -187,6 +187,11 @@ class RackRuntime:
         try:
             return await asyncio.wait_for(asyncio.shield(future), COMMAND_TIMEOUT_S)
         except TimeoutError:
+            waiting = self._waiters.get(ticket.command_id, [])
+            if future in waiting:
+                waiting.remove(future)
+            if not waiting:
+                self._waiters.pop(ticket.command_id, None)
             return CommandResult(
                 command_id=ticket.command_id,
                 status=CommandStatus.ACCEPTED,
