@@ -1,24 +1,19 @@
-"""One measurement window: vectorised DSP from raw samples to per-channel metrics.
+"""One measurement window: from raw samples to per-channel metrics, vectorised over channels.
 
 Method (see docs/metering.md for the error budget):
 
-1. The fundamental frequency f is measured from the voltage (zero-crossing regression).
-2. All voltage and current rows are multiplied by a 4-term Blackman-Harris window into one stacked
-   block and transformed with a single batched ``rfft``. The window makes the estimates
-   independent of how many (fractional) cycles the block holds, so no time-domain resampling is
-   needed: the spectrum is *frequency-tracked* instead — harmonic group h is summed over the bins
-   within ±f/2 of h·f of the measured f.
-3. Everything else comes from that one spectrum: RMS from the windowed Parseval sum
-   (Σw²x² / Σw²), P from the full cross-spectrum (one small matmul against the voltage rows), Q1
-   and cos φ from the fundamental group, harmonics and THD (orders 2–50) from group energies (one
-   ``take`` + one batched matmul), harmonic phases from the bins nearest h·f — computed only when
-   ``phase_deg`` is read.
-4. Calibration is applied in the spectrum: offset on the four DC bins of the window, phase as a
-   per-bin phasor rotation (a fractional delay; only the current-vs-voltage difference touches
-   every bin, the rest is applied to the few bins that carry phases), gain on the results.
-
-The only passes over all samples are: argmax/argmin (peaks, clipping; ``extremes``), the window multiply, the
-``rfft``, one squaring of the spectrum and the group gather; the rest works on small arrays.
+1. Sample pass (compiled, one read of every row): offset removal, a 4-term Blackman-Harris window,
+   extremes and flat-top (clipping) runs, Σ(w·x)² (→ rms) and Σ(w·v)(w·i) with the channel's phase
+   voltage (→ P) — windowed Parseval sums, exact whatever the fractional number of cycles.
+2. The fundamental frequency f is measured from the strongest voltage (zero-crossing regression).
+3. One batched ``rfft`` of every windowed row — the cost floor of the whole DSP.
+4. Spectral pass (compiled): the spectrum is *frequency-tracked* instead of resampled — harmonic
+   group h sums |X|² over the bins within ±f/2 of h·f of the measured f (IEC 61000-4-7 groups,
+   orders 1–50); Q1 and cos φ come from the cross-spectrum over the fundamental group; the bins
+   nearest h·f are kept for harmonic phases, computed only when ``phase_deg`` is read.
+5. Calibration: offsets in the sample pass, gains on the results, phase as a per-bin phasor rotation
+   of the current (a fractional delay) relative to its voltage; only when a channel has such a
+   delay does P need a second spectral pass (``kernels.rotated_active_power``).
 """
 
 from __future__ import annotations
@@ -34,10 +29,16 @@ import numpy as np
 import numpy.typing as npt
 
 from smartpdu.metering.calibration import CalibrationArrays, CalibrationSet, voltage_channel_name
-from smartpdu.metering.extremes import extremes
 from smartpdu.metering.flags import QualityFlag, flag_names
-from smartpdu.metering.frequency import estimate_frequency
-from smartpdu.metering.spectrum import MAIN_LOBE_BINS, group_plan, window
+from smartpdu.metering.kernels import (
+    OUT_FIELDS,
+    finish,
+    frequency_from_crossings,
+    rotated_active_power,
+    sample_pass,
+    spectral_pass,
+)
+from smartpdu.metering.spectrum import MAIN_LOBE_BINS, window
 
 __all__ = [
     "MAX_ORDER",
@@ -198,8 +199,8 @@ def measure_window(
     else:
         cal = calibration
     return _measure(
-        np.ascontiguousarray(v),
-        np.ascontiguousarray(i),
+        np.ascontiguousarray(v, dtype=np.float64),
+        np.ascontiguousarray(i, dtype=np.float64),
         phase,
         float(sample_rate_hz),
         float(nominal_hz),
@@ -211,77 +212,112 @@ def measure_window(
 
 @dataclass(frozen=True, slots=True)
 class _Workspace:
-    time: FloatArray  # (rows, n) windowed samples, voltage rows first
-    spec: ComplexArray  # (bins, rows): bins along axis 0 so groups are runs of whole rows
-    sq: FloatArray  # (_FRONT + bins + pad, 2·rows) squared re/im parts; pad rows stay zero
+    windowed: FloatArray  # (rows, n) windowed samples, voltages first: the rfft's input
+    spec: ComplexArray  # (bins, rows): bins along axis 0 so the spectral pass reads whole rows
+    ext: FloatArray  # (5, rows) sample-pass reductions (see kernels.sample_pass)
+    groups: FloatArray  # (rows, orders) Σ|X|² per harmonic group
+    fund: FloatArray  # (2, currents) fundamental cross-spectrum
 
 
-_workspaces = threading.local()
-_FRONT = 32  # zero rows before bin 0 in ``sq`` so group windows may start "below" DC
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """Calibration laid out for the kernels, per (coefficients, phase map, bin spacing)."""
+
+    cal: CalibrationArrays  # held so its id() stays unique while cached
+    phase_key: bytes
+    bin_per_nominal: float
+    gain: FloatArray  # (rows,) voltages first
+    degraded: npt.NDArray[np.bool_]  # (rows,)
+    delay: FloatArray  # (currents,) current-vs-voltage delay in radians per bin
+    rotated: bool  # any delay ≠ 0: P needs the spectral path
+    delay_deg: FloatArray | None  # (rows,) absolute delays for harmonic phases, None if all 0
 
 
-def _workspace(n_v: int, n_i: int, n: int, sq_rows: int) -> _Workspace:
+_local = threading.local()
+
+
+def _workspace(n_v: int, n_i: int, n: int) -> _Workspace:
     """Reuse large scratch arrays per thread: fresh 0.5 MB arrays cost page faults every window."""
-    cache: dict[tuple[int, int, int], _Workspace] = _workspaces.__dict__.setdefault("c", {})
+    cache: dict[tuple[int, int, int], _Workspace] = _local.__dict__.setdefault("ws", {})
     key = (n_v, n_i, n)
     ws = cache.get(key)
-    if ws is None or ws.sq.shape[0] < _FRONT + sq_rows:
+    if ws is None:
         if len(cache) > 8:
             cache.clear()
-        nb = n // 2 + 1
         r = n_v + n_i
         ws = _Workspace(
-            time=np.empty((r, n)),
-            spec=np.empty((nb, r), dtype=np.complex128),
-            sq=np.zeros((_FRONT + max(sq_rows, nb + nb // 8), 2 * r)),
+            windowed=np.empty((r, n)),
+            spec=np.empty((n // 2 + 1, r), dtype=np.complex128),
+            ext=np.empty((5, r)),
+            groups=np.empty((r, MAX_ORDER)),
+            fund=np.empty((2, n_i)),
         )
         cache[key] = ws
     return ws
 
 
-@lru_cache(maxsize=32)
-def _rotation(phase_deg: bytes, nb: int, bin_per_nominal: float) -> ComplexArray:
-    """(bins, channels) phasors advancing each column by its delay (phase at nominal × f/f_nom);
-    cached because coefficients and block geometry rarely change between windows."""
-    ph = np.deg2rad(np.frombuffer(phase_deg, dtype=np.float64))
-    rot = np.exp(1j * (np.arange(nb) * bin_per_nominal)[:, None] * ph[None, :])
-    rot.setflags(write=False)
-    return rot
+def _prepare(
+    cal: CalibrationArrays, phase: npt.NDArray[np.intp], bin_per_nominal: float
+) -> _Prepared:
+    """Derived calibration arrays, cached per thread: coefficients change rarely, windows don't."""
+    cache: dict[int, _Prepared] = _local.__dict__.setdefault("cal", {})
+    key = phase.tobytes()
+    prep = cache.get(id(cal))
+    if (
+        prep is not None
+        and prep.cal is cal
+        and prep.phase_key == key
+        and prep.bin_per_nominal == bin_per_nominal
+    ):
+        return prep
+    rel_deg = cal.i_phase_deg - cal.v_phase_deg[phase]
+    rotated = bool(rel_deg.any())
+    prep = _Prepared(
+        cal=cal,
+        phase_key=key,
+        bin_per_nominal=bin_per_nominal,
+        gain=np.concatenate((cal.v_gain, cal.i_gain)),
+        degraded=np.concatenate((cal.v_degraded, cal.i_degraded)),
+        delay=np.deg2rad(rel_deg) * bin_per_nominal,
+        rotated=rotated,
+        delay_deg=(
+            np.concatenate((cal.v_phase_deg, cal.i_phase_deg))
+            if rotated or cal.v_phase_deg.any()
+            else None
+        ),
+    )
+    if len(cache) > 16:
+        cache.clear()
+    cache[id(cal)] = prep
+    return prep
 
 
 @lru_cache(maxsize=32)
-def _pair_index(phase: bytes, n_i: int) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Flat indices into the (2·voltages, 2·currents) re/im cross matrix of Re·Re and Im·Im for
-    each current channel and its phase voltage."""
-    p = np.frombuffer(phase, dtype=np.intp)
-    c = np.arange(p.size)
-    rr = (2 * p) * (2 * n_i) + 2 * c
-    return rr, rr + 2 * n_i + 1
+def _identity(n_v: int, n_i: int) -> CalibrationArrays:
+    return CalibrationArrays.identity(n_v, n_i)
 
 
-_ORDERS = np.arange(1, MAX_ORDER + 1)
-_CLIPPING = int(QualityFlag.CLIPPING)
-_LOW_SIGNAL = int(QualityFlag.LOW_SIGNAL)
-_CAL_DEGRADED = int(QualityFlag.CALIBRATION_DEGRADED)
-_SQRT_HALF = math.sqrt(0.5)
+_FLAG_BITS = np.array(
+    [QualityFlag.CLIPPING, QualityFlag.LOW_SIGNAL, QualityFlag.CALIBRATION_DEGRADED], dtype=np.int64
+)
 
 
 class _Phases:
-    """Harmonic phases from the gathered bins, computed on first use and shared by V and I."""
+    """Harmonic phases from the bins nearest h·f, computed on first use and shared by V and I."""
 
-    __slots__ = ("_bins", "_fix", "_n_v", "_phase", "_result", "_v_delay")
+    __slots__ = ("_bins", "_delay", "_fix", "_n_v", "_phase", "_result")
 
     def __init__(
         self,
         bins: ComplexArray,
         fix: tuple[npt.NDArray[np.intp], float, float],
-        v_delay_deg: FloatArray | None,
+        delay_deg: FloatArray | None,
         n_v: int,
         phase: npt.NDArray[np.intp],
     ) -> None:
-        self._bins = bins  # (orders, rows), currents already rotated into their voltage's frame
+        self._bins = bins  # (orders, rows) windowed spectrum, voltages first, no delay applied
         self._fix = fix  # (bin of each order, bins per cycle, bins per nominal cycle)
-        self._v_delay = v_delay_deg
+        self._delay = delay_deg  # calibrated delay of every row (voltages first), or None
         self._n_v = n_v
         self._phase = phase
         self._result: tuple[FloatArray, FloatArray] | None = None
@@ -291,9 +327,8 @@ class _Phases:
             kb, cycles, bin_per_nominal = self._fix
             orders = np.arange(1, kb.size + 1)
             fix = (np.pi * (kb - orders * cycles))[:, None]  # window's linear phase
-            if self._v_delay is not None:  # absolute delay of the voltage (currents follow it)
-                delay = np.deg2rad(np.concatenate((self._v_delay, self._v_delay[self._phase])))
-                fix = fix + (kb * bin_per_nominal)[:, None] * delay
+            if self._delay is not None:
+                fix = fix + (kb * bin_per_nominal)[:, None] * np.deg2rad(self._delay)
             ang = (np.angle(self._bins) + fix).T  # (rows, orders)
             ang_v = ang[: self._n_v]
             shift = orders * ang_v[:, :1]
@@ -322,14 +357,14 @@ def _measure(
 ) -> WindowMetrics:
     n_v, n = v.shape
     n_i = i.shape[0]
-    rows = n_v + n_i
-    nb = n // 2 + 1
-    w, s2, dc_bins = window(n)
+    w, s2, _ = window(n)
+    if cal is None:
+        cal = _identity(n_v, n_i)
+    ws = _workspace(n_v, n_i, n)
 
-    # 1. time domain: extremes (peaks, clipping, strongest voltage), frequency, windowing
-    ext, flat = extremes(v, i)  # [v max | v min | i max | i min]
-    ref_row = int(np.argmax(ext[:n_v] - ext[n_v : 2 * n_v])) if n_v > 1 else 0
-    f = estimate_frequency(v[ref_row], fs, nominal_hz)
+    # 1. samples: window, extremes, clipping, Σ(w·x)², Σ w²·v·i — one read of every row
+    ref_row = sample_pass(v, i, w, cal.v_offset, cal.i_offset, phase, ws.windowed, ws.ext)
+    f = frequency_from_crossings(v[ref_row], fs, nominal_hz)
     const_flags = 0
     if not math.isfinite(f):
         const_flags |= QualityFlag.NO_FREQUENCY
@@ -340,101 +375,48 @@ def _measure(
     cycles = f_groups / df
     if cycles < 2 * MAIN_LOBE_BINS:
         const_flags |= QualityFlag.SHORT_WINDOW
-    plan = group_plan(cycles, MAX_ORDER, nb, _FRONT)
-    ws = _workspace(n_v, n_i, n, plan.rows_needed)
-    np.multiply(v, w, out=ws.time[:n_v])
-    np.multiply(i, w, out=ws.time[n_v:])
 
     # 2. one batched rfft of every row (float64: the fast path of pocketfft)
     spec = ws.spec
-    np.fft.rfft(ws.time, axis=-1, out=spec.T)
-    v_delay = None
-    if cal is not None:
-        m = min(4, nb)
-        if cal.v_offset.any():
-            spec[:m, :n_v] -= dc_bins[:m, None] * cal.v_offset
-        if cal.i_offset.any():
-            spec[:m, n_v:] -= dc_bins[:m, None] * cal.i_offset
-        # only the current-vs-voltage delay matters for P: rotate the currents by the difference
-        rel = cal.i_phase_deg - cal.v_phase_deg[phase]
-        if rel.any():
-            spec[:, n_v:] *= _rotation(rel.tobytes(), nb, df / nominal_hz)
-        if cal.v_phase_deg.any():
-            v_delay = cal.v_phase_deg
-        gain = np.concatenate((cal.v_gain, cal.i_gain))
-    else:
-        gain = np.ones(rows)
-    # one-sided Parseval weights: every bin counts twice except DC (and Nyquist for even n), so
-    # scale those by √½ once and every sum below is a plain 2·Σ
-    spec[0] *= _SQRT_HALF
-    if n % 2 == 0:
-        spec[-1] *= _SQRT_HALF
-    kb_h = np.minimum(np.rint(_ORDERS * cycles).astype(np.intp), nb - 1)
-    phases = _Phases(spec[kb_h], (kb_h, cycles, df / nominal_hz), v_delay, n_v, phase)
+    np.fft.rfft(ws.windowed, axis=-1, out=spec.T)
 
-    # 3. energies: windowed Parseval totals and harmonic groups from one squaring of re/im
-    spec_f = spec.view(np.float64)  # (bins, 2·rows): re, im of row 0, re, im of row 1, ...
-    sq_all = ws.sq
-    sq = np.multiply(spec_f, spec_f, out=sq_all[_FRONT : _FRONT + nb])
-    tot2 = _ones(nb) @ sq
-    row = sq_all.strides[0]
-    groups_view = np.ndarray(  # strided view, no copy: group g starts at row start + g·step
-        (MAX_ORDER, plan.width, 2 * rows), np.float64, sq_all, (_FRONT + plan.start) * row,
-        (plan.step * row, row, sq_all.strides[1]),
-    )  # fmt: skip
-    g2 = np.matmul(plan.weights, groups_view)  # (orders, 1, 2·rows)
-    groups = g2[:, 0, 0::2] + g2[:, 0, 1::2]  # (orders, rows), raw units
-    norm2 = 2.0 / (n * s2)
-    rms = np.sqrt((tot2[0::2] + tot2[1::2]) * norm2) * gain
-    mag = np.sqrt(groups.T * norm2) * np.abs(gain)[:, None]
+    # 3. spectrum: harmonic groups, fundamental cross-spectrum; a calibrated current-vs-voltage
+    # delay is a per-bin phasor rotation (a fractional delay) of the current
+    bin_per_nominal = df / nominal_hz
+    prep = _prepare(cal, phase, bin_per_nominal)
+    spec_f = spec.view(np.float64)
+    peak_bins = np.empty(MAX_ORDER, dtype=np.intp)
+    peaks = np.empty((MAX_ORDER, n_v + n_i), dtype=np.complex128)
+    spectral_pass(spec_f, n_v, n, cycles, phase, prep.delay, ws.groups, ws.fund, peak_bins, peaks)
+    if prep.rotated:
+        rotated_active_power(spec_f, n_v, n, phase, prep.delay, ws.ext[4, n_v:])
+    phases = _Phases(peaks, (peak_bins, cycles, bin_per_nominal), prep.delay_deg, n_v, phase)
 
-    # 4. active power over every bin: Re(V·conj I) = Vr·Ir + Vi·Ii as one small matmul
-    cross = spec_f[:, : 2 * n_v].T @ spec_f[:, 2 * n_v :]  # (2·voltages, 2·currents)
-    rr, ii = _pair_index(phase.tobytes(), n_i)
-    gi = gain[n_v:]
-    scale = norm2 * gain[:n_v][phase] * gi
-    p = (cross.take(rr) + cross.take(ii)) * scale
-
-    # fundamental cross-spectrum V·conj I over group 1 → P1, Q1
-    lo = max(1, math.ceil(0.5 * cycles))
-    hi = min(nb, math.floor(1.5 * cycles) + 1)
-    s1 = (spec[lo:hi, n_v:].conj().T @ spec[lo:hi, :n_v]).take(_fund_index(phase.tobytes(), n_v))
-    s1 *= scale
-    p1 = s1.real
-    q1 = s1.imag
-
-    i_max = ext[2 * n_v : 2 * n_v + n_i]
-    i_min = ext[2 * n_v + n_i :]
-    v_rms = rms[:n_v][phase]
-    i_rms = rms[n_v:]
-    s = v_rms * i_rms
-    if cal is not None and cal.i_offset.any():
-        i_peak = np.maximum(i_max - cal.i_offset, cal.i_offset - i_min) * np.abs(gi)
-    else:
-        i_peak = np.maximum(i_max, -i_min) * np.abs(gi)
-    low_i = i_rms < low_current_a
-    low_v = v_rms < low_voltage_v
-    low = low_i | low_v
-    clip: npt.NDArray[np.bool_] = (flat[:n_v] | flat[n_v : 2 * n_v])[phase]
-    clip |= flat[2 * n_v : 2 * n_v + n_i] | flat[2 * n_v + n_i :]
-    flags = clip * _CLIPPING + low * _LOW_SIGNAL
-    if const_flags:
-        flags |= int(const_flags)
-    if cal is not None and (cal.i_degraded.any() or cal.v_degraded.any()):
-        flags |= (cal.i_degraded | cal.v_degraded[phase]) * _CAL_DEGRADED
-    with np.errstate(divide="ignore", invalid="ignore"):
-        thd = 100.0 * np.sqrt(groups[1:].sum(axis=0) / groups[0])
-        pf = p / s
-        cos_phi = p1 / np.hypot(p1, q1)
-        crest = i_peak / i_rms
-    pf[low] = np.nan
-    cos_phi[low] = np.nan
-    crest[low_i] = np.nan
-    thd_i = thd[n_v:]
-    thd_i[low_i] = np.nan
-    thd_u = thd[:n_v][phase]
-    thd_u[low_v] = np.nan
-
+    # 4. per-channel metrics, compiled
+    out = np.empty((len(OUT_FIELDS), n_i))
+    flags = np.empty(n_i, dtype=np.int64)
+    mag_v = np.empty((n_i, MAX_ORDER))
+    mag_i = np.empty((n_i, MAX_ORDER))
+    finish(
+        ws.ext,
+        ws.groups,
+        ws.fund,
+        phase,
+        prep.gain,
+        cal.i_offset,
+        prep.degraded,
+        1.0 / s2,
+        2.0 / (n * s2),
+        low_current_a,
+        low_voltage_v,
+        int(const_flags),
+        _FLAG_BITS,
+        out,
+        flags,
+        mag_v,
+        mag_i,
+    )
+    v_rms, i_rms, p, q1, s, pf, cos_phi, thd_u, thd_i, crest, i_peak = out
     return WindowMetrics(
         v_rms_v=v_rms,
         i_rms_a=i_rms,
@@ -448,25 +430,11 @@ def _measure(
         crest_factor=crest,
         i_peak_a=i_peak,
         frequency_hz=np.full(n_i, f),
-        harmonics_v=Harmonics(mag[:n_v][phase], phase_source=phases.voltage),
-        harmonics_i=Harmonics(mag[n_v:], phase_source=phases.current),
-        flags=flags.astype(np.int64, copy=False),
+        harmonics_v=Harmonics(mag_v, phase_source=phases.voltage),
+        harmonics_i=Harmonics(mag_i, phase_source=phases.current),
+        flags=flags,
         duration_s=n / fs,
     )
-
-
-@lru_cache(maxsize=32)
-def _fund_index(phase: bytes, n_v: int) -> npt.NDArray[np.intp]:
-    """Flat index of (channel, its phase voltage) in a (currents, voltages) matrix."""
-    p = np.frombuffer(phase, dtype=np.intp)
-    return np.arange(p.size) * n_v + p
-
-
-@lru_cache(maxsize=16)
-def _ones(n: int) -> FloatArray:
-    out = np.ones(n)
-    out.setflags(write=False)
-    return out
 
 
 def _wrap_deg(rad: FloatArray) -> FloatArray:
