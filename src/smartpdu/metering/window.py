@@ -99,20 +99,7 @@ class Harmonics:
         return f"Harmonics(magnitude=<{self.magnitude.shape}>)"
 
 
-METRIC_FIELDS: tuple[str, ...] = (
-    "v_rms_v",
-    "i_rms_a",
-    "p_w",
-    "q1_var",
-    "s_va",
-    "pf",
-    "cos_phi",
-    "thd_u_pct",
-    "thd_i_pct",
-    "crest_factor",
-    "i_peak_a",
-    "frequency_hz",
-)
+METRIC_FIELDS: tuple[str, ...] = (*OUT_FIELDS, "frequency_hz")
 """The scalar per-channel metrics of :class:`WindowMetrics`, in a stable order."""
 
 
