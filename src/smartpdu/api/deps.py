@@ -8,7 +8,7 @@ from fastapi import Depends, Path, Request
 
 from smartpdu.api.problems import ApiProblem
 from smartpdu.runtime.services import RuntimeServices
-from smartpdu.runtime.snapshot import PduSnapshot, RackSnapshot
+from smartpdu.runtime.snapshot import OutletSnapshot, PduSnapshot, RackSnapshot
 
 __all__ = [
     "BranchId",
@@ -17,6 +17,7 @@ __all__ = [
     "PduId",
     "get_services",
     "get_snapshot",
+    "lookup_outlet",
     "lookup_pdu",
 ]
 
@@ -58,3 +59,11 @@ def lookup_pdu(snap: RackSnapshot, pdu_id: str) -> PduSnapshot:
         known = ", ".join(sorted(snap.pdus)) or "none"
         raise ApiProblem(404, f"No PDU {pdu_id!r}; known PDUs: {known}.", kind="pdu-not-found")
     return pdu
+
+
+def lookup_outlet(snap: RackSnapshot, pdu_id: str, outlet_id: str) -> OutletSnapshot:
+    """The outlet of the snapshot, or a 404 problem naming the PDU or the outlet that is missing."""
+    outlet = lookup_pdu(snap, pdu_id).outlets.get(outlet_id)
+    if outlet is None:
+        raise ApiProblem(404, f"PDU {pdu_id!r} has no outlet {outlet_id!r}.", kind="not-found")
+    return outlet

@@ -20,6 +20,7 @@ from smartpdu.api.deps import (
     PduId,
     get_services,
     get_snapshot,
+    lookup_outlet,
     lookup_pdu,
 )
 from smartpdu.api.problems import ApiProblem, problem_responses
@@ -102,10 +103,7 @@ async def list_outlets(pdu_id: PduId, _: Reader, snap: Snap) -> list[OutletOut]:
 
 @router.get("/pdus/{pdu_id}/outlets/{outlet_id}", response_model=OutletOut, responses=_READ)
 async def get_outlet(pdu_id: PduId, outlet_id: OutletId, _: Reader, snap: Snap) -> OutletOut:
-    o = lookup_pdu(snap, pdu_id).outlets.get(outlet_id)
-    if o is None:
-        raise ApiProblem(404, f"PDU {pdu_id!r} has no outlet {outlet_id!r}.", kind="not-found")
-    return outlet_view(o)
+    return outlet_view(lookup_outlet(snap, pdu_id, outlet_id))
 
 
 @router.get("/sensors", response_model=list[SensorOut], responses=_READ)
@@ -195,9 +193,7 @@ async def outlet_action(
     idempotency_key: IdemKey = None,
     body: OptBody = None,
 ) -> JSONResponse:
-    pdu = lookup_pdu(snap, pdu_id)
-    if outlet_id not in pdu.outlets:
-        raise ApiProblem(404, f"PDU {pdu_id!r} has no outlet {outlet_id!r}.", kind="not-found")
+    lookup_outlet(snap, pdu_id, outlet_id)
     return await _run(services, principal, pdu_id, (outlet_id,), action, body, idempotency_key)
 
 
@@ -210,9 +206,7 @@ async def outlet_action(
 async def outlet_acknowledge(
     pdu_id: PduId, outlet_id: OutletId, principal: Operator, services: Services, snap: Snap
 ) -> EventOut:
-    pdu = lookup_pdu(snap, pdu_id)
-    if outlet_id not in pdu.outlets:
-        raise ApiProblem(404, f"PDU {pdu_id!r} has no outlet {outlet_id!r}.", kind="not-found")
+    lookup_outlet(snap, pdu_id, outlet_id)
     event = await services.acknowledge_outlet(pdu_id, outlet_id, principal.actor)
     return EventOut.model_validate(event.to_dict())
 
