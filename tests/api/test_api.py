@@ -190,7 +190,7 @@ async def test_outlet_command_idempotent_and_audited(client: httpx.AsyncClient, 
 async def test_command_status_mapping(
     client: httpx.AsyncClient, env: Env, status: str, http: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from smartpdu.runtime.services import CommandResult, CommandStatus, OutletOutcome
+    from smartpdu.model.commands import CommandResult, CommandStatus, OutletOutcome
 
     async def fake(command):
         st = CommandStatus(status)

@@ -11,7 +11,7 @@ from smartpdu.config import RackConfig, load_config
 from smartpdu.control import ControlPlane, ControlSettings, MemoryKv, TickOutput
 from smartpdu.control.synthetic import SyntheticRack
 from smartpdu.events.model import NewEvent
-from smartpdu.runtime.services import CommandResult
+from smartpdu.model.commands import CommandResult
 
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo-rack.yaml"
 

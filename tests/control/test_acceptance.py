@@ -13,8 +13,8 @@ from typing import Any
 from smartpdu.config import RackConfig
 from smartpdu.control import ControlPlane, ControlSettings, SheddingSettings, TickOutput
 from smartpdu.events.model import NewEvent
+from smartpdu.model.commands import CommandStatus, OutletAction, OutletCommand
 from smartpdu.runtime import build_demo_runtime
-from smartpdu.runtime.services import CommandStatus, OutletAction, OutletCommand
 
 
 class RecordingPlane(ControlPlane):

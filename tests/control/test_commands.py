@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from smartpdu.control import ControlSettings
-from smartpdu.runtime.services import CommandStatus, OutletAction, OutletCommand
+from smartpdu.model.commands import CommandStatus, OutletAction, OutletCommand
 
 
 def cmd(action, outlets, cid=None, actor="user/alice", **kw) -> OutletCommand:

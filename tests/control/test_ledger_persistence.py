@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from smartpdu.control import CommandLedger, MemoryKv
-from smartpdu.runtime.services import CommandResult, CommandStatus, OutletOutcome
+from smartpdu.model.commands import CommandResult, CommandStatus, OutletOutcome
 
 
 def _result(cid: str) -> CommandResult:

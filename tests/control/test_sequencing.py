@@ -6,7 +6,7 @@ import itertools
 
 from smartpdu.config.models import PowerUpState
 from smartpdu.control import PowerOnSequencer
-from smartpdu.runtime.services import OutletAction, OutletCommand
+from smartpdu.model.commands import OutletAction, OutletCommand
 
 
 def test_guard_releases_one_per_gap_in_order() -> None:

@@ -17,14 +17,14 @@ from smartpdu.events.bus import EventBus
 from smartpdu.events.log import EventLog
 from smartpdu.events.model import Action, NewEvent
 from smartpdu.events.signing import load_or_create_device_key
-from smartpdu.runtime.services import (
+from smartpdu.model.commands import (
     CommandResult,
     CommandStatus,
     OutletAction,
     OutletCommand,
     OutletOutcome,
 )
-from smartpdu.runtime.snapshot import (
+from smartpdu.model.snapshot import (
     BranchSnapshot,
     ChannelReading,
     InletSnapshot,

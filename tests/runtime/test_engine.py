@@ -168,8 +168,8 @@ async def test_postgres_backend_runs_the_same_loop(tmp_path: Path, pg_url: str) 
 def test_snapshot_metric_order_matches_channel_reading() -> None:
     from dataclasses import fields
 
+    from smartpdu.model.snapshot import ChannelReading
     from smartpdu.runtime.assemble import _METRICS
-    from smartpdu.runtime.snapshot import ChannelReading
 
     assert tuple(f.name for f in fields(ChannelReading))[: len(_METRICS)] == _METRICS
 

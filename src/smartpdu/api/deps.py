@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from smartpdu.api.problems import ApiProblem
+from smartpdu.model.snapshot import OutletSnapshot, PduSnapshot, RackSnapshot
 from smartpdu.runtime.services import RuntimeServices
-from smartpdu.runtime.snapshot import OutletSnapshot, PduSnapshot, RackSnapshot
 
 __all__ = [
     "BranchId",

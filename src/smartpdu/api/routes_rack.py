@@ -51,8 +51,9 @@ from smartpdu.api.views import (
     pdu_view,
     sensor_view,
 )
-from smartpdu.runtime.services import CommandStatus, OutletAction, OutletCommand, RuntimeServices
-from smartpdu.runtime.snapshot import RackSnapshot
+from smartpdu.model.commands import CommandStatus, OutletAction, OutletCommand
+from smartpdu.model.snapshot import RackSnapshot
+from smartpdu.runtime.services import RuntimeServices
 
 __all__ = ["router"]
 

@@ -17,8 +17,8 @@ from smartpdu.api.schemas import (
     PhaseOut,
     SensorOut,
 )
-from smartpdu.runtime.services import CommandResult
-from smartpdu.runtime.snapshot import (
+from smartpdu.model.commands import CommandResult
+from smartpdu.model.snapshot import (
     BranchSnapshot,
     ChannelReading,
     InletSnapshot,

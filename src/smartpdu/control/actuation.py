@@ -14,8 +14,8 @@ from smartpdu.control.state import Actuation, OutletState, PduState, TickWork
 from smartpdu.control.types import RelayCommand
 from smartpdu.events.codes import EventCode
 from smartpdu.events.model import Action
-from smartpdu.runtime.services import OutletAction
-from smartpdu.runtime.snapshot import OutletSnapshot, PduSnapshot
+from smartpdu.model.commands import OutletAction
+from smartpdu.model.snapshot import OutletSnapshot, PduSnapshot
 
 __all__ = ["Actuator"]
 

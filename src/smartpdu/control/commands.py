@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from smartpdu.control.types import KeyValue
-from smartpdu.runtime.services import (
+from smartpdu.model.commands import (
     CommandResult,
     CommandStatus,
     OutletAction,

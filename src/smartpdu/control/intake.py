@@ -19,15 +19,15 @@ from smartpdu.control.state import PduState, TickWork
 from smartpdu.control.types import CommandTicket
 from smartpdu.events.codes import EventCode
 from smartpdu.events.model import Action, NewEvent
-from smartpdu.protection.lockout import hold_active
-from smartpdu.runtime.services import (
+from smartpdu.model.commands import (
     CommandResult,
     CommandStatus,
     OutletAction,
     OutletCommand,
     OutletOutcome,
 )
-from smartpdu.runtime.snapshot import RackSnapshot
+from smartpdu.model.snapshot import RackSnapshot
+from smartpdu.protection.lockout import hold_active
 
 __all__ = ["CommandIntake"]
 

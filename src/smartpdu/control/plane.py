@@ -29,9 +29,9 @@ from smartpdu.control.shed_actions import ShedActions
 from smartpdu.control.state import PduState, TickWork, build_pdu
 from smartpdu.control.types import CommandTicket, TickOutput, as_kv
 from smartpdu.events.model import NewEvent
+from smartpdu.model.commands import OutletCommand
+from smartpdu.model.snapshot import RackSnapshot
 from smartpdu.protection.lockout import OutletHold, hold_active
-from smartpdu.runtime.services import OutletCommand
-from smartpdu.runtime.snapshot import RackSnapshot
 
 __all__ = ["ControlPlane"]
 

@@ -16,8 +16,8 @@ from smartpdu.control.settings import ControlSettings
 from smartpdu.control.state import PduState, TickWork
 from smartpdu.events.codes import EventCode
 from smartpdu.events.model import Action
+from smartpdu.model.snapshot import PduSnapshot
 from smartpdu.protection.lockout import hold_active
-from smartpdu.runtime.snapshot import PduSnapshot
 
 __all__ = ["PowerOn"]
 

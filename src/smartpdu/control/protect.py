@@ -17,10 +17,10 @@ from smartpdu.control.settings import ControlSettings
 from smartpdu.control.state import OutletState, PduState, TickWork
 from smartpdu.events.codes import EventCode, Severity
 from smartpdu.events.model import Action, NewEvent
+from smartpdu.model.snapshot import PduSnapshot
 from smartpdu.protection.breaker_watch import BreakerWatch
 from smartpdu.protection.classify import ChannelSample, Finding, FindingKind, classify_outlet
 from smartpdu.protection.lockout import acknowledge_hold, record_trip, retry_due
-from smartpdu.runtime.snapshot import PduSnapshot
 
 __all__ = ["ProtectionActions"]
 

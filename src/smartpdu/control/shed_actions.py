@@ -14,8 +14,8 @@ from smartpdu.control.shedding import LevelChange, ScopeLoad, ShedCandidate
 from smartpdu.control.state import PduState, TickWork
 from smartpdu.events.codes import EventCode, Severity
 from smartpdu.events.model import Action, NewEvent
+from smartpdu.model.snapshot import PduSnapshot
 from smartpdu.protection.lockout import hold_active
-from smartpdu.runtime.snapshot import PduSnapshot
 
 __all__ = ["ShedActions", "scope_loads"]
 

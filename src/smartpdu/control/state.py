@@ -17,11 +17,11 @@ from smartpdu.control.settings import ControlSettings
 from smartpdu.control.shedding import LoadShedder
 from smartpdu.control.types import RelayCommand, TickOutput
 from smartpdu.events.model import NewEvent
+from smartpdu.model.commands import CommandResult
 from smartpdu.protection.breaker_watch import BreakerWatch
 from smartpdu.protection.classify import OutletProtectionState
 from smartpdu.protection.from_config import branch_breaker_spec, pdu_inlet_spec
 from smartpdu.protection.lockout import OutletHold
-from smartpdu.runtime.services import CommandResult
 
 __all__ = ["Actuation", "OutletState", "PduState", "TickWork", "build_pdu"]
 

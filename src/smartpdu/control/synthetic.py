@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from smartpdu.config import RackConfig
 from smartpdu.control.types import RelayCommand
-from smartpdu.runtime.snapshot import (
+from smartpdu.model.snapshot import (
     BranchSnapshot,
     ChannelReading,
     InletSnapshot,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from smartpdu.events.model import NewEvent
-from smartpdu.runtime.services import CommandResult
+from smartpdu.model.commands import CommandResult
 
 __all__ = ["CommandTicket", "KeyValue", "MemoryKv", "RelayCommand", "TickOutput", "as_kv"]
 

@@ -31,6 +31,16 @@ class RackHardware(Protocol):
         """Samples per channel in each window (e.g. 10 nominal cycles x 128)."""
         ...
 
+    @property
+    def window_s(self) -> float:
+        """Duration of one window in seconds (10 cycles at 50 Hz, 12 at 60 Hz: ≈0.2 s)."""
+        ...
+
+    @property
+    def now_s(self) -> float:
+        """The hardware's monotonic time in seconds (start of the next window)."""
+        ...
+
     def acquire(self) -> Acquisition:
         """Return the next window (samples, states, sensors); the twin advances time by one window."""
         ...

@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from smartpdu.access import AuthError, AuthService, Principal
+from smartpdu.model.snapshot import RackSnapshot
 from smartpdu.redfish.accounts import SESSIONS, account_endpoints
 from smartpdu.redfish.chassis import chassis_endpoints
 from smartpdu.redfish.context import ROOT, Ctx
@@ -39,7 +40,6 @@ from smartpdu.redfish.power import power_endpoints
 from smartpdu.redfish.responses import BASE_HEADERS, JSON_TYPE, dumps, etag_of, json_response
 from smartpdu.redfish.router import Endpoint, Router
 from smartpdu.runtime.services import RuntimeServices
-from smartpdu.runtime.snapshot import RackSnapshot
 
 __all__ = ["RedfishService", "create_redfish_app", "mount_redfish"]
 

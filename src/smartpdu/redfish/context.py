@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from smartpdu.access import Permission, Principal
+from smartpdu.model.snapshot import PduSnapshot, RackSnapshot
 from smartpdu.redfish.errors import RedfishError
 from smartpdu.runtime.services import RuntimeServices
-from smartpdu.runtime.snapshot import PduSnapshot, RackSnapshot
 
 if TYPE_CHECKING:
     from smartpdu.access import AuthService

@@ -12,13 +12,13 @@ from typing import Any, Final
 from starlette.responses import Response
 
 from smartpdu.access import Permission
+from smartpdu.model.commands import CommandStatus, OutletAction, OutletCommand
+from smartpdu.model.snapshot import PduSnapshot
 from smartpdu.redfish.context import ROOT, Ctx, collection, link, links, read_json_body
 from smartpdu.redfish.errors import RedfishError
 from smartpdu.redfish.responses import action_result
 from smartpdu.redfish.router import Endpoint
 from smartpdu.redfish.sensors import channel_fields, rnd, sensor_uri
-from smartpdu.runtime.services import CommandStatus, OutletAction, OutletCommand
-from smartpdu.runtime.snapshot import PduSnapshot
 
 __all__ = ["MANAGER_ID", "firmware_version", "power_endpoints"]
 

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
+from smartpdu.model.snapshot import ChannelReading, PduSnapshot, RackSnapshot
 from smartpdu.redfish.context import ROOT, Ctx
 from smartpdu.redfish.dewpoint import dew_point_c
 from smartpdu.redfish.errors import RedfishError
-from smartpdu.runtime.snapshot import ChannelReading, PduSnapshot, RackSnapshot
 
 __all__ = [
     "RACK_CHASSIS",

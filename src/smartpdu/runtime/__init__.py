@@ -1,17 +1,13 @@
 """Runtime: clock, tick loop, composition root, the snapshot every interface reads."""
 
-from smartpdu.runtime.clock import Clock, SimClock, WallClock
-from smartpdu.runtime.engine import RackRuntime
-from smartpdu.runtime.factory import build_demo_runtime, build_twin_runtime
-from smartpdu.runtime.services import (
+from smartpdu.model.commands import (
     CommandResult,
     CommandStatus,
     OutletAction,
     OutletCommand,
     OutletOutcome,
-    RuntimeServices,
 )
-from smartpdu.runtime.snapshot import (
+from smartpdu.model.snapshot import (
     BranchSnapshot,
     ChannelReading,
     InletSnapshot,
@@ -21,6 +17,10 @@ from smartpdu.runtime.snapshot import (
     RackSnapshot,
     SensorSnapshot,
 )
+from smartpdu.runtime.clock import Clock, SimClock, WallClock
+from smartpdu.runtime.engine import RackRuntime
+from smartpdu.runtime.factory import build_demo_runtime, build_twin_runtime
+from smartpdu.runtime.services import RuntimeServices
 
 __all__ = [
     "BranchSnapshot",

@@ -12,7 +12,7 @@ from smartpdu.config import PduConfig, RackConfig
 from smartpdu.hardware import Acquisition, PduStatus, SampleBlock
 from smartpdu.metering import WindowMetrics, flag_names
 from smartpdu.metering.window import METRIC_FIELDS
-from smartpdu.runtime.snapshot import (
+from smartpdu.model.snapshot import (
     BranchSnapshot,
     ChannelReading,
     InletSnapshot,

@@ -23,6 +23,10 @@ class Clock(Protocol):
 
     async def sleep(self, seconds: float) -> None: ...
 
+    def follow(self, seconds: float) -> None:
+        """Sim mode: move to the acquisition time ``seconds`` (never back); wall mode: no-op."""
+        ...
+
 
 class WallClock:
     """The machine's clock: UTC wall time and a monotonic counter for pacing."""
@@ -37,6 +41,9 @@ class WallClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
+
+    def follow(self, seconds: float) -> None:
+        """Wall time runs by itself."""
 
 
 class SimClock:
@@ -57,6 +64,9 @@ class SimClock:
 
     def set_elapsed(self, seconds: float) -> None:
         self._elapsed = max(self._elapsed, seconds)
+
+    def follow(self, seconds: float) -> None:
+        self.set_elapsed(seconds)
 
     def now_utc(self) -> datetime:
         return self._start + timedelta(seconds=self._elapsed)

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from smartpdu.config import ConfigError, ConfigIssue, RackConfig, dump_config, parse_config
+from smartpdu.control import ControlPlane, TickOutput
 from smartpdu.events import Action, EventBus, EventLog, NewEvent, load_or_create_device_key
 from smartpdu.events.model import Event, format_timestamp
 from smartpdu.hardware import Acquisition, RackHardware
@@ -43,17 +44,13 @@ from smartpdu.metering import (
     voltage_channel_name,
 )
 from smartpdu.metering.block import measured_channels
+from smartpdu.model.commands import CommandResult, CommandStatus, OutletCommand
+from smartpdu.model.snapshot import RackSnapshot
 from smartpdu.runtime.assemble import Demand, PduWindow, build_rack_snapshot
 from smartpdu.runtime.clock import Clock
 from smartpdu.runtime.energy import EnergyBook
 from smartpdu.runtime.quality import MeteringWatch
 from smartpdu.runtime.readings import SecondAggregator
-from smartpdu.runtime.services import (
-    CommandResult,
-    CommandStatus,
-    OutletCommand,
-)
-from smartpdu.runtime.snapshot import RackSnapshot
 from smartpdu.runtime.transitions import TransitionWatcher
 from smartpdu.runtime.writer import StoreWriter
 from smartpdu.storage import Store
@@ -79,7 +76,7 @@ class RackRuntime:
         clock: Clock,
         data_dir: Path,
         calibration: dict[str, CalibrationSet] | None = None,
-        control_factory: Callable[[RackConfig, Store], Any] | None = None,
+        control_factory: Callable[[RackConfig, Store], ControlPlane] | None = None,
         persist_interval_s: float = 1.0,
         checkpoint_every: int = 100,
         demand_window_s: float = DEMAND_WINDOW_S,
@@ -148,7 +145,7 @@ class RackRuntime:
         return self._hw
 
     @property
-    def control(self) -> Any:
+    def control(self) -> ControlPlane:
         return self._control
 
     @property
@@ -232,9 +229,7 @@ class RackRuntime:
         )
         with self._lock:
             self._config = new
-            updater = getattr(self._control, "update_config", None)
-            if updater is not None:
-                updater(new)
+            self._control.update_config(new)
         for pdu in new.pdus:
             self._events.append(
                 NewEvent(
@@ -294,11 +289,7 @@ class RackRuntime:
         snapshot = self._process(acquisition, first=True)
         self._snapshot = snapshot
         with self._lock:
-            on_start = getattr(self._control, "on_start", None)
-            if on_start is not None:
-                out = on_start(snapshot, acquisition, acquisition.t0_s)
-                if out is not None:
-                    self._apply_output(out)
+            self._apply_output(self._control.on_start(snapshot, acquisition, acquisition.t0_s))
         self._writer.start()
         if not self._clock.simulated:
             self._running = True
@@ -345,11 +336,11 @@ class RackRuntime:
 
     async def run_for(self, seconds: float) -> RackSnapshot:
         """Sim mode: run whole windows covering ``seconds`` of rack time."""
-        window = float(getattr(self._hw, "window_s", 0.2))
+        window = self._hw.window_s
         return await self.run_ticks(max(1, round(seconds / window)))
 
     async def _run_wall(self) -> None:
-        window = float(getattr(self._hw, "window_s", 0.2))
+        window = self._hw.window_s
         next_at = self._clock.monotonic()
         while self._running:
             try:
@@ -383,11 +374,7 @@ class RackRuntime:
 
     def _tick_compute(self) -> tuple[RackSnapshot, list[CommandResult]]:
         acquisition = self._hw.acquire()
-        if self._clock.simulated:
-            sim = self._clock
-            set_elapsed = getattr(sim, "set_elapsed", None)
-            if set_elapsed is not None:
-                set_elapsed(acquisition.t0_s + float(getattr(self._hw, "window_s", 0.2)))
+        self._clock.follow(acquisition.t0_s + self._hw.window_s)
         snapshot = self._process(acquisition)
         with self._lock:
             out = self._control.on_tick(snapshot, acquisition)
@@ -402,8 +389,6 @@ class RackRuntime:
             block = acquisition.blocks[pdu.id]
             metrics = measure_block(block, self._calibration_arrays(pdu.id, block))
             self._energy.add(pdu.id, metrics, block.duration_s)
-            commanded = getattr(self._control, "commanded_states", None)
-            locked = getattr(self._control, "locked_out", None)
             demand = self._update_demand(pdu.id, metrics, block)
             windows.append(
                 PduWindow(
@@ -413,19 +398,18 @@ class RackRuntime:
                     channels=metrics.channels,
                     status=acquisition.status[pdu.id],
                     energy=self._energy.totals(pdu.id),
-                    commanded_on=commanded(pdu.id) if commanded else {},
-                    locked_out=frozenset(locked(pdu.id)) if locked else frozenset(),
+                    commanded_on=self._control.commanded_states(pdu.id),
+                    locked_out=frozenset(self._control.locked_out(pdu.id)),
                     demand=demand,
                 )
             )
-        risk_fn = getattr(self._control, "trip_risk_pct", None)
         snapshot = build_rack_snapshot(
             self._config,
             self._tick,
             format_timestamp(now),
             acquisition,
             windows,
-            risk_fn() if risk_fn else None,
+            self._control.trip_risk_pct(),
         )
         self._tick += 1
         for draft in self._transitions.observe(snapshot, first=first):
@@ -481,7 +465,7 @@ class RackRuntime:
                 if minute % 60 == 0:
                     self._writer.submit(lambda: store.purge(now))
 
-    def _apply_output(self, out: Any) -> list[CommandResult]:
+    def _apply_output(self, out: TickOutput) -> list[CommandResult]:
         for rc in out.relay_commands:
             try:
                 self._hw.set_outlet(rc.pdu_id, rc.outlet_id, rc.on)
@@ -504,7 +488,7 @@ class RackRuntime:
             queue.put_nowait(snapshot)
 
     def _hw_time(self) -> float:
-        return float(getattr(self._hw, "now_s", 0.0))
+        return self._hw.now_s
 
 
 def _with_id(command: OutletCommand) -> OutletCommand:
@@ -526,7 +510,5 @@ def _check_same_topology(old: RackConfig, new: RackConfig) -> None:
         raise ConfigError(issues, "submitted configuration")
 
 
-def _default_control(config: RackConfig, store: Store) -> Any:
-    from smartpdu.control import ControlPlane  # type: ignore[attr-defined]
-
+def _default_control(config: RackConfig, store: Store) -> ControlPlane:
     return ControlPlane(config, kv=store)

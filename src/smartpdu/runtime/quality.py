@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from smartpdu.events import Action, NewEvent
 from smartpdu.metering import Finding, check_hierarchy, ghost_power
-from smartpdu.runtime.snapshot import PduSnapshot, RackSnapshot
+from smartpdu.model.snapshot import PduSnapshot, RackSnapshot
 
 __all__ = ["MeteringWatch", "pdu_findings"]
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import numpy as np
 
-from smartpdu.runtime.snapshot import ChannelReading, PduSnapshot, RackSnapshot
+from smartpdu.model.snapshot import ChannelReading, PduSnapshot, RackSnapshot
 from smartpdu.storage import Reading
 
 __all__ = ["SecondAggregator", "snapshot_values"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from smartpdu.events import Action, NewEvent
-from smartpdu.runtime.snapshot import RackSnapshot
+from smartpdu.model.snapshot import RackSnapshot
 
 __all__ = ["TransitionWatcher"]
 

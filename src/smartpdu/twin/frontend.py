@@ -115,6 +115,14 @@ class FrontEndTwin:
     def window_samples(self) -> int:
         return self._inner.window_samples
 
+    @property
+    def window_s(self) -> float:
+        return self._inner.window_s
+
+    @property
+    def now_s(self) -> float:
+        return self._inner.now_s
+
     def set_outlet(self, pdu_id: str, outlet_id: str, on: bool) -> None:
         self._inner.set_outlet(pdu_id, outlet_id, on)
 
