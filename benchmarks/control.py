@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,10 +23,12 @@ from typing import Any
 
 from smartpdu.config import RackConfig, load_config
 from smartpdu.control import ControlPlane, ControlSettings, MemoryKv
-from smartpdu.control.synthetic import SyntheticRack
 from smartpdu.runtime import build_demo_runtime
 
 ROOT = Path(__file__).resolve().parents[1]
+# The synthetic rack is a test helper (it lives with the control tests, not in the package).
+sys.path.insert(0, str(ROOT / "tests" / "control"))
+from synthetic_rack import SyntheticRack  # noqa: E402
 
 
 def _latency(cfg: RackConfig, kind: str) -> int:

@@ -76,7 +76,8 @@ def test_events_follow_streams_new_events(served: Served) -> None:
         env=env,
     )
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True).start()
+    reader = threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout], daemon=True)
+    reader.start()
     try:
         assert lines.get(timeout=30).startswith("pdu-b#")  # the backlog
         time.sleep(1.0)  # let the stream subscribe
@@ -96,6 +97,9 @@ def test_events_follow_streams_new_events(served: Served) -> None:
     finally:
         proc.kill()
         proc.wait(10)
+        reader.join(10)  # EOF after the kill; then close the pipes (no ResourceWarning)
+        proc.stdout.close()
+        proc.stderr.close()
 
 
 def test_export_energy_csv_and_json(served: Served, tmp_path: Path) -> None:

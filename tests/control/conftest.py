@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from synthetic_rack import SyntheticRack
 
 from smartpdu.config import RackConfig, load_config
 from smartpdu.control import ControlPlane, ControlSettings, MemoryKv, TickOutput
-from smartpdu.control.synthetic import SyntheticRack
 from smartpdu.events.model import NewEvent
 from smartpdu.model.commands import CommandResult
 

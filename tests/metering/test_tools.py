@@ -3,6 +3,7 @@ import json
 import numpy as np
 from typer.testing import CliRunner
 
+from smartpdu.cli.meter_cmd import meter_app
 from smartpdu.hardware.samples import SampleBlock
 from smartpdu.metering import (
     Aggregator,
@@ -11,7 +12,6 @@ from smartpdu.metering import (
     ghost_power,
     measure_block,
 )
-from smartpdu.metering.cli import meter_app
 
 
 def write_capture(path, header=True):

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from smartpdu.twin.cli import twin_app
+from smartpdu.cli.twin_cmd import twin_app
 
 ROOT = Path(__file__).resolve().parents[2]
 RACK = str(ROOT / "configs/demo-rack.yaml")
@@ -106,3 +106,21 @@ def test_run_paced_speed_accepts_number(tmp_path: Path) -> None:
     result = runner.invoke(twin_app, args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["windows"] == 2
+
+
+@needs_twin
+def test_run_warns_when_duration_drops_scenario_steps(tmp_path: Path) -> None:
+    sc = _write(
+        tmp_path,
+        "s.yaml",
+        "name: cut\nsteps:\n  - {at: 0.2s, do: feed_loss, feed: A}\n"
+        "  - {at: 5s, do: feed_restore, feed: A}\n  - {at: 9s, do: feed_loss, feed: B}\n",
+    )
+    cut = runner.invoke(twin_app, ["run", "-c", RACK, "-s", sc, "-d", "1s", "--json"])
+    assert cut.exit_code == 0, cut.output
+    assert json.loads(cut.stdout)["steps_applied"] == 1  # stdout stays pure JSON
+    assert "warning" in cut.stderr and "2 of 3 scenario step(s)" in cut.stderr
+    assert "first at 5 s" in cut.stderr
+    full = runner.invoke(twin_app, ["run", "-c", RACK, "-s", sc, "-d", "10s", "--json"])
+    assert full.exit_code == 0, full.output
+    assert "warning" not in full.stderr

@@ -1,39 +1,121 @@
-"""Root of the ``smartpdu`` CLI; each area registers its sub-app here."""
+"""Root of the ``smartpdu`` CLI; each area registers its sub-app or command here, by import path.
+
+Commands are loaded when they run, not when the CLI starts: the metering engine, the twin, the
+runtime and the HTTP client pull in numpy/scipy/numba/fastapi/httpx, and ``smartpdu --help``
+(or a shell completion) should not wait for them. The root help lists the short help given here;
+a test keeps it equal to each command's own.
+"""
 
 from __future__ import annotations
 
-import typer
+import importlib
+from typing import Any
 
-from smartpdu.cli.config_cmd import config_app
-from smartpdu.metering.cli import meter_app
-from smartpdu.twin.cli import twin_app
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+__all__ = ["COMMANDS", "app", "load_command"]
+
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    # name: (module, attribute: a command function or a Typer sub-app, short help)
+    "run": (
+        "smartpdu.cli.serve_cmd",
+        "run",
+        "Run the controller for CONFIG on the digital twin, serving REST and Redfish.",
+    ),
+    "demo": (
+        "smartpdu.cli.serve_cmd",
+        "demo",
+        "Start the simulated demo rack on 127.0.0.1 and print the URL and admin credentials.",
+    ),
+    "calibrate": (
+        "smartpdu.cli.calibrate_cmd",
+        "calibrate",
+        "Apply a reference load, compute gain/phase/offset, verify at a second point, store.",
+    ),
+    "status": (
+        "smartpdu.cli.client_cmds",
+        "status",
+        "Show PDUs and their outlets (state, current, power, energy) of a running instance.",
+    ),
+    "events": (
+        "smartpdu.cli.client_cmds",
+        "events",
+        "Print events (oldest first); with --follow, stream new ones as they happen.",
+    ),
+    "config": (
+        "smartpdu.cli.config_cmd",
+        "config_app",
+        "Validate and inspect rack configuration files.",
+    ),
+    "meter": (
+        "smartpdu.cli.meter_cmd",
+        "meter_app",
+        "Analyse scope captures with the metering engine.",
+    ),
+    "twin": ("smartpdu.cli.twin_cmd", "twin_app", "Run the digital twin with scenarios."),
+    "export": (
+        "smartpdu.cli.client_cmds",
+        "export_app",
+        "Export energy history from a running instance.",
+    ),
+    "audit": ("smartpdu.cli.client_cmds", "audit_app", "Verify the tamper-evident event log."),
+    "outlet": ("smartpdu.cli.outlet_cmd", "outlet_app", "Switch outlets of a running instance."),
+}
+
+
+def load_command(name: str) -> Any:
+    """Import and build the (click) command registered as ``name``.
+
+    Typed ``Any``: typer vendors its own click in recent versions, the exact class is typer's.
+    """
+    module, attr, short_help = COMMANDS[name]
+    target: Any = getattr(importlib.import_module(module), attr)
+    if isinstance(target, typer.Typer):
+        group = typer.main.get_group(target)
+        group.help = short_help  # as ``add_typer(..., help=...)`` did
+        group.name = name
+        return group
+    single = typer.Typer()
+    single.command(name)(target)
+    cmd = typer.main.get_command(single)
+    cmd.name = name
+    return cmd
+
+
+class _LazyGroup(TyperGroup):
+    """Root group: builds a command on first use; the root help shows the registered short help."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *(n for n in COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands or cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        if self._listing:  # the root help only needs the name and the short help
+            return TyperCommand(cmd_name, short_help=COMMANDS[cmd_name][2], help="")
+        self.commands[cmd_name] = load_command(cmd_name)
+        return self.commands[cmd_name]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="smartpdu",
     help="SmartPDU controller and digital twin.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=_LazyGroup,
 )
-app.add_typer(config_app, name="config")
-app.add_typer(meter_app, name="meter", help="Analyse scope captures with the metering engine.")
-app.add_typer(twin_app, name="twin", help="Run the digital twin with scenarios.")
 
-from smartpdu.cli.serve_cmd import demo, run  # noqa: E402
 
-app.command("run")(run)
-app.command("demo")(demo)
-
-from smartpdu.cli.calibrate_cmd import calibrate  # noqa: E402
-
-app.command("calibrate")(calibrate)
-
-from smartpdu.cli.client_cmds import audit_app, events, export_app, status  # noqa: E402
-
-app.command("status")(status)
-app.command("events")(events)
-app.add_typer(export_app, name="export", help="Export energy history from a running instance.")
-app.add_typer(audit_app, name="audit", help="Verify the tamper-evident event log.")
-
-from smartpdu.cli.outlet_cmd import outlet_app  # noqa: E402
-
-app.add_typer(outlet_app, name="outlet", help="Switch outlets of a running instance.")
+@app.callback()
+def _root() -> None:
+    """SmartPDU controller and digital twin."""

@@ -1,11 +1,10 @@
-"""The breakers of one PDU in the twin: specs from config, stepped once per window.
+"""The breakers of one PDU in the twin: devices built from config, stepped once per window.
 
-The physics is :mod:`smartpdu.protection` (IEC 60898-1 MCB, RCBO, LSI MCCB); this module builds
-the specs from the rack config and turns a :class:`TripEvent` into the sample index where the
-contacts open, so the twin cuts current (and, for the inlet, voltage) from that instant. A
-magnetic/instantaneous release operates :data:`MAGNETIC_RELEASE_S` after the first sample whose
-instantaneous current reaches the threshold's peak (``√2·limit``); the other bands at the model's
-``elapsed_s``.
+The physics is the twin's own (:mod:`.breaker_physics`), not the controller's model, so the
+controller's predictions are checked against something independent. This module holds one PDU's
+branch MCB/RCBOs and inlet MCCB, steps them on the window's samples and turns a
+:class:`~.breaker_physics.Release` into the sample index where the contacts open, so the twin cuts
+current (and, for the inlet, voltage) from that instant.
 """
 
 from __future__ import annotations
@@ -17,28 +16,34 @@ import numpy as np
 import numpy.typing as npt
 
 from smartpdu.config.models import BranchConfig, PduConfig
-from smartpdu.protection import (
-    MAGNETIC_RELEASE_S,
-    BreakerSpec,
-    BreakerThermalState,
-    McbSpec,
-    RcboSpec,
-    TripEvent,
-    branch_breaker_spec,
-    pdu_inlet_spec,
-    step_breaker,
+from smartpdu.twin.breaker_physics import (
+    BreakerPhysics,
+    PhysicsState,
+    Release,
+    Tolerance,
+    cool,
+    first_crossing_s,
+    mcb_physics,
+    mccb_physics,
+    step_device,
+    step_physics,
 )
 
-__all__ = ["Breaker", "PduBreakers", "Trip", "branch_spec", "inlet_spec"]
+__all__ = ["Breaker", "PduBreakers", "Trip", "branch_physics", "inlet_physics"]
 
 FArray = npt.NDArray[np.float64]
 
 
-def branch_spec(cfg: BranchConfig) -> McbSpec | RcboSpec:
-    return branch_breaker_spec(cfg.breaker)
+def _tolerance(seed: int | None, device: str) -> Tolerance:
+    return Tolerance() if seed is None else Tolerance.draw(seed, device)
 
 
-inlet_spec = pdu_inlet_spec
+def branch_physics(cfg: BranchConfig, tol: Tolerance = Tolerance()) -> BreakerPhysics:
+    return mcb_physics(cfg.breaker, tol)
+
+
+def inlet_physics(cfg: PduConfig, tol: Tolerance = Tolerance()) -> BreakerPhysics:
+    return mccb_physics(cfg.inlet_breaker, cfg.inlet_rating_a, tol)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +51,7 @@ class Trip:
     """A breaker opened inside the window at sample ``cut`` (``n`` if at the very end)."""
 
     breaker_id: str
-    event: TripEvent
+    event: Release
     cut: int
     i_rms_a: float
     i_peak_a: float
@@ -55,26 +60,29 @@ class Trip:
 @dataclass(slots=True)
 class Breaker:
     breaker_id: str
-    spec: BreakerSpec
-    state: BreakerThermalState
+    device: BreakerPhysics
+    state: PhysicsState
     closed: bool = True
 
 
-def _cut_index(event: TripEvent, current: FArray, fs: float) -> int:
-    n = current.shape[-1]
-    if event.band in ("magnetic", "instantaneous"):
-        over = np.flatnonzero(np.abs(current) >= math.sqrt(2.0) * event.limit)
-        start = int(over[0]) if len(over) else 0
-        return min(n, start + math.ceil(MAGNETIC_RELEASE_S * fs))
-    return min(n, math.ceil(event.elapsed_s * fs))
+def _cut_index(at_s: float, n: int, fs: float) -> int:
+    return min(n, math.ceil(at_s * fs - 1e-9))
 
 
 class PduBreakers:
-    """Branch MCB/RCBOs and the inlet MCCB of one PDU."""
+    """Branch MCB/RCBOs and the inlet MCCB of one PDU.
 
-    def __init__(self, cfg: PduConfig) -> None:
-        self.branches = [Breaker(b.id, branch_spec(b), BreakerThermalState()) for b in cfg.branches]
-        self.inlet = Breaker("inlet", inlet_spec(cfg), BreakerThermalState())
+    ``seed`` draws each device's manufacturing tolerance (by PDU and breaker id, so adding a
+    branch does not change the others); ``None`` builds nominal devices.
+    """
+
+    def __init__(self, cfg: PduConfig, seed: int | None = None) -> None:
+        self.branches = [
+            Breaker(b.id, branch_physics(b, _tolerance(seed, f"{cfg.id}/{b.id}")), PhysicsState())
+            for b in cfg.branches
+        ]
+        inlet = inlet_physics(cfg, _tolerance(seed, f"{cfg.id}/inlet"))
+        self.inlet = Breaker("inlet", inlet, PhysicsState())
         self._by_id = {b.breaker_id: b for b in [*self.branches, self.inlet]}
 
     def get(self, breaker_id: str) -> Breaker:
@@ -92,50 +100,47 @@ class PduBreakers:
         self, currents: FArray, residual_ma: FArray, fs: float, dt_s: float
     ) -> list[tuple[int, Trip]]:
         """Step every branch breaker on its (nb, n) current; return (branch index, trip)."""
-        rms = np.sqrt(np.einsum("ij,ij->i", currents, currents) / currents.shape[1])
+        n = currents.shape[1]
+        rms = np.sqrt(np.einsum("ij,ij->i", currents, currents) / n)
         peak = np.max(np.abs(currents), axis=1)
         trips: list[tuple[int, Trip]] = []
         for k, b in enumerate(self.branches):
-            i_rms = float(rms[k]) if b.closed else 0.0
-            i_peak = float(peak[k]) if b.closed else 0.0
-            b.state, event = step_breaker(
-                b.spec,
+            if not b.closed:
+                b.state = cool(b.device, b.state, dt_s)
+                continue
+            i_rms, i_peak = float(rms[k]), float(peak[k])
+            magnetic = i_peak >= math.sqrt(2.0) * b.device.magnetic_a
+            b.state, release = step_device(
+                b.device,
                 b.state,
-                i_rms_a=i_rms,
-                i_peak_a=i_peak,
-                dt_s=dt_s,
-                residual_ma=float(residual_ma[k]) if b.closed else 0.0,
+                dt_s,
+                i_rms=i_rms,
+                i_peak=i_peak,
+                t_cross_s=first_crossing_s(currents[k], b.device.magnetic_a, fs)
+                if magnetic
+                else math.inf,
+                residual_ma=float(residual_ma[k]),
             )
-            if event is not None and b.closed:
+            if release is not None:
                 b.closed = False
-                cut = _cut_index(event, currents[k], fs)
-                trips.append((k, Trip(b.breaker_id, event, cut, i_rms, i_peak)))
+                cut = _cut_index(release.at_s, n, fs)
+                trips.append((k, Trip(b.breaker_id, release, cut, i_rms, i_peak)))
         return trips
 
     def step_inlet(self, phases: FArray, neutral: FArray, fs: float, dt_s: float) -> Trip | None:
-        """Step the MCCB on its most loaded pole and the neutral; return a trip if it opened."""
+        """Step the MCCB on its poles and the neutral; return a trip if it opened."""
         b = self.inlet
         if not b.closed:
-            b.state, _ = step_breaker(b.spec, b.state, i_rms_a=0.0, i_peak_a=0.0, dt_s=dt_s)
+            b.state = cool(b.device, b.state, dt_s)
             return None
-        rms = np.sqrt(np.einsum("ij,ij->i", phases, phases) / phases.shape[1])
-        pole = int(np.argmax(rms))
-        i_rms, i_peak = float(rms[pole]), float(np.max(np.abs(phases)))
-        i_n = float(np.sqrt(np.mean(neutral * neutral)))
-        b.state, event = step_breaker(
-            b.spec, b.state, i_rms_a=i_rms, i_peak_a=i_peak, dt_s=dt_s, neutral_a=i_n
-        )
-        if event is None:
+        b.state, release = step_physics(b.device, b.state, phases, fs, dt_s, neutral=neutral)
+        if release is None:
             return None
         b.closed = False
-        if event.band == "neutral":
-            source = neutral
-        elif event.band == "instantaneous":
-            source = phases[int(np.argmax(np.max(np.abs(phases), axis=1)))]
-        else:
-            source = phases[pole]
-        return Trip("inlet", event, _cut_index(event, source, fs), i_rms, i_peak)
+        rms = np.sqrt(np.einsum("ij,ij->i", phases, phases) / phases.shape[1])
+        i_rms, i_peak = float(rms.max()), float(np.max(np.abs(phases)))
+        return Trip("inlet", release, _cut_index(release.at_s, phases.shape[1], fs), i_rms, i_peak)
 
     def reset(self, breaker_id: str) -> None:
-        """Re-close a breaker (a person operates the handle); the thermal image is kept."""
+        """Re-close a breaker (a person operates the handle); the thermal state is kept."""
         self.get(breaker_id).closed = True

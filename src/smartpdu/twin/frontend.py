@@ -6,8 +6,10 @@ errors drawn from a seed, so the calibration routine can be exercised end to end
 produces what the ADC of this unit would sample for a reference point, and
 :class:`FrontEndTwin` makes a twin sample through the same errors for the calibrated channels.
 
-Convention (as in ``smartpdu.metering.calibration``): physical = gain · (raw − offset); the raw
-signal lags the true one by ``phase_deg`` at the nominal frequency (a pure delay).
+Convention (the calibration convention of a metering front end): physical = gain · (raw − offset);
+the raw signal lags the true one by ``phase_deg`` at the nominal frequency (a pure delay). The
+twin describes its precision source with its own :class:`SourcePoint` and imports nothing of the
+meter: any object with the same four fields (e.g. the meter's own reference point) drives it.
 """
 
 from __future__ import annotations
@@ -15,16 +17,47 @@ from __future__ import annotations
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from smartpdu.hardware import Acquisition, LeverAction, RackHardware, SampleBlock
-from smartpdu.metering import ReferencePoint
 
-__all__ = ["FrontEndError", "FrontEndTwin", "front_end_errors", "reference_samples", "through"]
+__all__ = [
+    "FrontEndError",
+    "FrontEndTwin",
+    "SourcePoint",
+    "SourceSetting",
+    "front_end_errors",
+    "reference_samples",
+    "through",
+]
 
 FArray = npt.NDArray[np.float64]
+
+
+class SourceSetting(Protocol):
+    """What a precision source is set to: rms voltage and current, displacement, frequency."""
+
+    @property
+    def v_rms_v(self) -> float: ...
+    @property
+    def i_rms_a(self) -> float: ...
+    @property
+    def phase_deg(self) -> float: ...
+    @property
+    def frequency_hz(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePoint:
+    """One setting of the bench's precision source (current lags voltage by ``phase_deg``)."""
+
+    v_rms_v: float
+    i_rms_a: float
+    phase_deg: float
+    frequency_hz: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +103,7 @@ def through(x: FArray, err: FrontEndError, sample_rate_hz: float, nominal_hz: fl
 
 
 def reference_samples(
-    point: ReferencePoint,
+    point: SourceSetting,
     v_err: FrontEndError,
     i_err: FrontEndError,
     *,

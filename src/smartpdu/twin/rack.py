@@ -102,7 +102,7 @@ class RackTwin:
     ) -> None:
         self.config = config
         self.topo = topo = Topology(config)
-        ss = np.random.SeedSequence(seed).spawn(6)
+        ss = np.random.SeedSequence(seed).spawn(7)
         self._rng_walk = np.random.default_rng(ss[0])
         self._rng_noise = np.random.default_rng(ss[1])
         shape_rng = np.random.default_rng(ss[2])
@@ -118,7 +118,8 @@ class RackTwin:
         self._window_s = topo.window_s
         self.pdu_ids = tuple(p.id for p in config.pdus)
         self.window_samples = int(topo.n[0])
-        self.breakers = [PduBreakers(p) for p in config.pdus]
+        breaker_seed = int(ss[6].generate_state(1)[0])  # manufacturing tolerances
+        self.breakers = [PduBreakers(p, seed=breaker_seed) for p in config.pdus]
         closed = np.array(
             [o.power_up_state is not PowerUpState.OFF for p in config.pdus for o in p.outlets]
         )

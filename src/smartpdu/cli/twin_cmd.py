@@ -1,19 +1,26 @@
-"""``smartpdu twin run``: replay a scenario on the twin with a progress bar and a summary table."""
+"""``smartpdu twin run``: replay a scenario on the twin with a progress bar and a summary table.
+
+The twin (numpy) is imported inside the command, so ``smartpdu --help`` starts fast.
+"""
 
 from __future__ import annotations
 
 import json
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from smartpdu.config import ConfigError, RackConfig, load_config
-from smartpdu.twin.runner import RunSummary, run_scenario
-from smartpdu.twin.scenario import Scenario, load_scenario, parse_duration
+from smartpdu.config import ConfigError
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from smartpdu.config import RackConfig
+    from smartpdu.twin.runner import RunSummary
+    from smartpdu.twin.scenario import Scenario
 
 __all__ = ["twin_app"]
 
@@ -59,6 +66,9 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print only the summary as JSON"),
 ) -> None:
     """Replay SCENARIO on a twin of CONFIG; exit 2 naming every problem of a bad input."""
+    from smartpdu.config import load_config
+    from smartpdu.twin.scenario import load_scenario, parse_duration
+
     problems: list[typer.Exit] = []
     try:
         rack = load_config(config)
@@ -90,10 +100,24 @@ def run(
         summary = _run_with_progress(rack, timeline, duration_s, seed, pace, quiet=as_json)
     except ConfigError as exc:  # ScenarioError: ids the rack does not have
         raise _fail(exc) from None
+    _warn_dropped_steps(timeline, summary)
     if as_json:
         typer.echo(json.dumps(summary.to_dict(), indent=2))
     else:
         Console().print(_summary_table(summary))
+
+
+def _warn_dropped_steps(timeline: Scenario, summary: RunSummary) -> None:
+    """Say so when the run ended before some of the timeline's steps (they were never applied)."""
+    steps = timeline.ordered_steps()
+    dropped = steps[summary.steps_applied :]
+    if dropped:
+        _err.print(
+            f"[bold yellow]warning:[/] the run ended at {summary.simulated_s:g} s, before "
+            f"{len(dropped)} of {len(steps)} scenario step(s) (the first at {dropped[0].at:g} s); "
+            "they were not applied (use a longer --duration)",
+            highlight=False,
+        )
 
 
 def _run_with_progress(
@@ -105,6 +129,10 @@ def _run_with_progress(
     *,
     quiet: bool,
 ) -> RunSummary:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from smartpdu.twin.runner import run_scenario
+
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -133,6 +161,8 @@ def _run_with_progress(
 
 
 def _summary_table(s: RunSummary) -> Table:
+    from rich.table import Table
+
     table = Table(title=f"scenario {s.scenario!r} on {s.rack!r} (seed {s.seed})", show_lines=False)
     table.add_column("item")
     table.add_column("value", overflow="fold")

@@ -1,5 +1,8 @@
 """Hand-built snapshots of a configured rack for tests and benchmarks (no twin, no metering).
 
+A test helper, not product code: control tests import it as ``synthetic_rack`` (pytest puts this
+directory on the path); ``benchmarks/control.py`` adds the directory itself.
+
 ``SyntheticRack`` keeps per-outlet currents and relay states, follows the relay commands of the
 control plane like latching relays would (a welded relay ignores "off"), sums outlet currents
 into branches and phases, and renders a :class:`RackSnapshot` per window.

@@ -1,4 +1,7 @@
-"""``smartpdu meter …`` commands (mounted by the main CLI)."""
+"""``smartpdu meter …`` commands (mounted by the main CLI).
+
+The metering engine (numpy, scipy, numba) is imported inside the command, so the CLI starts fast.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-
-from smartpdu.metering.capture import CaptureError, analyze_capture
 
 __all__ = ["meter_app"]
 
@@ -46,6 +45,11 @@ def analyze(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """Measure a scope capture and print the metrics."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from smartpdu.metering.capture import CaptureError, analyze_capture
+
     try:
         result = analyze_capture(capture, rate=rate, nominal_hz=nominal_hz)
     except CaptureError as exc:
