@@ -36,6 +36,7 @@ __all__ = [
     "ClassifierSettings",
     "Finding",
     "FindingKind",
+    "MeteredCurrent",
     "OcpWindow",
     "OutletProtectionState",
     "classify_outlet",
@@ -118,6 +119,15 @@ class ChannelSample:
     terminal_temp_c: float | None = None
     flags: tuple[str, ...] = ()
     """The meter's quality flags of this channel (``clipping``, ``calibration_degraded``, …)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MeteredCurrent:
+    """An outlet's current as the meter produced it: NaN is "no value", flags by name."""
+
+    i_rms_a: float
+    i_peak_a: float
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
