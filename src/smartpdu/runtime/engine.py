@@ -207,13 +207,15 @@ class RackRuntime:
     async def start(self) -> None:
         """Record the configuration, take the first window, apply power-up policy, start ticking."""
         self._bus.bind(asyncio.get_running_loop())
-        self._blas = threadpool_limits(limits=1)  # BLAS/OpenMP pools: one thread (Pi-class CPU)
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="smartpdu-tick")
         self.started_utc = self.now_utc()
         self._configs.record_initial()
         for pdu in self.config.pdus:
             self._events.append(system_start(pdu.id, len(pdu.outlets)))
         self._publish(*self._tick_sync(first=True))
+        # BLAS/OpenMP pools: one thread (Pi-class CPU, the tick owns one core). Pinned after the
+        # first window so that every pool a tick loads is already there to be limited.
+        self._blas = threadpool_limits(limits=1)
         self._writer.start()
         if not self._clock.simulated:
             self._running = True
