@@ -45,18 +45,18 @@ from smartpdu.runtime.clock import Clock
 from smartpdu.runtime.commands import CommandDesk
 from smartpdu.runtime.config_apply import ConfigKeeper
 from smartpdu.runtime.energy import EnergyBook, reset_audited
+from smartpdu.runtime.fanout import SnapshotHub
+from smartpdu.runtime.pacing import OVERRUN_WINDOWS, run_paced
 from smartpdu.runtime.pipeline import Pipeline, Stage, TickFrame
 from smartpdu.runtime.stages import StageParts, default_stages
 from smartpdu.runtime.writer import StoreWriter
 from smartpdu.storage import Store
 
-__all__ = ["OVERRUN_WINDOWS", "RackRuntime"]
+__all__ = ["RackRuntime"]
 
 log = logging.getLogger(__name__)
 
 DEMAND_WINDOW_S = 900.0
-OVERRUN_WINDOWS = 5
-"""A wall loop this many windows behind resynchronises and logs TICK_OVERRUN."""
 
 StageFactory = Callable[[StageParts], Sequence[Stage]]
 
@@ -94,28 +94,17 @@ class RackRuntime:
         self._configs = ConfigKeeper(config, store, self._events, self._control, self._lock,
                                      clock.now_utc)  # fmt: skip
         self._commands = CommandDesk(self._control, self._lock, lambda: hardware.now_s)
-        parts = StageParts(
-            config=config,
-            hardware=hardware,
-            store=store,
-            events=self._events,
-            control=self._control,
-            energy=self._energy,
-            writer=self._writer,
-            control_lock=self._lock,
-            calibration=calibration or {},
-            persist_interval_s=persist_interval_s,
-            demand_window_s=demand_window_s,
-        )
+        parts = StageParts(config, hardware, store, self._events, self._control, self._energy,
+                           self._writer, self._lock, calibration or {}, persist_interval_s,
+                           demand_window_s)  # fmt: skip
         self.pipeline = Pipeline((stages or default_stages)(parts))
         """The tick's stages; ``pipeline.cpu_s`` holds CPU seconds per phase."""
-        self._snapshot: RackSnapshot | None = None
+        self._hub = SnapshotHub()
         self._tick = 0
         self.tick_cpu_s = 0.0
         """CPU time the tick thread spent computing ticks (benchmarks, health)."""
         self.tick_overruns = 0
         """Times the wall loop fell more than OVERRUN_WINDOWS behind (for /health)."""
-        self._snapshot_waiters: set[asyncio.Queue[RackSnapshot]] = set()
         self._executor: ThreadPoolExecutor | None = None
         self._blas: Any = None
         self._task: asyncio.Task[None] | None = None
@@ -129,9 +118,9 @@ class RackRuntime:
 
     @property
     def snapshot(self) -> RackSnapshot:
-        if self._snapshot is None:
+        if self._hub.latest is None:
             raise RuntimeError("runtime has not produced a snapshot yet; start it first")
-        return self._snapshot
+        return self._hub.latest
 
     @property
     def store(self) -> Store:
@@ -164,14 +153,8 @@ class RackRuntime:
     def now_utc(self) -> datetime:
         return self._clock.now_utc()
 
-    async def snapshots(self) -> AsyncIterator[RackSnapshot]:
-        queue: asyncio.Queue[RackSnapshot] = asyncio.Queue(maxsize=1)
-        self._snapshot_waiters.add(queue)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            self._snapshot_waiters.discard(queue)
+    def snapshots(self) -> AsyncIterator[RackSnapshot]:
+        return self._hub.stream()
 
     async def outlet_command(self, command: OutletCommand) -> CommandResult:
         stepped = self._clock.simulated and not self._running
@@ -219,7 +202,9 @@ class RackRuntime:
         self._writer.start()
         if not self._clock.simulated:
             self._running = True
-            self._task = asyncio.create_task(self._run_wall(), name="smartpdu-tick-loop")
+            loop = run_paced(lambda: self._tick_once(in_thread=True), self._clock,
+                             self._hw.window_s, lambda: self._running, self._overrun)  # fmt: skip
+            self._task = asyncio.create_task(loop, name="smartpdu-tick-loop")
 
     async def stop(self) -> None:
         """Stop ticking, flush readings and energy, write SYSTEM_STOP and final checkpoints."""
@@ -260,32 +245,12 @@ class RackRuntime:
         return await self.run_ticks(max(1, round(seconds / self._hw.window_s)))
 
     # ---- the loop ------------------------------------------------------------------------------
-    async def _run_wall(self) -> None:
-        window = self._hw.window_s
-        next_at = self._clock.monotonic()
-        while self._running:
-            try:
-                await self._tick_once(in_thread=True)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the loop must survive anything a tick throws; it is logged
-                log.exception("tick failed")
-            next_at += window
-            delay = next_at - self._clock.monotonic()
-            if delay < -OVERRUN_WINDOWS * window:  # far behind (overload, suspend): resync
-                await self._overrun(-delay, window)
-                next_at = self._clock.monotonic()
-                delay = 0.0
-            await self._clock.sleep(delay)
-
-    async def _overrun(self, lag_s: float, window_s: float) -> None:
+    async def _overrun(self, lag_s: float) -> None:
         self.tick_overruns += 1
         log.warning("tick loop %.2f s behind; resynchronising", lag_s)
-        drafts = [tick_overrun(p.id, lag_s, window_s, OVERRUN_WINDOWS) for p in self.config.pdus]
-        try:
-            await self._in_tick_thread(self._append_all, drafts)
-        except Exception:  # an overrun report must never stop the loop
-            log.exception("could not log TICK_OVERRUN")
+        window = self._hw.window_s
+        drafts = [tick_overrun(p.id, lag_s, window, OVERRUN_WINDOWS) for p in self.config.pdus]
+        await self._in_tick_thread(self._append_all, drafts)
 
     def _append_all(self, drafts: list[NewEvent]) -> None:
         for draft in drafts:
@@ -320,13 +285,8 @@ class RackRuntime:
             self.tick_cpu_s += time.thread_time() - cpu0
 
     def _publish(self, snapshot: RackSnapshot, completed: list[CommandResult]) -> None:
-        self._snapshot = snapshot
+        self._hub.publish(snapshot)
         self._commands.resolve(completed)
-        for queue in list(self._snapshot_waiters):
-            if queue.full():
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    queue.get_nowait()
-            queue.put_nowait(snapshot)
 
 
 def _default_control(config: RackConfig, store: Store) -> ControlPlane:
