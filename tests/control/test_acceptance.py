@@ -24,8 +24,8 @@ class RecordingPlane(ControlPlane):
         super().__init__(*args, **kw)
         self.log: list[tuple[int, NewEvent]] = []
 
-    def on_tick(self, snapshot: Any, acquisition: Any = None) -> TickOutput:
-        out = super().on_tick(snapshot, acquisition)
+    def on_tick(self, snapshot: Any, metered: Any = None) -> TickOutput:
+        out = super().on_tick(snapshot, metered)
         self.log.extend((snapshot.tick, e) for e in out.events)
         return out
 

@@ -41,7 +41,7 @@ async def test_mismatch_and_ghost_power_are_confirmed_once(tmp_path: Path) -> No
     watch = MeteringWatch(confirm=3, interval_ticks=5)
     events = []
     for k in range(6):  # six checks of a persistent fault
-        events += watch.observe(_tamper(snap, 5 * k, ghost=True, branch_gain=1.2))
+        events += watch.observe(_tamper(snap, 5 * k, ghost=True, branch_gain=1.2), window_s=0.2)
     # a 20 % high branch channel disagrees with its outlets below and its phase above
     found = sorted((e.event_code, e.source) for e in events)
     assert found == [
@@ -62,9 +62,11 @@ async def test_mismatch_and_ghost_power_are_confirmed_once(tmp_path: Path) -> No
     out = []
     for k, bad in enumerate(seq):
         s = _tamper(snap, 5 * k, ghost=bad, branch_gain=1.0)
-        out += watch2.observe(s)
+        out += watch2.observe(s, window_s=0.2)
     assert [e.event_code for e in out] == ["GHOST_POWER"]
-    assert watch2.observe(_tamper(snap, 3, ghost=True, branch_gain=1.0)) == []  # off-interval
+    assert (
+        watch2.observe(_tamper(snap, 3, ghost=True, branch_gain=1.0), window_s=0.2) == []
+    )  # off-interval
 
 
 async def test_demand_is_the_sliding_average_and_max_demand_follows(tmp_path: Path) -> None:

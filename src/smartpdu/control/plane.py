@@ -15,6 +15,7 @@ holds) and :mod:`.holds` (what survives a restart).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from smartpdu.config import RackConfig
@@ -31,9 +32,20 @@ from smartpdu.control.types import CommandTicket, TickOutput, as_kv
 from smartpdu.events.model import NewEvent
 from smartpdu.model.commands import OutletCommand
 from smartpdu.model.snapshot import RackSnapshot
+from smartpdu.protection.classify import MeteredCurrent
 from smartpdu.protection.lockout import OutletHold, hold_active
 
-__all__ = ["ControlPlane"]
+Metered = Mapping[str, Mapping[str, MeteredCurrent]]
+"""Outlet currents as measured (NaN kept, quality flags), by PDU id then outlet id."""
+
+__all__ = ["ControlPlane", "Metered"]
+
+
+def _iec_window_s(config: RackConfig) -> float:
+    """The IEC 61000-4-30 window of the rack's mains (10 cycles at 50 Hz, 12 at 60 Hz); used only
+    until the runtime gives the hardware's own window at :meth:`ControlPlane.on_start`."""
+    hz = float(config.pdus[0].nominal_frequency_hz) if config.pdus else 50.0
+    return (12 if hz > 55.0 else 10) / hz
 
 
 class ControlPlane:
@@ -48,6 +60,7 @@ class ControlPlane:
         self._memory = OutletMemory(store)
         self._last: RackSnapshot | None = None
         self._t_s: float | None = None
+        self._window_s = self.settings.window_s or _iec_window_s(config)
         self._pdus: dict[str, PduState] = {
             p.id: build_pdu(p, self.settings, self._memory.load_hold) for p in config.pdus
         }
@@ -118,9 +131,20 @@ class ControlPlane:
         return self._protect.acknowledge(self._pdus[pdu_id].outlets[outlet_id], actor)
 
     # ----------------------------------------------------------------- tick entry points
-    def on_start(self, snapshot: RackSnapshot, acquisition: Any, t_s: float) -> TickOutput:
-        """Apply each outlet's power-up state (on/off/last) after the PDU init delay."""
-        tk = TickWork(snapshot.tick, t_s, self.settings.window_s)
+    def on_start(
+        self,
+        snapshot: RackSnapshot,
+        metered: Metered | None,
+        t_s: float,
+        *,
+        window_s: float | None = None,
+    ) -> TickOutput:
+        """Apply each outlet's power-up state (on/off/last) after the PDU init delay.
+
+        ``window_s`` is the hardware's window length (unless the settings pin one)."""
+        if window_s is not None and self.settings.window_s is None:
+            self._window_s = window_s
+        tk = TickWork(snapshot.tick, t_s, self._window_s)
         self._t_s = t_s
         for pid, pdu in self._pdus.items():
             ps = snapshot.pdus.get(pid)
@@ -129,11 +153,14 @@ class ControlPlane:
         self._last = snapshot
         return tk.output()
 
-    def on_tick(self, snapshot: RackSnapshot, acquisition: Any = None) -> TickOutput:
+    def on_tick(self, snapshot: RackSnapshot, metered: Metered | None = None) -> TickOutput:
+        """One window: see the module docstring for the order. ``metered`` lets protection
+        classify the outlets on measured values (NaN and quality flags kept) rather than on the
+        display snapshot; without it the snapshot's readings are used."""
         t_s = snapshot.t_s
-        dt = self.settings.window_s if self._t_s is None else max(t_s - self._t_s, 1e-3)
+        dt = self._window_s if self._t_s is None else max(t_s - self._t_s, 1e-3)
         if self._t_s is not None and t_s <= self._t_s:
-            dt = self.settings.window_s
+            dt = self._window_s
         self._t_s = t_s
         tk = TickWork(snapshot.tick, t_s, dt)
         tk.events.extend(self._intake.drain_events())
@@ -152,7 +179,7 @@ class ControlPlane:
             self._power_on.feed(tk, pdu, ps)
             if self.settings.protection_enabled:
                 self._protect.breakers(tk, pdu, ps)
-                self._protect.classify(tk, pdu, ps)
+                self._protect.classify(tk, pdu, ps, None if metered is None else metered.get(pid))
             self._shed.step(tk, pdu, ps, feed_loss and ps.inlet.feed_present)
             self._protect.retries(tk, pdu)
             self._power_on.release(tk, pdu, ps)

@@ -7,6 +7,7 @@ keeps their holds (persisted), schedules the automatic retry and words the event
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from smartpdu.control.actuation import Actuator
@@ -19,7 +20,13 @@ from smartpdu.events.codes import EventCode, Severity
 from smartpdu.events.model import Action, NewEvent
 from smartpdu.model.snapshot import PduSnapshot
 from smartpdu.protection.breaker_watch import BreakerWatch
-from smartpdu.protection.classify import ChannelSample, Finding, FindingKind, classify_outlet
+from smartpdu.protection.classify import (
+    ChannelSample,
+    Finding,
+    FindingKind,
+    MeteredCurrent,
+    classify_outlet,
+)
 from smartpdu.protection.lockout import acknowledge_hold, record_trip, retry_due
 
 __all__ = ["ProtectionActions"]
@@ -183,23 +190,42 @@ class ProtectionActions:
             )
 
     # ----------------------------------------------------------------- outlet classes
-    def classify(self, tk: TickWork, pdu: PduState, ps: PduSnapshot) -> None:
-        """Classify every outlet's window (inrush, overload, OCP, terminal heating)."""
+    def classify(
+        self,
+        tk: TickWork,
+        pdu: PduState,
+        ps: PduSnapshot,
+        metered: Mapping[str, MeteredCurrent] | None = None,
+    ) -> None:
+        """Classify every outlet's window (inrush, overload, OCP, terminal heating).
+
+        ``metered`` (by outlet id) gives the currents as measured, NaN and quality flags kept;
+        without it the snapshot's display values are used."""
         cs = self.settings.classifier
         for oid, o in pdu.outlets.items():
             os_ = ps.outlets.get(oid)
             if os_ is None:
                 continue
-            r = os_.reading
-            sample = ChannelSample(r.i_rms_a, r.i_peak_a, o.cfg.rating_a, os_.terminal_temp_c)
+            m = None if metered is None else metered.get(oid)
+            if m is None:
+                r = os_.reading
+                sample = ChannelSample(r.i_rms_a, r.i_peak_a, o.cfg.rating_a, os_.terminal_temp_c)
+            else:
+                sample = ChannelSample(
+                    m.i_rms_a, m.i_peak_a, o.cfg.rating_a, os_.terminal_temp_c, m.flags
+                )
             o.protection, findings = classify_outlet(
                 cs, o.protection, sample, t_s=tk.t_s, dt_s=tk.dt_s
             )
             for f in findings:
-                self._finding(tk, pdu, o, f)
+                self._finding(tk, pdu, o, f, sample.flags)
 
-    def _finding(self, tk: TickWork, pdu: PduState, o: OutletState, f: Finding) -> None:
+    def _finding(
+        self, tk: TickWork, pdu: PduState, o: OutletState, f: Finding, flags: tuple[str, ...]
+    ) -> None:
         ev: dict[str, object] = {**measured_evidence(f), **f.extra}
+        if flags:
+            ev["quality"] = ",".join(flags)
         oid = o.cfg.id
         code = (
             _E.TEMPERATURE_HIGH

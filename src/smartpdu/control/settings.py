@@ -69,8 +69,9 @@ class ControlSettings:
     open_relays_on_feed_loss: bool = True
     """Open the relays of a dead feed so its restore can be staggered (inrush guard)."""
     denied_actors: frozenset[str] = frozenset()
-    window_s: float = 0.2
-    """Window length assumed for the first tick (later ticks use the snapshot times)."""
+    window_s: float | None = None
+    """Pin the window length of the first tick; ``None``: the hardware's, given by the runtime
+    (later ticks use the snapshot times)."""
 
     def __post_init__(self) -> None:
         if not self.cycle_off_s >= 0.0:

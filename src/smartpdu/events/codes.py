@@ -79,6 +79,7 @@ class EventCode(StrEnum):
     SUBSCRIBER_LAGGING = "SUBSCRIBER_LAGGING"
     AUDIT_CHECKPOINT = "AUDIT_CHECKPOINT"
     POWER_SOURCE_CHANGED = "POWER_SOURCE_CHANGED"
+    TICK_OVERRUN = "TICK_OVERRUN"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +155,7 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.SUBSCRIBER_LAGGING, _W, "An event-bus subscriber fell behind and events were dropped."),
     (_E.AUDIT_CHECKPOINT, _I, "A signed audit checkpoint was written."),
     (_E.POWER_SOURCE_CHANGED, _I, "The controller's own power source changed (feed A/B, PoE)."),
+    (_E.TICK_OVERRUN, _W, "The measurement loop fell behind and skipped windows."),
 )
 
 CATALOGUE: Final = MappingProxyType(

@@ -11,6 +11,17 @@ window, and the least disruptive safe action is chosen::
     derate         terminal ≥ derate_temp_c or slope ≥ limit       lower the limit (derate)
     thermal trip   terminal ≥ trip_temp_c                          trip (latched)
 
+A thermal trip is a latched *condition*: a terminal cools with a time constant of minutes, so it
+stays above the trip limit long after its outlet is off. The trip is reported once; further
+windows above the limit are counted (``thermal_repeats``), not reported again, until the terminal
+falls below ``derate_temp_c`` — or until the outlet is energised again while still hot, which is a
+new trip.
+
+Current values carry the meter's quality: a NaN current is "no value" and holds the current-based
+state (it neither accumulates nor resets overload/OCP time, so a measurement gap cannot hide a
+sustained overload); flags (clipping, degraded calibration) go into the findings' evidence.
+A clipped current is a lower bound of the true one, so classifying on it never trips too early.
+
 Pure: state in, state out; the caller owns the clock.
 """
 
@@ -25,6 +36,7 @@ __all__ = [
     "ClassifierSettings",
     "Finding",
     "FindingKind",
+    "MeteredCurrent",
     "OcpWindow",
     "OutletProtectionState",
     "classify_outlet",
@@ -101,9 +113,21 @@ class ChannelSample:
     """One window of one outlet as the classifier needs it."""
 
     i_rms_a: float
+    """NaN: the meter has no value this window."""
     i_peak_a: float
     rating_a: float
     terminal_temp_c: float | None = None
+    flags: tuple[str, ...] = ()
+    """The meter's quality flags of this channel (``clipping``, ``calibration_degraded``, …)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MeteredCurrent:
+    """An outlet's current as the meter produced it: NaN is "no value", flags by name."""
+
+    i_rms_a: float
+    i_peak_a: float
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +142,10 @@ class OutletProtectionState:
     temp_ref_c: float | None = None
     temp_ref_t_s: float = 0.0
     slope_c_per_s: float = 0.0
+    thermal_tripped: bool = False
+    """A thermal trip was reported and the terminal has not cooled below ``derate_temp_c``."""
+    thermal_repeats: int = 0
+    """Windows above the trip limit since the reported trip (counted, not re-reported)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,18 +172,27 @@ class Finding:
 
 
 def _thermal(
-    s: ClassifierSettings, st: OutletProtectionState, temp: float | None, t_s: float
+    s: ClassifierSettings,
+    st: OutletProtectionState,
+    temp: float | None,
+    t_s: float,
+    energising: bool,
 ) -> tuple[OutletProtectionState, list[Finding]]:
-    if temp is None:
+    if temp is None or math.isnan(temp):
         return st, []
     out: list[Finding] = []
+    if st.thermal_tripped and temp < s.derate_temp_c:
+        st = replace(st, thermal_tripped=False)  # cooled down: the next excursion is a new trip
     slope = st.slope_c_per_s
     if st.temp_ref_c is None:
         st = replace(st, temp_ref_c=temp, temp_ref_t_s=t_s)
     elif t_s - st.temp_ref_t_s >= s.slope_window_s:
         slope = (temp - st.temp_ref_c) / (t_s - st.temp_ref_t_s)
         st = replace(st, temp_ref_c=temp, temp_ref_t_s=t_s, slope_c_per_s=slope)
-    if temp >= s.trip_temp_c:
+    if temp >= s.trip_temp_c and st.thermal_tripped and not energising:
+        st = replace(st, thermal_repeats=st.thermal_repeats + 1)  # same latched condition
+    elif temp >= s.trip_temp_c:
+        st = replace(st, thermal_tripped=True, thermal_repeats=0)
         out.append(
             Finding(
                 FindingKind.THERMAL_TRIP,
@@ -194,9 +231,10 @@ def _thermal(
                 "degC",
                 s.slope_window_s,
                 temp,
+                extra={"windows_above_trip": float(st.thermal_repeats)},
             )
         )
-        st = replace(st, derated=False)
+        st = replace(st, derated=False, thermal_repeats=0)
     return st, out
 
 
@@ -213,8 +251,13 @@ def classify_outlet(
     st = state
     if len(st.ocp_s) != len(s.ocp_windows):
         st = replace(st, ocp_s=(0.0,) * len(s.ocp_windows))
-    st, findings = _thermal(s, st, sample.terminal_temp_c, t_s)
     i, peak = sample.i_rms_a, sample.i_peak_a
+    energising = st.energised_since_s is None and i >= s.energised_a
+    st, findings = _thermal(s, st, sample.terminal_temp_c, t_s, energising)
+    if math.isnan(i):
+        return st, tuple(findings)  # no value: hold the current-based state as it is
+    if math.isnan(peak):
+        peak = i * _SQRT2
     limit = sample.rating_a * (s.derate_factor if st.derated else 1.0)
 
     if i < s.energised_a:

@@ -17,12 +17,16 @@ from typing import Any
 import numpy as np
 
 from smartpdu.config import RackConfig
+from smartpdu.events import EventLog
+from smartpdu.events.model import format_timestamp
 from smartpdu.metering import EnergyRegisters
 from smartpdu.metering.registers import RegisterReset
 from smartpdu.runtime.assemble import EnergyTotals
+from smartpdu.runtime.audit import energy_reset
+from smartpdu.runtime.writer import StoreWriter
 from smartpdu.storage import EnergyRegisterState, Store
 
-__all__ = ["BANK_CHANNEL", "EnergyBook"]
+__all__ = ["BANK_CHANNEL", "EnergyBook", "reset_audited"]
 
 log = logging.getLogger(__name__)
 
@@ -142,3 +146,20 @@ def _merge(fresh: EnergyRegisters, old: EnergyRegisters) -> EnergyRegisters:
                     data["sum"][r][q][ci] = old_data["sum"][r][q][oi]
                     data["comp"][r][q][ci] = old_data["comp"][r][q][oi]
     return EnergyRegisters.from_dict(data)
+
+
+def reset_audited(
+    book: EnergyBook,
+    writer: StoreWriter,
+    events: EventLog,
+    pdu_id: str,
+    channel: str | None,
+    actor: str,
+    now: datetime,
+) -> int:
+    """Zero resettable registers, persist the bank at once and audit who did it; returns count."""
+    record = book.reset(pdu_id, channel, actor, format_timestamp(now))
+    writer.submit_energy(book.states(now))
+    before = sum(v.get("active_import_wh", 0.0) for v in record.values_before.values())
+    events.append(energy_reset(pdu_id, channel, len(record.channels), before, actor))
+    return len(record.channels)

@@ -43,7 +43,8 @@ class MeteringWatch:
     _ok: dict[tuple[str, str, str], int] = field(default_factory=dict)
     _raised: set[tuple[str, str, str]] = field(default_factory=set)
 
-    def observe(self, snap: RackSnapshot) -> list[NewEvent]:
+    def observe(self, snap: RackSnapshot, *, window_s: float) -> list[NewEvent]:
+        """Drafts for findings confirmed on this check (``window_s``: one tick's length)."""
         if snap.tick % self.interval_ticks:
             return []
         out: list[NewEvent] = []
@@ -58,7 +59,7 @@ class MeteringWatch:
                 self._fail[key] = self._fail.get(key, 0) + 1
                 if self._fail[key] >= self.confirm and key not in self._raised:
                     self._raised.add(key)
-                    out.append(_event(pdu.id, f, self.confirm * self.interval_ticks * 0.2))
+                    out.append(_event(pdu.id, f, self.confirm * self.interval_ticks * window_s))
         for key in list(self._fail):
             if key in seen:
                 continue

@@ -18,7 +18,10 @@ class TransitionWatcher:
     _door: dict[str, bool] = field(default_factory=dict)
     _sensor_status: dict[str, str] = field(default_factory=dict)
 
-    def observe(self, snap: RackSnapshot, *, first: bool = False) -> list[NewEvent]:
+    def observe(
+        self, snap: RackSnapshot, *, first: bool = False, window_s: float
+    ) -> list[NewEvent]:
+        """Drafts for what changed since the last snapshot (``window_s``: the evidence window)."""
         out: list[NewEvent] = []
         any_pdu = next(iter(snap.pdus), "rack")
         for pdu in snap.pdus.values():
@@ -43,7 +46,7 @@ class TransitionWatcher:
                             "value": max(phase_v.values(), default=0.0),
                             "unit": "V",
                             "limit": round(0.5 * pdu.nominal_voltage_v, 1),
-                            "window_s": 0.2,
+                            "window_s": window_s,
                         },
                     )
                 )

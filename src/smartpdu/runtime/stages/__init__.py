@@ -1,0 +1,27 @@
+"""The stages of today's tick, one module each, and :func:`default_stages` to register them."""
+
+from smartpdu.runtime.stages.decide import DecideStage, metered_outlets, overlay_decisions
+from smartpdu.runtime.stages.defaults import StageParts, default_stages
+from smartpdu.runtime.stages.demand import DemandStage
+from smartpdu.runtime.stages.energy import EnergyStage
+from smartpdu.runtime.stages.measure import MeasureStage
+from smartpdu.runtime.stages.persist import PersistStage
+from smartpdu.runtime.stages.publish import EventsStage
+from smartpdu.runtime.stages.snapshot import SnapshotStage
+from smartpdu.runtime.stages.watchers import QualityWatchStage, TransitionStage
+
+__all__ = [
+    "DecideStage",
+    "DemandStage",
+    "EnergyStage",
+    "EventsStage",
+    "MeasureStage",
+    "PersistStage",
+    "QualityWatchStage",
+    "SnapshotStage",
+    "StageParts",
+    "TransitionStage",
+    "default_stages",
+    "metered_outlets",
+    "overlay_decisions",
+]

@@ -1,0 +1,65 @@
+"""Today's set of stages, built from the parts the runtime owns."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from smartpdu.config import RackConfig
+from smartpdu.control import ControlPlane
+from smartpdu.events import EventLog
+from smartpdu.hardware import RackHardware
+from smartpdu.metering import CalibrationSet
+from smartpdu.runtime.energy import EnergyBook
+from smartpdu.runtime.pipeline import Stage
+from smartpdu.runtime.stages.decide import DecideStage
+from smartpdu.runtime.stages.demand import DemandStage
+from smartpdu.runtime.stages.energy import EnergyStage
+from smartpdu.runtime.stages.measure import MeasureStage
+from smartpdu.runtime.stages.persist import PersistStage
+from smartpdu.runtime.stages.publish import EventsStage
+from smartpdu.runtime.stages.snapshot import SnapshotStage
+from smartpdu.runtime.stages.watchers import QualityWatchStage, TransitionStage
+from smartpdu.runtime.writer import StoreWriter
+from smartpdu.storage import Store
+
+__all__ = ["StageParts", "default_stages"]
+
+
+@dataclass(frozen=True, slots=True)
+class StageParts:
+    """What the runtime hands to whoever builds its stages."""
+
+    config: RackConfig
+    hardware: RackHardware
+    store: Store
+    events: EventLog
+    control: ControlPlane
+    energy: EnergyBook
+    writer: StoreWriter
+    control_lock: threading.RLock
+    calibration: Mapping[str, CalibrationSet]
+    persist_interval_s: float = 1.0
+    demand_window_s: float = 900.0
+
+
+def default_stages(parts: StageParts) -> list[Stage]:
+    """measure → energy, demand, snapshot, watchers → decide → events → persist."""
+    return [
+        MeasureStage(parts.calibration),
+        EnergyStage(parts.energy),
+        DemandStage(
+            parts.config,
+            parts.store,
+            parts.writer,
+            window_s=parts.demand_window_s,
+            save_interval_s=parts.persist_interval_s,
+        ),
+        SnapshotStage(parts.control),
+        TransitionStage(),
+        QualityWatchStage(),
+        DecideStage(parts.control, parts.hardware, parts.control_lock),
+        EventsStage(parts.events),
+        PersistStage(parts.store, parts.writer, parts.energy, interval_s=parts.persist_interval_s),
+    ]
