@@ -33,6 +33,7 @@ from smartpdu.model.snapshot import (
     RackSnapshot,
     SensorSnapshot,
 )
+from smartpdu.safety import dew_point_sensor
 from smartpdu.storage.factory import open_store
 
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo-rack.yaml"
@@ -178,6 +179,9 @@ class FakeRuntime:
             )
             for s in self._config.sensors
         }
+        dew = dew_point_sensor(sensors)  # derived like the runtime does
+        if dew is not None:
+            sensors[dew.id] = dew
         return RackSnapshot(
             tick=self._tick,
             timestamp_utc=self.now_utc().isoformat(),
