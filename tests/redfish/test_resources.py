@@ -45,13 +45,13 @@ async def test_outlet_live_readings_and_links(client: httpx.AsyncClient, runtime
     body = (await client.get(OUTLET, auth=ADMIN)).json()
     snap = runtime.snapshot.pdus["pdu-a"].outlets["7"]
     assert body["@odata.type"] == "#Outlet.v1_4_4.Outlet"
-    assert body["PowerWatts"]["Reading"] == round(snap.reading.p_w, 3)
+    assert body["PowerWatts"]["Reading"] == round(snap.reading.p_w, 1)
     assert body["EnergykWh"]["Reading"] == round(snap.reading.energy_wh / 1000, 3)
     assert body["PowerState"] == "On"
     action = body["Actions"]["#Outlet.PowerControl"]
     assert action["PowerState@Redfish.AllowableValues"] == ["On", "Off", "PowerCycle"]
     sensor = (await client.get(body["PowerWatts"]["DataSourceUri"], auth=ADMIN)).json()
-    assert sensor["Reading"] == round(snap.reading.p_w, 3)
+    assert sensor["Reading"] == round(snap.reading.p_w, 1)
     assert sensor["ReadingUnits"] == "W"
     info = (await client.get(action["@Redfish.ActionInfo"], auth=ADMIN)).json()
     assert info["Parameters"][0]["AllowableValues"] == ["On", "Off", "PowerCycle"]
@@ -65,7 +65,7 @@ async def test_cache_follows_snapshot(client: httpx.AsyncClient, runtime) -> Non
     r3 = await client.get(OUTLET, auth=ADMIN)
     assert r3.headers["ETag"] != r1.headers["ETag"]
     new = runtime.snapshot.pdus["pdu-a"].outlets["7"].reading.p_w
-    assert r3.json()["PowerWatts"]["Reading"] == round(new, 3)
+    assert r3.json()["PowerWatts"]["Reading"] == round(new, 1)
     head = await client.head(OUTLET, auth=ADMIN)
     assert head.status_code == 200 and head.headers["ETag"] == r3.headers["ETag"]
     assert int(head.headers["Content-Length"]) == len(r3.content)

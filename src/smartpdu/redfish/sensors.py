@@ -61,9 +61,9 @@ def rnd(value: float | None) -> float | None:
 
 
 def _shown(m: Metric, rf: RedfishProperty, raw: float | None) -> float | None:
-    """The catalogue's display value (null, noise clamp, precision) in Redfish units."""
+    """The catalogue's display value (null, noise clamp, precision) in Redfish units (≤ 3 dp)."""
     v = display(m, raw)
-    return None if v is None else round(v * rf.scale, m.precision + 3) + 0.0
+    return None if v is None else round(v * rf.scale, 3) + 0.0
 
 
 def sensor_uri(chassis_id: str, sensor_id: str) -> str:
