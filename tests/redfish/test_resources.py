@@ -227,3 +227,31 @@ async def test_event_log_entries(client: httpx.AsyncClient) -> None:
     offs = [b for b in bodies if b["Message"].startswith("OUTLET_OFF")]
     assert len(offs) == 1 and "redfish/admin" in offs[0]["Message"]
     assert entries["Members@odata.count"] == len(bodies) >= 4  # logins + user creation too
+
+
+async def test_sensor_ids_and_properties_come_from_the_catalogue(
+    client: httpx.AsyncClient, runtime
+) -> None:
+    coll = (await client.get("/redfish/v1/Chassis/pdu-a/Sensors", auth=ADMIN)).json()
+    ids = {m["@odata.id"].rsplit("/", 1)[1] for m in coll["Members"]}
+    for sid in (
+        "MainsL1Voltage",
+        "MainsL1Power",
+        "MainsTotalPower",
+        "MainsTotalEnergy",
+        "MainsNeutralCurrent",
+        "BranchB1Current",
+        "Outlet7Energy",
+        "Outlet7Frequency",
+    ):
+        assert sid in ids, sid  # fmt: skip
+    cur = (await client.get("/redfish/v1/Chassis/pdu-a/Sensors/Outlet7Current", auth=ADMIN)).json()
+    r = runtime.snapshot.pdus["pdu-a"].outlets["7"].reading
+    assert cur["ReadingType"] == "Current" and cur["ReadingUnits"] == "A"
+    assert cur["Reading"] == round(r.i_rms_a, 3)
+    assert cur["CrestFactor"] == round(r.crest_factor, 3)
+    mains = (
+        await client.get("/redfish/v1/PowerEquipment/RackPDUs/pdu-a/Mains/Inlet", auth=ADMIN)
+    ).json()
+    assert mains["PowerWatts"]["DataSourceUri"].endswith("/Sensors/MainsTotalPower")
+    assert mains["PolyPhaseVoltage"]["Line1ToNeutral"]["DataSourceUri"].endswith("MainsL1Voltage")
