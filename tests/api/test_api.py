@@ -125,9 +125,18 @@ async def test_read_resources(client: httpx.AsyncClient, env: Env) -> None:
     o = (await client.get("/api/v1/pdus/pdu-a/outlets/7", headers=h)).json()
     snap_o = env.runtime.snapshot.pdus["pdu-a"].outlets["7"]
     assert o["state"] == snap_o.state
-    assert o["current_a"] == snap_o.reading.i_rms_a
-    assert o["power_w"] == snap_o.reading.p_w
-    assert o["energy_wh"] == snap_o.reading.energy_wh
+    # the display layer rounds to the catalogue's precision: mA, 0.1 W, mWh
+    assert o["current_a"] == round(snap_o.reading.i_rms_a, 3)
+    assert o["power_w"] == round(snap_o.reading.p_w, 1)
+    assert o["energy_wh"] == round(snap_o.reading.energy_wh, 3)
+    for field in ("cos_phi", "reactive_var", "peak_current_a"):  # served on every channel now
+        assert field in o and field in branches[0]
+    harm = (await client.get("/api/v1/pdus/pdu-a/outlets/7/harmonics", headers=h)).json()
+    assert harm["orders"] == list(range(1, 51)) and len(harm["current_a"]) == 50
+    assert harm["current_a"][0] == pytest.approx(snap_o.reading.i_rms_a, rel=0.05)
+    ph = (await client.get("/api/v1/pdus/pdu-a/phases/L1/harmonics", headers=h)).json()
+    assert ph["channel"] == "inlet/L1" and ph["voltage_v"][0] > 100
+    assert len(ph["voltage_phase_deg"]) == 50
     for field in ("voltage_v", "pf", "apparent_va", "thd_i_pct", "crest_factor", "priority"):
         assert field in o
     assert (await client.get("/api/v1/sensors", headers=h)).status_code == 200

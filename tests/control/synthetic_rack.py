@@ -23,6 +23,7 @@ from smartpdu.model.snapshot import (
     PduSnapshot,
     RackSnapshot,
 )
+from smartpdu.model.states import BreakerState, OutletState
 
 __all__ = ["SyntheticRack"]
 
@@ -93,7 +94,7 @@ class SyntheticRack:
                     rating_a=o.rating_a,
                     priority=str(o.priority),
                     group=o.group,
-                    state="on" if self.relay[key] else "off",
+                    state=OutletState.of(self.relay[key]),
                     commanded_on=self.relay[key],
                     relay_closed=self.relay[key],
                     locked_out=False,
@@ -105,7 +106,9 @@ class SyntheticRack:
             line_i: dict[str, float] = {}
             branches: dict[str, BranchSnapshot] = {}
             for b in p.branches:
-                state = "tripped" if (p.id, b.id) in self.tripped else "closed"
+                state = (
+                    BreakerState.TRIPPED if (p.id, b.id) in self.tripped else BreakerState.CLOSED
+                )
                 line_i[b.line] = line_i.get(b.line, 0.0) + branch_i[b.id]
                 branches[b.id] = BranchSnapshot(
                     id=b.id,
@@ -133,7 +136,7 @@ class SyntheticRack:
                 feed=p.feed,
                 feed_present=feed,
                 rating_a=p.inlet_rating_a,
-                breaker_state="closed",
+                breaker_state=BreakerState.CLOSED,
                 phases=phases,
                 neutral_a=0.0,
                 residual_ma=None,

@@ -33,6 +33,8 @@ from smartpdu.model.snapshot import (
     RackSnapshot,
     SensorSnapshot,
 )
+from smartpdu.model.states import BreakerState, OutletState
+from smartpdu.safety import dew_point_sensor
 from smartpdu.storage.factory import open_store
 
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo-rack.yaml"
@@ -116,7 +118,7 @@ class FakeRuntime:
                     rating_a=oc.rating_a,
                     priority=str(oc.priority),
                     group=oc.group,
-                    state="on" if on else "off",
+                    state=OutletState.of(on),
                     commanded_on=on,
                     relay_closed=on,
                     locked_out=False,
@@ -133,7 +135,7 @@ class FakeRuntime:
                     breaker_kind=bc.breaker.kind,
                     curve=bc.breaker.curve,
                     rating_a=bc.breaker.rating_a,
-                    breaker_state="closed",
+                    breaker_state=BreakerState.CLOSED,
                     reading=self._reading(amps, energy),
                 )
             phases = {}
@@ -145,7 +147,7 @@ class FakeRuntime:
                 feed=pc.feed,
                 feed_present=True,
                 rating_a=pc.inlet_rating_a,
-                breaker_state="closed",
+                breaker_state=BreakerState.CLOSED,
                 phases=phases,
                 neutral_a=0.3,
                 residual_ma=1.2,
@@ -178,6 +180,9 @@ class FakeRuntime:
             )
             for s in self._config.sensors
         }
+        dew = dew_point_sensor(sensors)  # derived like the runtime does
+        if dew is not None:
+            sensors[dew.id] = dew
         return RackSnapshot(
             tick=self._tick,
             timestamp_utc=self.now_utc().isoformat(),

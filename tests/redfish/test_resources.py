@@ -45,13 +45,13 @@ async def test_outlet_live_readings_and_links(client: httpx.AsyncClient, runtime
     body = (await client.get(OUTLET, auth=ADMIN)).json()
     snap = runtime.snapshot.pdus["pdu-a"].outlets["7"]
     assert body["@odata.type"] == "#Outlet.v1_4_4.Outlet"
-    assert body["PowerWatts"]["Reading"] == round(snap.reading.p_w, 3)
+    assert body["PowerWatts"]["Reading"] == round(snap.reading.p_w, 1)
     assert body["EnergykWh"]["Reading"] == round(snap.reading.energy_wh / 1000, 3)
     assert body["PowerState"] == "On"
     action = body["Actions"]["#Outlet.PowerControl"]
     assert action["PowerState@Redfish.AllowableValues"] == ["On", "Off", "PowerCycle"]
     sensor = (await client.get(body["PowerWatts"]["DataSourceUri"], auth=ADMIN)).json()
-    assert sensor["Reading"] == round(snap.reading.p_w, 3)
+    assert sensor["Reading"] == round(snap.reading.p_w, 1)
     assert sensor["ReadingUnits"] == "W"
     info = (await client.get(action["@Redfish.ActionInfo"], auth=ADMIN)).json()
     assert info["Parameters"][0]["AllowableValues"] == ["On", "Off", "PowerCycle"]
@@ -65,7 +65,7 @@ async def test_cache_follows_snapshot(client: httpx.AsyncClient, runtime) -> Non
     r3 = await client.get(OUTLET, auth=ADMIN)
     assert r3.headers["ETag"] != r1.headers["ETag"]
     new = runtime.snapshot.pdus["pdu-a"].outlets["7"].reading.p_w
-    assert r3.json()["PowerWatts"]["Reading"] == round(new, 3)
+    assert r3.json()["PowerWatts"]["Reading"] == round(new, 1)
     head = await client.head(OUTLET, auth=ADMIN)
     assert head.status_code == 200 and head.headers["ETag"] == r3.headers["ETag"]
     assert int(head.headers["Content-Length"]) == len(r3.content)
@@ -227,3 +227,31 @@ async def test_event_log_entries(client: httpx.AsyncClient) -> None:
     offs = [b for b in bodies if b["Message"].startswith("OUTLET_OFF")]
     assert len(offs) == 1 and "redfish/admin" in offs[0]["Message"]
     assert entries["Members@odata.count"] == len(bodies) >= 4  # logins + user creation too
+
+
+async def test_sensor_ids_and_properties_come_from_the_catalogue(
+    client: httpx.AsyncClient, runtime
+) -> None:
+    coll = (await client.get("/redfish/v1/Chassis/pdu-a/Sensors", auth=ADMIN)).json()
+    ids = {m["@odata.id"].rsplit("/", 1)[1] for m in coll["Members"]}
+    for sid in (
+        "MainsL1Voltage",
+        "MainsL1Power",
+        "MainsTotalPower",
+        "MainsTotalEnergy",
+        "MainsNeutralCurrent",
+        "BranchB1Current",
+        "Outlet7Energy",
+        "Outlet7Frequency",
+    ):
+        assert sid in ids, sid  # fmt: skip
+    cur = (await client.get("/redfish/v1/Chassis/pdu-a/Sensors/Outlet7Current", auth=ADMIN)).json()
+    r = runtime.snapshot.pdus["pdu-a"].outlets["7"].reading
+    assert cur["ReadingType"] == "Current" and cur["ReadingUnits"] == "A"
+    assert cur["Reading"] == round(r.i_rms_a, 3)
+    assert cur["CrestFactor"] == round(r.crest_factor, 3)
+    mains = (
+        await client.get("/redfish/v1/PowerEquipment/RackPDUs/pdu-a/Mains/Inlet", auth=ADMIN)
+    ).json()
+    assert mains["PowerWatts"]["DataSourceUri"].endswith("/Sensors/MainsTotalPower")
+    assert mains["PolyPhaseVoltage"]["Line1ToNeutral"]["DataSourceUri"].endswith("MainsL1Voltage")

@@ -165,15 +165,6 @@ async def test_postgres_backend_runs_the_same_loop(tmp_path: Path, pg_url: str) 
         store.close()
 
 
-def test_snapshot_metric_order_matches_channel_reading() -> None:
-    from dataclasses import fields
-
-    from smartpdu.model.snapshot import ChannelReading
-    from smartpdu.runtime.assemble import _METRICS
-
-    assert tuple(f.name for f in fields(ChannelReading))[: len(_METRICS)] == _METRICS
-
-
 async def test_command_id_is_idempotent_across_a_restart(tmp_path: Path) -> None:
     cmd = OutletCommand("pdu-a", ("6",), OutletAction.OFF, actor="user/erin", command_id="k-42")
     rt = build_demo_runtime(tmp_path)

@@ -32,6 +32,7 @@ from smartpdu.api.schemas import (
 from smartpdu.api.security import require
 from smartpdu.api.views import compact_snapshot, num
 from smartpdu.events.model import Event
+from smartpdu.model.ids import canonical_channel, canonical_metric_key
 from smartpdu.runtime.services import RuntimeServices
 
 __all__ = ["router"]
@@ -116,10 +117,16 @@ async def history(
     end: ToQ = None,
     step: StepQ = 60,
 ) -> HistoryOut:
-    """Readings of one metric key in ``step``-second buckets (min/avg/max)."""
+    """Readings of one metric key in ``step``-second buckets (min/avg/max).
+
+    Keys are ``<entity>/<metric>`` (``inlet/L1/current_a``); ``phase/L1/…`` is an accepted alias.
+    """
+    asked, key = key, canonical_metric_key(key)
     _check_pdu(services, pdu_id)
     start, end = _window(services, start, end, step)
     pts = await asyncio.to_thread(services.store.history, pdu_id, key, start, end, step)
+    if not pts and asked != key:  # data written before the ids were unified
+        pts = await asyncio.to_thread(services.store.history, pdu_id, asked, start, end, step)
     return HistoryOut(
         pdu_id=pdu_id,
         key=key,
@@ -149,7 +156,8 @@ async def energy(
     keys = await asyncio.to_thread(services.store.reading_keys, pdu_id)
     keys = [k for k in keys if k.endswith("/energy_wh")]
     if channel is not None:
-        keys = [k for k in keys if k == f"{channel}/energy_wh"]
+        wanted = {f"{c}/energy_wh" for c in (channel, canonical_channel(channel))}
+        keys = [k for k in keys if k in wanted]  # phase/L1 is an alias of inlet/L1
     channels: list[EnergyChannelOut] = []
     for key in keys:
         pts = await asyncio.to_thread(services.store.history, pdu_id, key, start, end, step)

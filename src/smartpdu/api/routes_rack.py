@@ -7,9 +7,9 @@ done → 200, accepted → 202, denied → 403, locked_out / failed → 409, rej
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Header
+from fastapi import APIRouter, Body, Depends, Header, Path
 from fastapi.responses import JSONResponse
 
 from smartpdu.access import Permission, Principal
@@ -31,6 +31,7 @@ from smartpdu.api.schemas import (
     EnergyResetBody,
     EnergyResetOut,
     EventOut,
+    HarmonicsOut,
     LeverOut,
     OutletOut,
     PduOut,
@@ -43,6 +44,7 @@ from smartpdu.api.views import (
     branch_outlets,
     branch_view,
     command_result_view,
+    harmonics_view,
     inlet_view,
     lever_view,
     outlet_groups,
@@ -52,6 +54,7 @@ from smartpdu.api.views import (
     sensor_view,
 )
 from smartpdu.model.commands import CommandStatus, OutletAction, OutletCommand
+from smartpdu.model.ids import canonical_channel
 from smartpdu.model.snapshot import RackSnapshot
 from smartpdu.runtime.services import RuntimeServices
 
@@ -64,6 +67,7 @@ Configurer = Annotated[Principal, Depends(require(Permission.CONFIGURE))]
 Snap = Annotated[RackSnapshot, Depends(get_snapshot)]
 Services = Annotated[RuntimeServices, Depends(get_services)]
 _READ = problem_responses(401, 403, 404, 422, 503)
+PhaseLine = Annotated[Literal["L1", "L2", "L3"], Path(description="Inlet line")]
 _CMD = problem_responses(401, 403, 404, 409, 422, 503)
 
 
@@ -105,6 +109,33 @@ async def list_outlets(pdu_id: PduId, _: Reader, snap: Snap) -> list[OutletOut]:
 @router.get("/pdus/{pdu_id}/outlets/{outlet_id}", response_model=OutletOut, responses=_READ)
 async def get_outlet(pdu_id: PduId, outlet_id: OutletId, _: Reader, snap: Snap) -> OutletOut:
     return outlet_view(lookup_outlet(snap, pdu_id, outlet_id))
+
+
+def _harmonics(snap: RackSnapshot, pdu_id: str, channel: str) -> HarmonicsOut:
+    pdu = lookup_pdu(snap, pdu_id)
+    h = pdu.harmonics.of(channel) if pdu.harmonics is not None else None
+    if h is None:
+        raise ApiProblem(
+            404, f"PDU {pdu_id!r} has no harmonic spectrum of {channel!r}.", kind="not-found"
+        )
+    return harmonics_view(pdu.id, h)
+
+
+@router.get(
+    "/pdus/{pdu_id}/outlets/{outlet_id}/harmonics", response_model=HarmonicsOut, responses=_READ
+)
+async def outlet_harmonics(
+    pdu_id: PduId, outlet_id: OutletId, _: Reader, snap: Snap
+) -> HarmonicsOut:
+    """Harmonic group rms and phases, orders 1..50, of one outlet's current and voltage."""
+    o = lookup_outlet(snap, pdu_id, outlet_id)
+    return _harmonics(snap, pdu_id, f"outlet/{o.id}")
+
+
+@router.get("/pdus/{pdu_id}/phases/{line}/harmonics", response_model=HarmonicsOut, responses=_READ)
+async def phase_harmonics(pdu_id: PduId, line: PhaseLine, _: Reader, snap: Snap) -> HarmonicsOut:
+    """Harmonic group rms and phases, orders 1..50, of one inlet phase."""
+    return _harmonics(snap, pdu_id, f"inlet/{line}")
 
 
 @router.get("/sensors", response_model=list[SensorOut], responses=_READ)
@@ -229,7 +260,7 @@ async def group_action(
     body: OptBody = None,
 ) -> JSONResponse:
     pdu = lookup_pdu(snap, pdu_id)
-    ids = tuple(o.id for o in pdu.outlets.values() if o.group == group)
+    ids = pdu.outlet_groups().get(group, ())
     if not ids:
         known = ", ".join(outlet_groups(pdu)) or "none"
         raise ApiProblem(
@@ -252,7 +283,7 @@ async def reset_energy(
     body: Annotated[EnergyResetBody | None, Body()] = None,
 ) -> EnergyResetOut:
     lookup_pdu(snap, pdu_id)
-    channel = body.channel if body else None
+    channel = canonical_channel(body.channel) if body and body.channel else None
     try:
         count = await services.reset_energy(pdu_id, channel, principal.actor)
     except (KeyError, LookupError, ValueError) as exc:

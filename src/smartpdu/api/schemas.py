@@ -7,11 +7,12 @@ made-up zero. Units are in the field names (DESIGN §8).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from smartpdu.access import Role
+from smartpdu.model.metrics import Level, metrics_for
 
 __all__ = [
     "BranchOut",
@@ -27,6 +28,7 @@ __all__ = [
     "EnergyResetOut",
     "EventOut",
     "EventPage",
+    "HarmonicsOut",
     "Health",
     "HistoryOut",
     "HistoryPointOut",
@@ -51,6 +53,31 @@ Num = float | None
 
 class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _metric_model(name: str, level: Level) -> type[_Out]:
+    """A model holding the catalogue's REST fields of one level (unit and meaning documented)."""
+    fields: dict[str, Any] = {
+        m.rest: (
+            int | None if m.precision == 0 else Num,
+            Field(description=f"{m.description} [{m.unit}, {m.kind}]"),
+        )
+        for m in metrics_for(level)
+        if m.rest
+    }
+    return create_model(name, __base__=_Out, **fields)
+
+
+if TYPE_CHECKING:  # mypy sees the plain base; the fields come from the metric catalogue
+    _PhaseMetrics = _Out
+    _InletMetrics = _Out
+    _BranchMetrics = _Out
+    _OutletMetrics = _Out
+else:
+    _PhaseMetrics = _metric_model("_PhaseMetrics", Level.PHASE)
+    _InletMetrics = _metric_model("_InletMetrics", Level.INLET)
+    _BranchMetrics = _metric_model("_BranchMetrics", Level.BRANCH)
+    _OutletMetrics = _metric_model("_OutletMetrics", Level.OUTLET)
 
 
 class Health(_Out):
@@ -98,41 +125,27 @@ class UserUpdate(BaseModel):
     disabled: bool | None = None
 
 
-class PhaseOut(_Out):
+class PhaseOut(_PhaseMetrics):
+    """One inlet phase; every measurement field comes from the metric catalogue."""
+
     id: str = Field(description="L1, L2 or L3")
-    voltage_v: Num
-    current_a: Num
-    power_w: Num
-    apparent_va: Num
-    reactive_var: Num
-    pf: Num
-    cos_phi: Num
-    thd_u_pct: Num
-    thd_i_pct: Num
-    crest_factor: Num
-    frequency_hz: Num
-    energy_wh: Num
 
 
-class InletOut(_Out):
+class InletOut(_InletMetrics):
+    """Inlet state and totals (catalogue fields) plus the per-phase readings."""
+
     feed: str
     feed_present: bool
     rating_a: Num
-    breaker_state: str
-    neutral_a: Num
-    residual_ma: Num
-    power_w: Num
-    apparent_va: Num
-    energy_wh: Num
-    frequency_hz: Num
-    demand_power_w: Num = Field(description="15-min sliding average of the inlet power")
-    max_demand_power_w: Num = Field(description="Maximum full-window demand since start")
+    breaker_state: str = Field(description='"closed" or "tripped"')
     demand_current_a: dict[str, Num] = Field(description="15-min demand current per phase")
     max_demand_current_a: dict[str, Num] = Field(description="Maximum demand current per phase")
     phases: list[PhaseOut]
 
 
-class BranchOut(_Out):
+class BranchOut(_BranchMetrics):
+    """A branch circuit: breaker and configuration, plus the catalogue's branch metrics."""
+
     id: str
     name: str
     line: str
@@ -140,36 +153,15 @@ class BranchOut(_Out):
     curve: str
     rating_a: Num
     breaker_state: str = Field(description='"closed" or "tripped"')
-    residual_ma: Num
-    trip_risk_pct: Num
-    voltage_v: Num
-    current_a: Num
-    power_w: Num
-    apparent_va: Num
-    pf: Num
-    thd_i_pct: Num
-    crest_factor: Num
-    energy_wh: Num
     outlets: list[str]
 
 
-class OutletOut(_Out):
+class OutletOut(_OutletMetrics):
+    """An outlet: state and configuration, plus the catalogue's outlet metrics."""
+
     id: str
     name: str
     state: str = Field(description='"on" or "off" as sensed by relay feedback')
-    current_a: Num
-    power_w: Num
-    energy_wh: Num = Field(description="Active energy import, non-resettable total")
-    voltage_v: Num
-    pf: Num
-    apparent_va: Num
-    reactive_var: Num
-    thd_i_pct: Num
-    crest_factor: Num
-    peak_current_a: Num
-    energy_export_wh: Num
-    energy_varh: Num
-    energy_vah: Num
     priority: str
     group: str | None
     branch: str
@@ -179,9 +171,21 @@ class OutletOut(_Out):
     locked_out: bool
     commanded_on: bool
     relay_closed: bool
-    terminal_temp_c: Num
-    relay_cycles: int
-    flags: list[str]
+    flags: list[str] = Field(description="Quality flags of the last window (why a value is null)")
+
+
+class HarmonicsOut(_Out):
+    """Harmonic group rms (IEC 61000-4-7) per order 1..50 of one channel, index 0 = order 1."""
+
+    pdu_id: str
+    channel: str = Field(description="Entity id inside the PDU: inlet/L1 or outlet/7")
+    orders: list[int]
+    current_a: list[Num]
+    current_phase_deg: list[Num] = Field(
+        description="Phase vs. the fundamental of the channel's voltage, per order"
+    )
+    voltage_v: list[Num]
+    voltage_phase_deg: list[Num]
 
 
 class PduSummary(_Out):

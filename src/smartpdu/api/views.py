@@ -8,6 +8,7 @@ from typing import Any
 from smartpdu.api.schemas import (
     BranchOut,
     CommandResultOut,
+    HarmonicsOut,
     InletOut,
     LeverOut,
     OutletOut,
@@ -18,6 +19,8 @@ from smartpdu.api.schemas import (
     SensorOut,
 )
 from smartpdu.model.commands import CommandResult
+from smartpdu.model.harmonics import ChannelHarmonics
+from smartpdu.model.metrics import Level, Metric, display, metrics_for
 from smartpdu.model.snapshot import (
     BranchSnapshot,
     ChannelReading,
@@ -28,13 +31,16 @@ from smartpdu.model.snapshot import (
     RackSnapshot,
     SensorSnapshot,
 )
+from smartpdu.model.states import OutletState
 
 __all__ = [
     "branch_view",
     "command_result_view",
     "compact_snapshot",
+    "harmonics_view",
     "inlet_view",
     "lever_view",
+    "metric_values",
     "outlet_view",
     "pdu_summary",
     "pdu_view",
@@ -50,100 +56,104 @@ def num(x: float | None) -> float | None:
     return x if math.isfinite(x) else None
 
 
+_ROWS: dict[Level, tuple[Metric, ...]] = {
+    level: tuple(m for m in metrics_for(level) if m.rest) for level in Level
+}
+_BY_KEY: dict[tuple[Level, str], Metric] = {(lv, m.key): m for lv, ms in _ROWS.items() for m in ms}
+
+
+def metric_values(
+    level: Level, reading: ChannelReading | None, entity: object | None
+) -> dict[str, Any]:
+    """The REST fields of one level, generated from the catalogue (null for "no value")."""
+    out: dict[str, Any] = {}
+    for m in _ROWS[level]:
+        v = getattr(reading if m.source is ChannelReading else entity, m.field)
+        shown = display(m, v)
+        out[m.rest or m.key] = int(shown) if shown is not None and m.precision == 0 else shown
+    return out
+
+
+def shown(level: Level, key: str, value: float | None) -> float | None:
+    """One value as the catalogue displays it (for compact payloads built by hand)."""
+    return display(_BY_KEY[(level, key)], value)
+
+
 def phase_view(line: str, r: ChannelReading) -> PhaseOut:
-    return PhaseOut(
-        id=line,
-        voltage_v=num(r.v_rms_v),
-        current_a=num(r.i_rms_a),
-        power_w=num(r.p_w),
-        apparent_va=num(r.s_va),
-        reactive_var=num(r.q1_var),
-        pf=num(r.pf),
-        cos_phi=num(r.cos_phi),
-        thd_u_pct=num(r.thd_u_pct),
-        thd_i_pct=num(r.thd_i_pct),
-        crest_factor=num(r.crest_factor),
-        frequency_hz=num(r.frequency_hz),
-        energy_wh=num(r.energy_wh),
-    )
+    return PhaseOut.model_validate({"id": line, **metric_values(Level.PHASE, r, None)})
 
 
 def inlet_view(i: InletSnapshot) -> InletOut:
-    return InletOut(
-        feed=i.feed,
-        feed_present=i.feed_present,
-        rating_a=num(i.rating_a),
-        breaker_state=i.breaker_state,
-        neutral_a=num(i.neutral_a),
-        residual_ma=num(i.residual_ma),
-        power_w=num(i.power_w),
-        apparent_va=num(i.apparent_va),
-        energy_wh=num(i.energy_wh),
-        frequency_hz=num(i.frequency_hz),
-        demand_power_w=num(i.demand_power_w),
-        max_demand_power_w=num(i.max_demand_power_w),
-        demand_current_a={k: num(v) for k, v in sorted(i.demand_current_a.items())},
-        max_demand_current_a={k: num(v) for k, v in sorted(i.max_demand_current_a.items())},
-        phases=[phase_view(k, r) for k, r in sorted(i.phases.items())],
+    return InletOut.model_validate(
+        dict(
+            feed=i.feed,
+            feed_present=i.feed_present,
+            rating_a=num(i.rating_a),
+            breaker_state=i.breaker_state,
+            demand_current_a={
+                k: shown(Level.PHASE, "current_a", v) for k, v in sorted(i.demand_current_a.items())
+            },
+            max_demand_current_a={
+                k: shown(Level.PHASE, "current_a", v)
+                for k, v in sorted(i.max_demand_current_a.items())
+            },
+            phases=[phase_view(k, r) for k, r in sorted(i.phases.items())],
+            **metric_values(Level.INLET, None, i),
+        )
     )
 
 
 def branch_view(b: BranchSnapshot, outlets: list[str]) -> BranchOut:
-    r = b.reading
-    return BranchOut(
-        id=b.id,
-        name=b.name,
-        line=b.line,
-        breaker_kind=b.breaker_kind,
-        curve=b.curve,
-        rating_a=num(b.rating_a),
-        breaker_state=b.breaker_state,
-        residual_ma=num(b.residual_ma),
-        trip_risk_pct=num(b.trip_risk_pct),
-        voltage_v=num(r.v_rms_v),
-        current_a=num(r.i_rms_a),
-        power_w=num(r.p_w),
-        apparent_va=num(r.s_va),
-        pf=num(r.pf),
-        thd_i_pct=num(r.thd_i_pct),
-        crest_factor=num(r.crest_factor),
-        energy_wh=num(r.energy_wh),
-        outlets=outlets,
+    return BranchOut.model_validate(
+        dict(
+            id=b.id,
+            name=b.name,
+            line=b.line,
+            breaker_kind=b.breaker_kind,
+            curve=b.curve,
+            rating_a=num(b.rating_a),
+            breaker_state=b.breaker_state,
+            outlets=outlets,
+            **metric_values(Level.BRANCH, b.reading, b),
+        )
     )
 
 
 def outlet_view(o: OutletSnapshot) -> OutletOut:
-    r = o.reading
-    return OutletOut(
-        id=o.id,
-        name=o.name,
-        state=o.state,
-        current_a=num(r.i_rms_a),
-        power_w=num(r.p_w),
-        energy_wh=num(r.energy_wh),
-        voltage_v=num(r.v_rms_v),
-        pf=num(r.pf),
-        apparent_va=num(r.s_va),
-        reactive_var=num(r.q1_var),
-        thd_i_pct=num(r.thd_i_pct),
-        crest_factor=num(r.crest_factor),
-        peak_current_a=num(r.i_peak_a),
-        energy_export_wh=num(r.energy_export_wh),
-        energy_varh=num(r.energy_varh),
-        energy_vah=num(r.energy_vah),
-        priority=o.priority,
-        group=o.group,
-        branch=o.branch,
-        line=o.line,
-        connector=o.connector,
-        rating_a=num(o.rating_a),
-        locked_out=o.locked_out,
-        commanded_on=o.commanded_on,
-        relay_closed=o.relay_closed,
-        terminal_temp_c=num(o.terminal_temp_c),
-        relay_cycles=o.relay_cycles,
-        flags=list(r.flags),
+    return OutletOut.model_validate(
+        dict(
+            id=o.id,
+            name=o.name,
+            state=o.state,
+            priority=o.priority,
+            group=o.group,
+            branch=o.branch,
+            line=o.line,
+            connector=o.connector,
+            rating_a=num(o.rating_a),
+            locked_out=o.locked_out,
+            commanded_on=o.commanded_on,
+            relay_closed=o.relay_closed,
+            flags=list(o.reading.flags),
+            **metric_values(Level.OUTLET, o.reading, o),
+        )
     )
+
+
+def harmonics_view(pdu_id: str, h: ChannelHarmonics) -> HarmonicsOut:
+    return HarmonicsOut(
+        pdu_id=pdu_id,
+        channel=h.channel,
+        orders=list(h.orders),
+        current_a=[_round(x, 4) for x in h.current_a],
+        current_phase_deg=[_round(x, 1) for x in h.current_phase_deg],
+        voltage_v=[_round(x, 3) for x in h.voltage_v],
+        voltage_phase_deg=[_round(x, 1) for x in h.voltage_phase_deg],
+    )
+
+
+def _round(x: float | None, digits: int) -> float | None:
+    return None if x is None else round(x, digits) + 0.0
 
 
 def _summary_fields(p: PduSnapshot) -> dict[str, Any]:
@@ -154,11 +164,11 @@ def _summary_fields(p: PduSnapshot) -> dict[str, Any]:
         "phases": p.phases,
         "nominal_voltage_v": num(p.nominal_voltage_v),
         "nominal_frequency_hz": num(p.nominal_frequency_hz),
-        "power_w": num(p.inlet.power_w),
-        "apparent_va": num(p.inlet.apparent_va),
-        "energy_wh": num(p.inlet.energy_wh),
+        "power_w": shown(Level.INLET, "power_w", p.inlet.power_w),
+        "apparent_va": shown(Level.INLET, "apparent_va", p.inlet.apparent_va),
+        "energy_wh": shown(Level.INLET, "energy_wh", p.inlet.energy_wh),
         "outlet_count": len(p.outlets),
-        "outlets_on": sum(1 for o in p.outlets.values() if o.state == "on"),
+        "outlets_on": sum(1 for o in p.outlets.values() if o.state is OutletState.ON),
     }
 
 
@@ -167,7 +177,7 @@ def pdu_summary(p: PduSnapshot) -> PduSummary:
 
 
 def outlet_groups(p: PduSnapshot) -> list[str]:
-    return sorted({o.group for o in p.outlets.values() if o.group})
+    return list(p.outlet_groups())
 
 
 def pdu_view(p: PduSnapshot) -> PduOut:
@@ -189,7 +199,7 @@ def sensor_view(s: SensorSnapshot) -> SensorOut:
         id=s.id,
         kind=s.kind,
         name=s.name,
-        value=num(s.value),
+        value=shown(Level.SENSOR, "value", s.value),
         unit=s.unit,
         status=s.status,
         pdu=s.pdu,
@@ -227,28 +237,34 @@ def compact_snapshot(s: RackSnapshot) -> dict[str, Any]:
         "timestamp_utc": s.timestamp_utc,
         "pdus": {
             pid: {
-                "power_w": num(p.inlet.power_w),
-                "energy_wh": num(p.inlet.energy_wh),
+                "power_w": shown(Level.INLET, "power_w", p.inlet.power_w),
+                "energy_wh": shown(Level.INLET, "energy_wh", p.inlet.energy_wh),
                 "feed_present": p.inlet.feed_present,
                 "phases": {
-                    line: {"voltage_v": num(r.v_rms_v), "current_a": num(r.i_rms_a)}
+                    line: {
+                        "voltage_v": shown(Level.PHASE, "voltage_v", r.v_rms_v),
+                        "current_a": shown(Level.PHASE, "current_a", r.i_rms_a),
+                    }
                     for line, r in sorted(p.inlet.phases.items())
                 },
                 "branches": {
-                    bid: {"current_a": num(b.reading.i_rms_a), "breaker_state": b.breaker_state}
+                    bid: {
+                        "current_a": shown(Level.BRANCH, "current_a", b.reading.i_rms_a),
+                        "breaker_state": b.breaker_state,
+                    }
                     for bid, b in p.branches.items()
                 },
                 "outlets": {
                     oid: {
                         "state": o.state,
-                        "current_a": num(o.reading.i_rms_a),
-                        "power_w": num(o.reading.p_w),
-                        "energy_wh": num(o.reading.energy_wh),
+                        "current_a": shown(Level.OUTLET, "current_a", o.reading.i_rms_a),
+                        "power_w": shown(Level.OUTLET, "power_w", o.reading.p_w),
+                        "energy_wh": shown(Level.OUTLET, "energy_wh", o.reading.energy_wh),
                     }
                     for oid, o in p.outlets.items()
                 },
             }
             for pid, p in s.pdus.items()
         },
-        "sensors": {sid: num(x.value) for sid, x in s.sensors.items()},
+        "sensors": {sid: shown(Level.SENSOR, "value", x.value) for sid, x in s.sensors.items()},
     }

@@ -16,6 +16,8 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
+from smartpdu.model.states import BreakerState
+
 __all__ = [
     "Acquisition",
     "BreakerState",
@@ -62,11 +64,6 @@ class SampleBlock:
             return self.channels.index(channel)
         except ValueError:
             raise KeyError(f"no channel {channel!r} in block of PDU {self.pdu_id!r}") from None
-
-
-class BreakerState(StrEnum):
-    CLOSED = "closed"
-    TRIPPED = "tripped"
 
 
 class PowerSource(StrEnum):

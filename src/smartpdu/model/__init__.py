@@ -11,6 +11,15 @@ from smartpdu.model.commands import (
     OutletCommand,
     OutletOutcome,
 )
+from smartpdu.model.harmonics import ChannelHarmonics, HarmonicSpectra
+from smartpdu.model.ids import (
+    EntityId,
+    EntityKind,
+    canonical_channel,
+    canonical_metric_key,
+    parse_entity_id,
+)
+from smartpdu.model.metrics import CATALOGUE, Kind, Level, Metric, RedfishProperty, display
 from smartpdu.model.snapshot import (
     BranchSnapshot,
     ChannelReading,
@@ -21,19 +30,38 @@ from smartpdu.model.snapshot import (
     RackSnapshot,
     SensorSnapshot,
 )
+from smartpdu.model.states import AlarmState, BreakerState, LeverState, OutletState, RelayState
 
 __all__ = [
+    "CATALOGUE",
+    "AlarmState",
     "BranchSnapshot",
+    "BreakerState",
+    "ChannelHarmonics",
     "ChannelReading",
     "CommandResult",
     "CommandStatus",
+    "EntityId",
+    "EntityKind",
+    "HarmonicSpectra",
     "InletSnapshot",
+    "Kind",
+    "Level",
     "LeverSnapshot",
+    "LeverState",
+    "Metric",
     "OutletAction",
     "OutletCommand",
     "OutletOutcome",
     "OutletSnapshot",
+    "OutletState",
     "PduSnapshot",
     "RackSnapshot",
+    "RedfishProperty",
+    "RelayState",
     "SensorSnapshot",
+    "canonical_channel",
+    "canonical_metric_key",
+    "display",
+    "parse_entity_id",
 ]

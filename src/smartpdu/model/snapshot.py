@@ -6,8 +6,12 @@ MQTT and the UI only read it. All values carry SI units in their names.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from smartpdu.model.harmonics import HarmonicSpectra
+from smartpdu.model.states import BreakerState, LeverState, OutletState, RelayState
 
 __all__ = [
     "BranchSnapshot",
@@ -23,7 +27,11 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class ChannelReading:
-    """Metrics of one current channel over the last window, plus its energy register totals."""
+    """Metrics of one current channel over the last window, plus its energy register totals.
+
+    NaN means "no value" (too little signal for a ratio, no frequency); ``flags`` say why. Only the
+    display layer turns it into ``null``.
+    """
 
     v_rms_v: float = 0.0
     i_rms_a: float = 0.0
@@ -60,14 +68,18 @@ class OutletSnapshot:
     rating_a: float
     priority: str
     group: str | None
-    state: str
-    """"on" or "off" as sensed (relay feedback), the state operators care about."""
+    state: OutletState
+    """As sensed (relay feedback), the state operators care about."""
     commanded_on: bool
     relay_closed: bool
     locked_out: bool
     reading: ChannelReading
     terminal_temp_c: float | None = None
     relay_cycles: int = 0
+
+    @property
+    def relay(self) -> RelayState:
+        return RelayState.CLOSED if self.relay_closed else RelayState.OPEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +90,7 @@ class BranchSnapshot:
     breaker_kind: str
     curve: str
     rating_a: float
-    breaker_state: str
-    """"closed" or "tripped"."""
+    breaker_state: BreakerState
     reading: ChannelReading
     residual_ma: float | None = None
     trip_risk_pct: float | None = None
@@ -92,7 +103,7 @@ class InletSnapshot:
     feed: str
     feed_present: bool
     rating_a: float
-    breaker_state: str
+    breaker_state: BreakerState
     phases: dict[str, ChannelReading]
     neutral_a: float
     residual_ma: float | None
@@ -107,6 +118,10 @@ class InletSnapshot:
     """15-min sliding average of the inlet active power."""
     max_demand_power_w: float = 0.0
     """Highest full-window demand since start (0 until the first 15 min have passed)."""
+    reactive_var: float = 0.0
+    """Sum of the phases' fundamental reactive power."""
+    pf: float = math.nan
+    """True power factor of the inlet, P/S of the sums (NaN without load)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +135,16 @@ class PduSnapshot:
     inlet: InletSnapshot
     branches: dict[str, BranchSnapshot]
     outlets: dict[str, OutletSnapshot]
+    harmonics: HarmonicSpectra | None = field(default=None, compare=False, repr=False)
+    """Harmonic spectra of every measured channel (``inlet/L1``, ``outlet/7``), if measured."""
+
+    def outlet_groups(self) -> dict[str, tuple[str, ...]]:
+        """Group name → member outlet ids (configuration order); one definition for every API."""
+        out: dict[str, list[str]] = {}
+        for oid, o in self.outlets.items():
+            if o.group:
+                out.setdefault(o.group, []).append(oid)
+        return {g: tuple(ids) for g, ids in sorted(out.items())}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +165,10 @@ class LeverSnapshot:
     position: str
     locked: bool
     handle_open: bool
+
+    @property
+    def state(self) -> LeverState:
+        return LeverState.of(self.locked, self.handle_open)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,6 @@
 
 from smartpdu.redfish.app import RedfishService, create_redfish_app, mount_redfish
 from smartpdu.redfish.delivery import EventDelivery, event_payload
-from smartpdu.redfish.dewpoint import dew_point_c
 from smartpdu.redfish.errors import RedfishError, base_message, error_body
 from smartpdu.redfish.subscriptions import Subscription, SubscriptionStore
 
@@ -14,7 +13,6 @@ __all__ = [
     "SubscriptionStore",
     "base_message",
     "create_redfish_app",
-    "dew_point_c",
     "error_body",
     "event_payload",
     "mount_redfish",

@@ -13,7 +13,8 @@ from starlette.responses import Response
 
 from smartpdu.access import Permission
 from smartpdu.model.commands import CommandStatus, OutletAction, OutletCommand
-from smartpdu.model.snapshot import PduSnapshot
+from smartpdu.model.ids import branch_id, outlet_id, phase_id, redfish_prefix
+from smartpdu.model.states import BreakerState, OutletState
 from smartpdu.redfish.context import ROOT, Ctx, collection, link, links, read_json_body
 from smartpdu.redfish.errors import RedfishError
 from smartpdu.redfish.responses import action_result
@@ -52,14 +53,6 @@ def _pdu_uri(pdu_id: str) -> str:
 
 def _status(health: str = "OK") -> dict[str, str]:
     return {"State": "Enabled", "Health": health}
-
-
-def _groups(pdu: PduSnapshot) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for oid, o in pdu.outlets.items():
-        if o.group:
-            out.setdefault(o.group, []).append(oid)
-    return out
 
 
 def _power_control(uri: str, action: str) -> dict[str, Any]:
@@ -145,18 +138,10 @@ def mains(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
         "PhaseWiringType": "ThreePhase5Wire" if pdu.phases == 3 else "OnePhase3Wire",
         "VoltageType": "AC",
         "RatedCurrentAmps": inlet.rating_a,
-        "BreakerState": "Normal" if inlet.breaker_state == "closed" else "Tripped",
+        "BreakerState": "Normal" if inlet.breaker_state is BreakerState.CLOSED else "Tripped",
         "PowerState": "On" if inlet.feed_present else "Off",
         "Status": _status("OK" if inlet.feed_present else "Critical"),
-        "PowerWatts": {
-            "DataSourceUri": sensor_uri(pdu.id, "MainsTotalPower"),
-            "Reading": rnd(inlet.power_w),
-            "ApparentVA": rnd(inlet.apparent_va),
-        },
-        "EnergykWh": {
-            "DataSourceUri": sensor_uri(pdu.id, "MainsTotalEnergy"),
-            "Reading": rnd(inlet.energy_wh / 1000.0),
-        },
+        **channel_fields(pdu, "Mains"),
     }
     if _nominal(pdu.nominal_voltage_v):
         body["NominalVoltage"] = _nominal(pdu.nominal_voltage_v)
@@ -166,8 +151,8 @@ def mains(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
             "Reading": rnd(inlet.frequency_hz),
         }
     volt, amps, watts = {}, {}, {}
-    for i, (line, r) in enumerate(inlet.phases.items(), start=1):
-        fields = channel_fields(pdu.id, f"Mains{line}", r)
+    for i, line in enumerate(inlet.phases, start=1):
+        fields = channel_fields(pdu, redfish_prefix(phase_id(line)))
         volt[f"Line{i}ToNeutral"] = fields["Voltage"]
         amps[f"Line{i}"] = fields["CurrentAmps"]
         watts[f"Line{i}ToNeutral"] = fields["PowerWatts"]
@@ -193,7 +178,7 @@ def branch(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
     if b is None:
         raise RedfishError(404, "ResourceNotFound", "Circuit", p["circuit"])
     uri = f"{_pdu_uri(pdu.id)}/Branches/{b.id}"
-    tripped = b.breaker_state != "closed"
+    tripped = b.breaker_state is not BreakerState.CLOSED
     body: dict[str, Any] = {
         "@odata.type": "#Circuit.v1_9_0.Circuit",
         "@odata.id": uri,
@@ -206,7 +191,7 @@ def branch(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
         "BreakerState": "Tripped" if tripped else "Normal",
         "PowerState": "Off" if tripped else "On",
         "Status": _status("Critical" if tripped else "OK"),
-        **channel_fields(pdu.id, f"Branch{b.id}", b.reading),
+        **channel_fields(pdu, redfish_prefix(branch_id(b.id))),
         "Links": {
             "Outlets": links(
                 [
@@ -245,9 +230,9 @@ def outlet(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
         "PhaseWiringType": "OnePhase3Wire",
         "VoltageType": "AC",
         "RatedCurrentAmps": o.rating_a,
-        "PowerState": "On" if o.state == "on" else "Off",
+        "PowerState": "On" if o.state is OutletState.ON else "Off",
         "PowerEnabled": not o.locked_out,
-        **channel_fields(pdu.id, f"Outlet{o.id}", o.reading),
+        **channel_fields(pdu, redfish_prefix(outlet_id(o.id))),
         "Actions": {
             **_power_control(uri, "Outlet.PowerControl"),
             **_reset_metrics(uri, "Outlet.ResetMetrics"),
@@ -276,13 +261,13 @@ def outlet_groups(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
     pdu = ctx.pdu(p["pdu"])
     uri = f"{_pdu_uri(pdu.id)}/OutletGroups"
     return collection(
-        "OutletGroupCollection", uri, "Outlet groups", [f"{uri}/{g}" for g in _groups(pdu)]
+        "OutletGroupCollection", uri, "Outlet groups", [f"{uri}/{g}" for g in pdu.outlet_groups()]
     )
 
 
 def outlet_group(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
     pdu = ctx.pdu(p["pdu"])
-    members = _groups(pdu).get(p["group"])
+    members = pdu.outlet_groups().get(p["group"])
     if members is None:
         raise RedfishError(404, "ResourceNotFound", "OutletGroup", p["group"])
     uri = f"{_pdu_uri(pdu.id)}/OutletGroups/{p['group']}"
@@ -298,7 +283,7 @@ def outlet_group(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
         "Actions": _power_control(uri, "OutletGroup.PowerControl"),
     }
     if len(states) == 1:
-        body["PowerState"] = "On" if states == {"on"} else "Off"
+        body["PowerState"] = "On" if states == {OutletState.ON} else "Off"
     return body
 
 
@@ -310,15 +295,7 @@ def metrics(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
         "@odata.id": uri,
         "Id": "Metrics",
         "Name": f"{pdu.name or pdu.id} metrics",
-        "PowerWatts": {
-            "DataSourceUri": sensor_uri(pdu.id, "MainsTotalPower"),
-            "Reading": rnd(pdu.inlet.power_w),
-            "ApparentVA": rnd(pdu.inlet.apparent_va),
-        },
-        "EnergykWh": {
-            "DataSourceUri": sensor_uri(pdu.id, "MainsTotalEnergy"),
-            "Reading": rnd(pdu.inlet.energy_wh / 1000.0),
-        },
+        **channel_fields(pdu, "Mains"),
         "Actions": _reset_metrics(uri, "PowerDistributionMetrics.ResetMetrics"),
     }
 
@@ -426,7 +403,7 @@ async def post_outlet_power(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str
 
 
 async def post_group_power(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
-    members = _groups(ctx.pdu(p["pdu"])).get(p["group"])
+    members = ctx.pdu(p["pdu"]).outlet_groups().get(p["group"])
     if members is None:
         raise RedfishError(404, "ResourceNotFound", "OutletGroup", p["group"])
     action = _power_state(read_json_body(raw), "OutletGroup.PowerControl")

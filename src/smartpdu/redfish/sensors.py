@@ -7,20 +7,22 @@ Metrics points here, so the two views always show the same snapshot value.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import re
 from dataclasses import dataclass
 from typing import Any, Final
 
+from smartpdu.model.ids import EntityId, branch_id, inlet_id, outlet_id, phase_id, redfish_prefix
+from smartpdu.model.metrics import CATALOGUE, Level, Metric, RedfishProperty, display
 from smartpdu.model.snapshot import ChannelReading, PduSnapshot, RackSnapshot
 from smartpdu.redfish.context import ROOT, Ctx
-from smartpdu.redfish.dewpoint import dew_point_c
 from smartpdu.redfish.errors import RedfishError
+from smartpdu.safety import DEW_POINT_SENSOR_ID
 
 __all__ = [
     "RACK_CHASSIS",
     "build_sensor",
     "channel_fields",
-    "dew_point_reading",
     "electrical_sensor_ids",
     "environment_sensor_ids",
     "rnd",
@@ -30,79 +32,104 @@ __all__ = [
 RACK_CHASSIS: Final = "rack"
 DEW_POINT_ID: Final = "DewPoint"
 G_TO_MS2: Final = 9.80665
-
-
-@dataclass(frozen=True, slots=True)
-class _Quantity:
-    suffix: str
-    reading_type: str
-    units: str
-    get: Callable[[ChannelReading], float]
-
-
-_QUANTITIES: Final = (
-    _Quantity("Voltage", "Voltage", "V", lambda r: r.v_rms_v),
-    _Quantity("Current", "Current", "A", lambda r: r.i_rms_a),
-    _Quantity("Power", "Power", "W", lambda r: r.p_w),
-    _Quantity("Energy", "EnergykWh", "kW.h", lambda r: r.energy_wh / 1000.0),
-    _Quantity("Frequency", "Frequency", "Hz", lambda r: r.frequency_hz),
-)
-_BY_SUFFIX: Final = {q.suffix: q for q in _QUANTITIES}
 _ENV_KINDS: Final = {
     "temperature": ("Temperature", "Cel", 1.0),
     "humidity": ("Humidity", "%", 1.0),
     "voc": (None, "ppb", 1.0),
     "vibration": ("LinearAcceleration", "m/s2", G_TO_MS2),
+    "dew_point": ("Temperature", "Cel", 1.0),
+}
+_ENV_IDS: Final = {DEW_POINT_SENSOR_ID: DEW_POINT_ID}
+"""Snapshot sensor id → Redfish sensor id where the two differ (derived rows)."""
+
+
+def _rows(level: Level) -> tuple[tuple[Metric, RedfishProperty], ...]:
+    return tuple((m, m.redfish) for m in CATALOGUE if m.redfish and level in m.levels)
+
+
+_ROWS: Final = {lv: _rows(lv) for lv in (Level.INLET, *(Level.PHASE, Level.BRANCH, Level.OUTLET))}
+_SENSORS: Final = {
+    lv: tuple((m, rf) for m, rf in rows if rf.prop == "Reading") for lv, rows in _ROWS.items()
 }
 
 
-def rnd(value: float) -> float:
-    """Round a reading for display (mV, mA, mW, Wh resolution); the snapshot keeps full precision."""
-    return round(value, 3)
+def rnd(value: float | None) -> float | None:
+    """Round a reading for display (mV, mA, mW, Wh resolution); non-finite becomes null."""
+    if value is None or not math.isfinite(value):
+        return None
+    return round(value, 3) + 0.0
+
+
+def _shown(m: Metric, rf: RedfishProperty, raw: float | None) -> float | None:
+    """The catalogue's display value (null, noise clamp, precision) in Redfish units (≤ 3 dp)."""
+    v = display(m, raw)
+    return None if v is None else round(v * rf.scale, 3) + 0.0
 
 
 def sensor_uri(chassis_id: str, sensor_id: str) -> str:
     return f"{ROOT}/Chassis/{chassis_id}/Sensors/{sensor_id}"
 
 
-def _channels(pdu: PduSnapshot) -> dict[str, tuple[str, ChannelReading]]:
-    """Prefix → (human name, reading) for every electrical channel of a PDU."""
-    out: dict[str, tuple[str, ChannelReading]] = {}
-    for line, reading in pdu.inlet.phases.items():
-        out[f"Mains{line}"] = (f"Mains {line}", reading)
-    for bid, branch in pdu.branches.items():
-        out[f"Branch{bid}"] = (f"Branch {bid}", branch.reading)
-    for oid, outlet in pdu.outlets.items():
-        out[f"Outlet{oid}"] = (f"Outlet {oid}", outlet.reading)
-    return out
+@dataclass(frozen=True, slots=True)
+class _Channel:
+    eid: EntityId
+    level: Level
+    name: str
+    reading: ChannelReading | None
+    entity: object
+
+    def value(self, m: Metric) -> float | None:
+        v = getattr(self.reading if m.source is ChannelReading else self.entity, m.field)
+        return None if v is None else float(v)
+
+
+def _channels(pdu: PduSnapshot) -> dict[str, _Channel]:
+    """Sensor-id prefix → channel, for the inlet totals and every metered channel of a PDU."""
+    chans = [_Channel(inlet_id(), Level.INLET, "Mains", None, pdu.inlet)]
+    chans += [
+        _Channel(phase_id(line), Level.PHASE, f"Mains {line}", r, None)
+        for line, r in pdu.inlet.phases.items()
+    ]
+    chans += [
+        _Channel(branch_id(bid), Level.BRANCH, f"Branch {bid}", b.reading, b)
+        for bid, b in pdu.branches.items()
+    ]
+    chans += [
+        _Channel(outlet_id(oid), Level.OUTLET, f"Outlet {oid}", o.reading, o)
+        for oid, o in pdu.outlets.items()
+    ]
+    return {redfish_prefix(c.eid): c for c in chans}
 
 
 def electrical_sensor_ids(pdu: PduSnapshot) -> list[str]:
-    ids = [f"{prefix}{q.suffix}" for prefix in _channels(pdu) for q in _QUANTITIES]
-    return [*ids, "MainsTotalPower", "MainsTotalEnergy", "MainsNeutralCurrent"]
+    return [
+        f"{prefix}{rf.sensor}"
+        for prefix, c in _channels(pdu).items()
+        for _, rf in _SENSORS[c.level]
+    ]
 
 
-def channel_fields(pdu_id: str, prefix: str, reading: ChannelReading) -> dict[str, Any]:
-    """Outlet/Circuit sensor excerpts (Voltage, CurrentAmps, PowerWatts, EnergykWh, FrequencyHz)."""
+def _fields(pdu_id: str, prefix: str, c: _Channel) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for m, rf in _ROWS[c.level]:
+        if rf.excerpt:
+            out[rf.excerpt] = {
+                "DataSourceUri": sensor_uri(pdu_id, prefix + rf.sensor),
+                "Reading": _shown(m, rf, c.value(m)),
+            }
+    for m, rf in _ROWS[c.level]:
+        if rf.in_excerpt:
+            excerpt = next(r.excerpt for _, r in _SENSORS[c.level] if r.sensor == rf.sensor)
+            v = _shown(m, rf, c.value(m))
+            if v is not None and excerpt is not None:
+                out[excerpt][rf.prop] = v
+    return out
 
-    def excerpt(suffix: str) -> dict[str, Any]:
-        q = _BY_SUFFIX[suffix]
-        return {
-            "DataSourceUri": sensor_uri(pdu_id, prefix + suffix),
-            "Reading": rnd(q.get(reading)),
-        }
 
-    power = excerpt("Power")
-    power.update(
-        ApparentVA=rnd(reading.s_va), ReactiveVAR=rnd(reading.q1_var), PowerFactor=rnd(reading.pf)
-    )
-    return {
-        "Voltage": excerpt("Voltage"),
-        "CurrentAmps": excerpt("Current"),
-        "PowerWatts": power,
-        "EnergykWh": excerpt("Energy"),
-        "FrequencyHz": excerpt("Frequency"),
-    }
+def channel_fields(pdu: PduSnapshot, prefix: str) -> dict[str, Any]:
+    """Outlet/Circuit sensor excerpts (``Voltage``, ``CurrentAmps``, ``PowerWatts``, …) of one
+    channel, generated from the catalogue's Redfish column; ``prefix`` is ``Outlet7``, ``Mains``."""
+    return _fields(pdu.id, prefix, _channels(pdu)[prefix])
 
 
 def _status(ok: bool = True) -> dict[str, str]:
@@ -115,106 +142,53 @@ def _sensor(chassis: str, sid: str, name: str, value: float | None, **extra: Any
         "@odata.id": sensor_uri(chassis, sid),
         "Id": sid,
         "Name": name,
-        "Reading": None if value is None else rnd(value),
+        "Reading": value,
         "Status": _status(value is not None),
     }
-    body.update(
-        {k: rnd(v) if isinstance(v, float) else v for k, v in extra.items() if v is not None}
-    )
+    body.update({k: v for k, v in extra.items() if v is not None})
     return body
 
 
+def _words(camel: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r" \1", camel).lower()
+
+
 def _electrical(pdu: PduSnapshot, sid: str) -> dict[str, Any] | None:
-    inlet = pdu.inlet
-    if sid == "MainsTotalPower":
+    for prefix, c in _channels(pdu).items():
+        if not sid.startswith(prefix):
+            continue
+        suffix = sid[len(prefix) :]
+        main = next(((m, rf) for m, rf in _SENSORS[c.level] if rf.sensor == suffix), None)
+        if main is None:
+            continue
+        m, rf = main
+        extra = {
+            r.prop: _shown(x, r, c.value(x))
+            for x, r in _ROWS[c.level]
+            if r.sensor == suffix and r.prop != "Reading"
+        }
         return _sensor(
             pdu.id,
             sid,
-            "Mains total power",
-            inlet.power_w,
-            ReadingType="Power",
-            ReadingUnits="W",
-            ApparentVA=inlet.apparent_va,
-            PhysicalContext="PowerSupply",
+            f"{c.name} {_words(suffix)}",
+            _shown(m, rf, c.value(m)),
+            ReadingType=rf.reading_type,
+            ReadingUnits=rf.units,
+            PhysicalContext="PowerOutlet" if c.level is Level.OUTLET else "PowerSupply",
+            **extra,
         )
-    if sid == "MainsTotalEnergy":
-        return _sensor(
-            pdu.id,
-            sid,
-            "Mains total energy",
-            inlet.energy_wh / 1000.0,
-            ReadingType="EnergykWh",
-            ReadingUnits="kW.h",
-            PhysicalContext="PowerSupply",
-        )
-    if sid == "MainsNeutralCurrent":
-        return _sensor(
-            pdu.id,
-            sid,
-            "Mains neutral current",
-            inlet.neutral_a,
-            ReadingType="Current",
-            ReadingUnits="A",
-            PhysicalContext="PowerSupply",
-        )
-    for prefix, (name, reading) in _channels(pdu).items():
-        if sid.startswith(prefix) and sid[len(prefix) :] in _BY_SUFFIX:
-            q = _BY_SUFFIX[sid[len(prefix) :]]
-            extra: dict[str, Any] = {}
-            if q.suffix == "Power":
-                extra = {
-                    "ApparentVA": reading.s_va,
-                    "ReactiveVAR": reading.q1_var,
-                    "PowerFactor": reading.pf,
-                }
-            if q.suffix == "Current":
-                extra = {"CrestFactor": reading.crest_factor, "THDPercent": reading.thd_i_pct}
-            if q.suffix == "Voltage":
-                extra = {"THDPercent": reading.thd_u_pct}
-            return _sensor(
-                pdu.id,
-                sid,
-                f"{name} {q.suffix.lower()}",
-                q.get(reading),
-                ReadingType=q.reading_type,
-                ReadingUnits=q.units,
-                PhysicalContext="PowerOutlet" if prefix.startswith("Outlet") else "PowerSupply",
-                **extra,
-            )
     return None
 
 
 def environment_sensor_ids(snap: RackSnapshot) -> list[str]:
-    ids = [s.id for s in snap.sensors.values() if s.kind in _ENV_KINDS]
-    return [*ids, DEW_POINT_ID] if dew_point_reading(snap) is not None else ids
-
-
-def dew_point_reading(snap: RackSnapshot) -> float | None:
-    """Dew point of the rack air from the first humidity and temperature sensors with values."""
-    temps = [
-        s.value for s in snap.sensors.values() if s.kind == "temperature" and s.value is not None
-    ]
-    hums = [s.value for s in snap.sensors.values() if s.kind == "humidity" and s.value is not None]
-    if not temps or not hums or not 0.0 < hums[0] <= 100.0:
-        return None
-    return dew_point_c(min(temps), hums[0])
+    return [_ENV_IDS.get(s.id, s.id) for s in snap.sensors.values() if s.kind in _ENV_KINDS]
 
 
 def _environment(snap: RackSnapshot, sid: str) -> dict[str, Any] | None:
-    if sid == DEW_POINT_ID:
-        dp = dew_point_reading(snap)
-        if dp is None:
-            return None
-        return _sensor(
-            RACK_CHASSIS,
-            sid,
-            "Rack air dew point",
-            dp,
-            ReadingType="Temperature",
-            ReadingUnits="Cel",
-            PhysicalContext="Room",
-        )
-    s = snap.sensors.get(sid)
+    if sid in _ENV_IDS:  # derived rows are served under their Redfish id only
+        return None
+    snap_id = next((k for k, v in _ENV_IDS.items() if v == sid), sid)
+    s = snap.sensors.get(snap_id)
     if s is None or s.kind not in _ENV_KINDS:
         return None
     reading_type, units, scale = _ENV_KINDS[s.kind]
@@ -223,10 +197,10 @@ def _environment(snap: RackSnapshot, sid: str) -> dict[str, Any] | None:
         RACK_CHASSIS,
         sid,
         s.name or sid,
-        value,
+        rnd(value),
         ReadingType=reading_type,
         ReadingUnits=units,
-        PhysicalContext="Chassis",
+        PhysicalContext="Room" if snap_id in _ENV_IDS else "Chassis",
     )
     if s.status not in ("ok", "OK", "normal"):
         body["Status"] = {"State": "Enabled", "Health": "Warning"}

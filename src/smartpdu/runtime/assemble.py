@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,7 +12,9 @@ import numpy as np
 from smartpdu.config import PduConfig, RackConfig
 from smartpdu.hardware import Acquisition, PduStatus, SampleBlock
 from smartpdu.metering import WindowMetrics, flag_names
-from smartpdu.metering.window import METRIC_FIELDS
+from smartpdu.model.harmonics import HarmonicSpectra
+from smartpdu.model.ids import branch_id, outlet_id, phase_id
+from smartpdu.model.metrics import CATALOGUE
 from smartpdu.model.snapshot import (
     BranchSnapshot,
     ChannelReading,
@@ -22,10 +25,22 @@ from smartpdu.model.snapshot import (
     RackSnapshot,
     SensorSnapshot,
 )
+from smartpdu.model.states import BreakerState, OutletState
+from smartpdu.safety import dew_point_sensor
 
 __all__ = ["Demand", "EnergyTotals", "PduWindow", "build_rack_snapshot"]
 
-_METRICS = METRIC_FIELDS
+_ENERGY: dict[str, str] = {
+    "energy_wh": "active_import_wh",
+    "energy_export_wh": "active_export_wh",
+    "energy_varh": "reactive_varh",
+    "energy_vah": "apparent_vah",
+}
+"""ChannelReading field → EnergyTotals field: the register totals shown with a live reading."""
+_MEASURED: tuple[str, ...] = tuple(
+    m.field for m in CATALOGUE if m.source is ChannelReading and m.field not in _ENERGY
+)
+"""ChannelReading fields taken by name from the WindowMetrics field of the same name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,29 +86,32 @@ def _flag_names(mask: int) -> tuple[str, ...]:
 
 
 def _readings(win: PduWindow) -> dict[str, ChannelReading]:
-    """One ChannelReading per measured channel; NaN (no signal) reads as 0 with its flags."""
+    """One ChannelReading per measured channel, built by field name; NaN stays "no value"."""
     m = win.metrics
-    table = np.nan_to_num(
-        np.vstack([np.asarray(getattr(m, name), dtype=np.float64) for name in _METRICS]),
-        nan=0.0,
-        posinf=0.0,
-        neginf=0.0,
-    )
-    rows = table.T.tolist()
+    columns = {name: np.asarray(getattr(m, name), dtype=np.float64).tolist() for name in _MEASURED}
     flags = [_flag_names(f) for f in np.asarray(m.flags).tolist()]
     none = EnergyTotals()
     out: dict[str, ChannelReading] = {}
     for k, channel in enumerate(win.channels):
         e = win.energy.get(channel, none)
-        out[channel] = ChannelReading(  # type: ignore[call-arg]  # positional: _METRICS order
-            *rows[k],
-            e.active_import_wh,
-            e.active_export_wh,
-            e.reactive_varh,
-            e.apparent_vah,
-            flags[k],
-        )
+        values = {name: col[k] for name, col in columns.items()}
+        values.update({field: getattr(e, total) for field, total in _ENERGY.items()})
+        out[channel] = ChannelReading(**values, flags=flags[k])
     return out
+
+
+def _harmonics(win: PduWindow) -> HarmonicSpectra:
+    h_i, h_v = win.metrics.harmonics_i, win.metrics.harmonics_v
+    return HarmonicSpectra(
+        win.channels, h_i.magnitude, h_v.magnitude, lambda: (h_i.phase_deg, h_v.phase_deg)
+    )
+
+
+def _inlet_pf(phases: Mapping[str, ChannelReading]) -> float:
+    """ΣP/ΣS over the phases with a defined power factor; NaN if none has one (no load)."""
+    live = [r for r in phases.values() if math.isfinite(r.pf)]
+    s = sum(r.s_va for r in live)
+    return sum(r.p_w for r in live) / s if live and s > 0.0 else math.nan
 
 
 def _pdu_snapshot(
@@ -104,17 +122,17 @@ def _pdu_snapshot(
     empty = ChannelReading()
     lines = ["L1"] if cfg.phases == 1 else ["L1", "L2", "L3"]
     residual = dict(zip(win.block.residual_channels, win.block.residual_ma.tolist(), strict=False))
-    phases = {ln: readings.get(f"inlet/{ln}", empty) for ln in lines}
+    phases = {ln: readings.get(phase_id(ln).local, empty) for ln in lines}
     inlet_energy = win.energy.get("inlet", EnergyTotals())
-    freq = next((p.frequency_hz for p in phases.values() if p.frequency_hz > 0), 0.0)
+    freq = next((p.frequency_hz for p in phases.values() if p.frequency_hz > 0), math.nan)
     d = win.demand
     inlet = InletSnapshot(
         feed=cfg.feed,
         feed_present=status.feed_present,
         rating_a=cfg.inlet_rating_a,
-        breaker_state=str(status.breakers.get("inlet", "closed")),
+        breaker_state=BreakerState(status.breakers.get("inlet", BreakerState.CLOSED)),
         phases=phases,
-        neutral_a=readings.get("inlet/N", empty).i_rms_a,
+        neutral_a=readings.get(phase_id("N").local, empty).i_rms_a,
         residual_ma=residual.get("inlet"),
         power_w=sum(p.p_w for p in phases.values()),
         apparent_va=sum(p.s_va for p in phases.values()),
@@ -124,6 +142,8 @@ def _pdu_snapshot(
         max_demand_current_a=dict(d.max_current_a) if d else {},
         demand_power_w=d.power_w if d else 0.0,
         max_demand_power_w=d.max_power_w if d else 0.0,
+        reactive_var=sum(p.q1_var for p in phases.values()),
+        pf=_inlet_pf(phases),
     )
     branch_line = {b.id: b.line for b in cfg.branches}
     branches = {
@@ -134,10 +154,10 @@ def _pdu_snapshot(
             breaker_kind=b.breaker.kind,
             curve=b.breaker.curve,
             rating_a=b.breaker.rating_a,
-            breaker_state=str(status.breakers.get(b.id, "closed")),
-            reading=readings.get(f"branch/{b.id}", empty),
-            residual_ma=residual.get(f"branch/{b.id}"),
-            trip_risk_pct=trip_risk.get(f"{cfg.id}/branch/{b.id}"),
+            breaker_state=BreakerState(status.breakers.get(b.id, BreakerState.CLOSED)),
+            reading=readings.get(branch_id(b.id).local, empty),
+            residual_ma=residual.get(branch_id(b.id).local),
+            trip_risk_pct=trip_risk.get(str(branch_id(b.id, cfg.id))),
         )
         for b in cfg.branches
     }
@@ -153,11 +173,11 @@ def _pdu_snapshot(
             rating_a=o.rating_a,
             priority=str(o.priority),
             group=o.group,
-            state="on" if closed else "off",
+            state=OutletState.of(closed),
             commanded_on=bool(win.commanded_on.get(o.id, closed)),
             relay_closed=closed,
             locked_out=o.id in win.locked_out,
-            reading=readings.get(f"outlet/{o.id}", empty),
+            reading=readings.get(outlet_id(o.id).local, empty),
             terminal_temp_c=terminal_temps.get(f"terminal/{cfg.id}/{o.id}"),
             relay_cycles=int(status.relay_cycles.get(o.id, 0)),
         )
@@ -171,6 +191,7 @@ def _pdu_snapshot(
         inlet=inlet,
         branches=branches,
         outlets=outlets,
+        harmonics=_harmonics(win),
     )
 
 
@@ -200,6 +221,9 @@ def build_rack_snapshot(
             status=str(r.status),
             pdu=sc.pdu if sc else None,
         )
+    dew = dew_point_sensor(sensors)
+    if dew is not None:
+        sensors[dew.id] = dew
     lever_cfg = {lv.id: lv for lv in config.levers}
     levers = {
         r.lever_id: LeverSnapshot(

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smartpdu.redfish import dew_point_c
-from smartpdu.redfish.dewpoint import MAGNUS_A, MAGNUS_B_C
+from smartpdu.safety import dew_point_c, rack_dew_point_c
+from smartpdu.safety.dewpoint import MAGNUS_A, MAGNUS_B_C
 
 
 def saturation_ratio(t_c: float) -> float:
@@ -36,3 +36,14 @@ def test_saturated_air_dew_point_is_air_temperature() -> None:
 def test_rejects_impossible_humidity(rh: float) -> None:
     with pytest.raises(ValueError, match="relative humidity"):
         dew_point_c(20.0, rh)
+
+
+def test_rack_dew_point_uses_coldest_temperature_and_first_humidity() -> None:
+    assert rack_dew_point_c([25.0, 20.0], [50.0, 90.0]) == pytest.approx(dew_point_c(20.0, 50.0))
+
+
+@pytest.mark.parametrize(
+    ("temps", "hums"), [([], [50.0]), ([20.0], []), ([20.0], [0.0]), ([math.nan], [50.0])]
+)
+def test_rack_dew_point_is_none_when_not_computable(temps: list[float], hums: list[float]) -> None:
+    assert rack_dew_point_c(temps, hums) is None
