@@ -16,7 +16,7 @@ from smartpdu.events.log import EventLog
 from smartpdu.events.model import Event, NewEvent
 from smartpdu.events.outbox import DeliveryResult, Destination, Outbox
 from smartpdu.events.outbox_plan import EventFilter, RetryPolicy, backoff_delay
-from smartpdu.events.outbox_store import Cursor, OutboxRepository
+from smartpdu.events.outbox_store import DeliveryCursor, OutboxRepository
 from smartpdu.events.signing import load_or_create_device_key
 from smartpdu.storage.base import Store
 from smartpdu.storage.factory import open_store
@@ -105,7 +105,7 @@ async def test_delivers_in_order_and_a_restart_continues_from_the_stored_cursor(
     ob2.add(Destination("d1", sink, batch_size=50))
     await ob2.deliver_once()
     assert sink.seqs() == [1, 2, 3, 4, 5]  # no loss, no repeat
-    assert OutboxRepository(env.store).cursor("d1", "pdu-a") == Cursor(5)
+    assert OutboxRepository(env.store).cursor("d1", "pdu-a") == DeliveryCursor(5)
 
 
 async def test_seed_at_head_skips_history_and_later_chains_start_at_their_beginning(
@@ -197,7 +197,7 @@ async def test_filtered_destination_receives_only_what_it_wants_and_still_advanc
     env.emit(2)  # nothing wanted: the cursor moves without a send
     await ob.deliver_once()
     assert len(sink.attempts) == 1
-    assert OutboxRepository(env.store).cursors("trips") == {"pdu-a": Cursor(5)}
+    assert OutboxRepository(env.store).cursors("trips") == {"pdu-a": DeliveryCursor(5)}
 
 
 async def test_delivery_log_records_status_attempts_latency_and_is_bounded(env: Env) -> None:

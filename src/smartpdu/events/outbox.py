@@ -42,7 +42,7 @@ from smartpdu.events.outbox_plan import (
     check_destination_id,
     plan_batch,
 )
-from smartpdu.events.outbox_store import Cursor, DeliveryRecord, OutboxRepository
+from smartpdu.events.outbox_store import DeliveryCursor, DeliveryRecord, OutboxRepository
 
 __all__ = [
     "DeliveryResult",
@@ -229,7 +229,9 @@ class Outbox:
         def seed() -> None:
             for pdu_id in self._source.event_pdu_ids():
                 last = self._source.last_event(pdu_id)
-                self._repo.set_cursor(dest_id, pdu_id, Cursor(last.sequence_id if last else 0))
+                self._repo.set_cursor(
+                    dest_id, pdu_id, DeliveryCursor(last.sequence_id if last else 0)
+                )
 
         await asyncio.to_thread(seed)
 
@@ -317,21 +319,23 @@ class Outbox:
                 )
                 if plan is None:
                     if pinned is not None:  # the pinned range no longer exists: move past it
-                        await self._set(dest.id, pdu_id, Cursor(pinned))
+                        await self._set(dest.id, pdu_id, DeliveryCursor(pinned))
                     break
                 if plan.send:
                     if pinned is None:
-                        await self._set(dest.id, pdu_id, Cursor(cur.delivered, plan.last_seq))
+                        await self._set(
+                            dest.id, pdu_id, DeliveryCursor(cur.delivered, plan.last_seq)
+                        )
                     result = await self._attempt(worker, plan)
                     if not result.ok:
                         return False, result.retry_after_s
                     worker.status.delivered += len(plan.send)
-                await self._set(dest.id, pdu_id, Cursor(plan.last_seq))
+                await self._set(dest.id, pdu_id, DeliveryCursor(plan.last_seq))
                 if len(fetched) < limit:
                     break
         return True, None
 
-    async def _set(self, dest_id: str, pdu_id: str, cursor: Cursor) -> None:
+    async def _set(self, dest_id: str, pdu_id: str, cursor: DeliveryCursor) -> None:
         await asyncio.to_thread(self._repo.set_cursor, dest_id, pdu_id, cursor)
 
     async def _attempt(self, worker: _Worker, plan: BatchPlan) -> DeliveryResult:

@@ -19,7 +19,7 @@ from typing import Final, Protocol
 
 from smartpdu.events.outbox_plan import check_destination_id
 
-__all__ = ["Cursor", "DeliveryRecord", "KeyValueStore", "OutboxRepository"]
+__all__ = ["DeliveryCursor", "DeliveryRecord", "KeyValueStore", "OutboxRepository"]
 
 PREFIX: Final = "outbox/"
 DEFAULT_LOG_SIZE: Final = 64
@@ -35,7 +35,7 @@ class KeyValueStore(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
-class Cursor:
+class DeliveryCursor:
     """Last sequence id delivered from one PDU's chain, and the pinned in-flight range end."""
 
     delivered: int = 0
@@ -72,19 +72,19 @@ class OutboxRepository:
     def _key(dest_id: str, *parts: str) -> str:
         return "/".join((PREFIX + check_destination_id(dest_id), *parts))
 
-    def cursors(self, dest_id: str) -> dict[str, Cursor]:
+    def cursors(self, dest_id: str) -> dict[str, DeliveryCursor]:
         """Every PDU cursor of ``dest_id`` (empty for a destination never seeded or delivered)."""
         prefix = self._key(dest_id, "cursor", "")
         return {
-            key[len(prefix) :]: Cursor(**json.loads(raw))
+            key[len(prefix) :]: DeliveryCursor(**json.loads(raw))
             for key, raw in self._kv.kv_items(prefix).items()
         }
 
-    def cursor(self, dest_id: str, pdu_id: str) -> Cursor:
+    def cursor(self, dest_id: str, pdu_id: str) -> DeliveryCursor:
         raw = self._kv.kv_get(self._key(dest_id, "cursor", pdu_id))
-        return Cursor() if raw is None else Cursor(**json.loads(raw))
+        return DeliveryCursor() if raw is None else DeliveryCursor(**json.loads(raw))
 
-    def set_cursor(self, dest_id: str, pdu_id: str, cursor: Cursor) -> None:
+    def set_cursor(self, dest_id: str, pdu_id: str, cursor: DeliveryCursor) -> None:
         self._kv.kv_set(self._key(dest_id, "cursor", pdu_id), json.dumps(asdict(cursor)))
 
     def append_log(self, dest_id: str, record: DeliveryRecord) -> None:

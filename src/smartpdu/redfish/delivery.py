@@ -25,7 +25,7 @@ from smartpdu.events.codes import EventCode
 from smartpdu.events.model import Action, Event, NewEvent
 from smartpdu.events.outbox import DeliveryResult, Destination, DestinationStatus, Outbox
 from smartpdu.events.outbox_plan import RetryPolicy
-from smartpdu.events.outbox_store import Cursor, DeliveryRecord, OutboxRepository
+from smartpdu.events.outbox_store import DeliveryCursor, DeliveryRecord, OutboxRepository
 from smartpdu.redfish.context import ROOT
 from smartpdu.redfish.managers import LOG, entry_id, severity_of
 from smartpdu.redfish.subscriptions import Subscription, SubscriptionStore
@@ -214,7 +214,7 @@ class EventDelivery:
             return
         dest = destination_id(sid)
         for pdu_id, seq in legacy.items():
-            await asyncio.to_thread(self._repo.set_cursor, dest, pdu_id, Cursor(seq))
+            await asyncio.to_thread(self._repo.set_cursor, dest, pdu_id, DeliveryCursor(seq))
         await asyncio.to_thread(self.subs.drop_legacy_cursors, sid)
 
     async def deliver_once(self) -> float | None:
