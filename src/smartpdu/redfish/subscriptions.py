@@ -60,7 +60,11 @@ def _id_key(sub: Subscription) -> int:
 
 
 class SubscriptionStore:
-    """CRUD of subscriptions with never-reused ids (synchronous: use ``asyncio.to_thread``)."""
+    """CRUD of subscriptions with never-reused ids (synchronous: use ``asyncio.to_thread``).
+
+    Create through :meth:`smartpdu.redfish.EventDelivery.subscribe`, which seeds the outbox
+    cursors between :meth:`allocate_id` and :meth:`save` (else history would be replayed).
+    """
 
     def __init__(self, store: Store, *, limit: int = MAX_SUBSCRIPTIONS) -> None:
         self._store = store
@@ -94,14 +98,6 @@ class SubscriptionStore:
     def save(self, sub: Subscription) -> None:
         """Create or replace ``sub`` (its id must come from :meth:`allocate_id`)."""
         self._store.kv_set(SUB_PREFIX + sub.id, json.dumps(asdict(sub)))
-
-    def create(
-        self, destination: str, context: str | None, owner: str, created_utc: str
-    ) -> Subscription:
-        """Allocate an id and save the subscription (no delivery cursors: see EventDelivery)."""
-        sub = Subscription(self.allocate_id(), destination, context, owner, created_utc)
-        self.save(sub)
-        return sub
 
     def delete(self, sid: str) -> bool:
         """Delete subscription ``sid``; False when it did not exist (already deleted)."""
