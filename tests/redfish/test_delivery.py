@@ -8,8 +8,10 @@ import httpx
 import pytest
 from redfish_fake_runtime import FakeRuntime
 
-from smartpdu.events.model import NewEvent
-from smartpdu.redfish import EventDelivery, SubscriptionStore, event_payload
+from smartpdu.events.model import Event, NewEvent
+from smartpdu.events.outbox_store import OutboxRepository
+from smartpdu.redfish import EventDelivery, event_payload
+from smartpdu.redfish.delivery import DELIVERY_ID_HEADER, destination_id
 
 
 class Sink:
@@ -19,16 +21,24 @@ class Sink:
         self.up = True
         self.attempts = 0
         self.bodies: list[dict] = []
+        self.requests: list[httpx.Request] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.attempts += 1
+        self.requests.append(request)
         if not self.up:
             return httpx.Response(503)
         self.bodies.append(json.loads(request.content))
         return httpx.Response(204)
 
-    def seqs(self) -> list[int]:
-        return [r["Oem"]["SmartPDU"]["sequence_id"] for b in self.bodies for r in b["Events"]]
+    def seqs(self, pdu: str = "pdu-b") -> list[int]:
+        """Delivered sequence ids of ``pdu`` (pdu-a also carries the subscription audit)."""
+        return [
+            r["Oem"]["SmartPDU"]["sequence_id"]
+            for b in self.bodies
+            for r in b["Events"]
+            if r["Oem"]["SmartPDU"]["pdu_id"] == pdu
+        ]
 
 
 def emit(rt: FakeRuntime, n: int) -> None:
@@ -44,43 +54,131 @@ def emit(rt: FakeRuntime, n: int) -> None:
         )
 
 
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def chain(rt: FakeRuntime, pdu: str) -> list[Event]:
+    return rt.store.events_since(pdu)
+
+
 async def test_subscription_starts_at_head_and_survives_restart(runtime: FakeRuntime) -> None:
     emit(runtime, 3)  # history before the subscription is not replayed
     sink = Sink()
-    subs = SubscriptionStore(runtime.store)
-    sub = subs.create("http://dcim.invalid/events", "ctx", "redfish/admin", "t0")
-    emit(runtime, 2)
     d1 = EventDelivery(runtime, transport=httpx.MockTransport(sink))
-    assert await d1.deliver_once(now=0.0) is None
+    sub = await d1.subscribe("http://dcim.invalid/events", "ctx", "redfish/admin")
+    emit(runtime, 2)
+    assert await d1.deliver_once() is None
     assert sink.seqs() == [4, 5] and sink.bodies[0]["Context"] == "ctx"
     await d1.aclose()
     emit(runtime, 2)
     d2 = EventDelivery(runtime, transport=httpx.MockTransport(sink))  # "after a restart"
-    await d2.deliver_once(now=0.0)
+    await d2.deliver_once()
     assert sink.seqs() == [4, 5, 6, 7]  # continues from the stored cursor: no loss, no repeat
-    assert subs.cursor(sub.id, "pdu-b") == 7
+    cursor = OutboxRepository(runtime.store).cursor(destination_id(sub.id), "pdu-b")
+    assert cursor.delivered == 7 and cursor.pending_last is None
     await d2.aclose()
 
 
 async def test_failures_back_off_exponentially_then_deliver_in_order(runtime: FakeRuntime) -> None:
     sink = Sink()
-    SubscriptionStore(runtime.store).create("http://dcim.invalid/e", None, "redfish/admin", "t0")
+    clock = FakeClock()
     d = EventDelivery(
-        runtime, transport=httpx.MockTransport(sink), base_backoff_s=1.0, max_backoff_s=4.0
+        runtime,
+        transport=httpx.MockTransport(sink),
+        base_backoff_s=1.0,
+        max_backoff_s=4.0,
+        jitter=0.0,
+        clock=clock,
     )
+    await d.subscribe("http://dcim.invalid/e", None, "redfish/admin")
     emit(runtime, 2)
     sink.up = False
-    retry_at = [await d.deliver_once(now=0.0)]
+    retry_at = [await d.deliver_once()]
     assert retry_at == [1.0]
-    assert await d.deliver_once(now=0.5) == 1.0  # not yet due: no attempt
+    clock.t = 0.5
+    assert await d.deliver_once() == 1.0  # not yet due: no attempt
     assert sink.attempts == 1
     for now in (1.0, 3.0, 7.0, 11.0):
-        retry_at.append(await d.deliver_once(now=now))
+        clock.t = now
+        retry_at.append(await d.deliver_once())
     assert retry_at == [1.0, 3.0, 7.0, 11.0, 15.0]  # 1, 2, 4, 4 (capped) seconds
+    ids = {r.headers[DELIVERY_ID_HEADER] for r in sink.requests}
+    assert len(ids) == 1  # every retry carried the same delivery id
     sink.up = True
     emit(runtime, 1)
-    assert await d.deliver_once(now=15.0) is None
+    clock.t = 15.0
+    assert await d.deliver_once() is None
     assert sink.seqs() == [1, 2, 3]
+    assert sink.seqs("pdu-a") == [1]  # its own SUBSCRIPTION_CREATED, logged after the seed
+    assert sink.bodies[0]["Id"] == ids.pop()  # the Event Id is the stable delivery id
+    await d.aclose()
+
+
+async def test_retry_after_of_a_busy_receiver_is_honoured(runtime: FakeRuntime) -> None:
+    clock = FakeClock()
+
+    def busy(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(429, headers={"Retry-After": "30"})
+
+    d = EventDelivery(
+        runtime, transport=httpx.MockTransport(busy), jitter=0.0, max_backoff_s=60.0, clock=clock
+    )
+    sub = await d.subscribe("http://dcim.invalid/e", None, "redfish/admin")
+    emit(runtime, 1)
+    assert await d.deliver_once() == 30.0
+    status = d.status(sub.id)
+    assert status is not None and status.last_error == "HTTP 429"
+    log = await d.delivery_log(sub.id)
+    assert [(r.ok, r.detail) for r in log] == [(False, "HTTP 429")]
+    await d.aclose()
+
+
+async def test_cursors_of_an_earlier_release_are_adopted(runtime: FakeRuntime) -> None:
+    """A database written before the outbox: subscription 4 had delivered pdu-b up to 2."""
+    emit(runtime, 4)
+    runtime.store.kv_set(
+        "redfish/subscription/4",
+        json.dumps(
+            {
+                "id": "4",
+                "destination": "http://dcim.invalid/e",
+                "context": None,
+                "owner": "redfish/admin",
+                "created_utc": "t0",
+            }
+        ),
+    )
+    runtime.store.kv_set("redfish/cursor/4/pdu-b", "2")
+    sink = Sink()
+    d = EventDelivery(runtime, transport=httpx.MockTransport(sink))
+    await d.deliver_once()
+    assert sink.seqs() == [3, 4]
+    assert runtime.store.kv_items("redfish/cursor/") == {}
+    sub = await d.subscribe("http://dcim.invalid/f", None, "redfish/admin")
+    assert sub.id == "5"  # the counter continues after the ids an earlier release handed out
+    await d.aclose()
+
+
+async def test_create_and_delete_are_audited_without_credentials(runtime: FakeRuntime) -> None:
+    d = EventDelivery(runtime, transport=httpx.MockTransport(Sink()))
+    sub = await d.subscribe(
+        "https://bob:s3cret@dcim.example:8443/hook?token=abc", "c", "redfish/al"
+    )
+    assert await d.unsubscribe(sub.id, "redfish/bob")
+    assert not await d.unsubscribe(sub.id, "redfish/bob")  # already gone: no second audit
+    audit = [e for e in chain(runtime, "pdu-a") if e.source == f"subscription/{sub.id}"]
+    assert [(e.event_code, e.actor) for e in audit] == [
+        ("SUBSCRIPTION_CREATED", "redfish/al"),
+        ("SUBSCRIPTION_DELETED", "redfish/bob"),
+    ]
+    assert audit[0].evidence["destination"] == "https://dcim.example:8443/hook"
+    assert "s3cret" not in json.dumps([e.to_dict() for e in audit])
+    assert runtime.store.kv_items(f"outbox/{destination_id(sub.id)}/") == {}
     await d.aclose()
 
 
@@ -108,6 +206,8 @@ def test_event_payload_shape() -> None:
     body = event_payload([ev], None)
     rec = body["Events"][0]
     assert body["@odata.type"] == "#Event.v1_13_0.Event" and "Context" not in body
+    assert body["Id"] == rec["EventId"]  # without a delivery id: the first record's entry id
+    assert event_payload([ev], "c", "redfish-1.pdu-a.9-9")["Id"] == "redfish-1.pdu-a.9-9"
     assert rec["OriginOfCondition"]["@odata.id"].endswith("/RackPDUs/pdu-a/Branches/B2")
     assert (rec["MessageSeverity"], rec["EventType"]) == ("Critical", "Alert")
 

@@ -1,7 +1,8 @@
 """Events of DESIGN §5: model, code catalogue, bus, hash chain, signed checkpoints, the log.
 
 Producers create :class:`NewEvent`; the single :class:`EventLog` seals, commits and publishes
-them on the :class:`EventBus`; :func:`audit_verify` proves the stored chain untouched.
+them on the :class:`EventBus`; :func:`audit_verify` proves the stored chain untouched; every
+push channel delivers from the durable :class:`Outbox`.
 """
 
 from smartpdu.events.audit import AuditSource, audit_verify
@@ -39,6 +40,16 @@ from smartpdu.events.model import (
     format_timestamp,
     parse_timestamp,
 )
+from smartpdu.events.outbox import (
+    DeliveryResult,
+    Destination,
+    DestinationStatus,
+    EventSource,
+    Outbox,
+    Sender,
+)
+from smartpdu.events.outbox_plan import EventFilter, RetryPolicy
+from smartpdu.events.outbox_store import DeliveryCursor, DeliveryRecord, OutboxRepository
 from smartpdu.events.signing import (
     KEY_FILENAME,
     PUBLIC_KEY_FILENAME,
@@ -61,18 +72,29 @@ __all__ = [
     "AuditSource",
     "Checkpoint",
     "Clock",
+    "DeliveryCursor",
+    "DeliveryRecord",
+    "DeliveryResult",
+    "Destination",
+    "DestinationStatus",
     "DeviceKey",
     "Event",
     "EventBus",
     "EventCode",
     "EventCodeInfo",
+    "EventFilter",
     "EventLog",
+    "EventSource",
     "EventStore",
     "JsonScalar",
     "KeyFileError",
     "LagReport",
     "NewEvent",
+    "Outbox",
+    "OutboxRepository",
     "OverflowPolicy",
+    "RetryPolicy",
+    "Sender",
     "Severity",
     "Subscription",
     "SubscriptionClosed",

@@ -77,6 +77,8 @@ class EventCode(StrEnum):
     ALARM_ACKNOWLEDGED = "ALARM_ACKNOWLEDGED"
     ALARM_CLEARED = "ALARM_CLEARED"
     SUBSCRIBER_LAGGING = "SUBSCRIBER_LAGGING"
+    SUBSCRIPTION_CREATED = "SUBSCRIPTION_CREATED"
+    SUBSCRIPTION_DELETED = "SUBSCRIPTION_DELETED"
     AUDIT_CHECKPOINT = "AUDIT_CHECKPOINT"
     POWER_SOURCE_CHANGED = "POWER_SOURCE_CHANGED"
     TICK_OVERRUN = "TICK_OVERRUN"
@@ -153,6 +155,8 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.ALARM_ACKNOWLEDGED, _I, "An alarm was acknowledged by a user."),
     (_E.ALARM_CLEARED, _I, "An alarm condition cleared."),
     (_E.SUBSCRIBER_LAGGING, _W, "An event-bus subscriber fell behind and events were dropped."),
+    (_E.SUBSCRIPTION_CREATED, _I, "An event subscription (push destination) was created."),
+    (_E.SUBSCRIPTION_DELETED, _I, "An event subscription (push destination) was deleted."),
     (_E.AUDIT_CHECKPOINT, _I, "A signed audit checkpoint was written."),
     (_E.POWER_SOURCE_CHANGED, _I, "The controller's own power source changed (feed A/B, PoE)."),
     (_E.TICK_OVERRUN, _W, "The measurement loop fell behind and skipped windows."),

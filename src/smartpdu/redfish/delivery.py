@@ -1,9 +1,9 @@
-"""Deliver Redfish Event payloads to subscribers: store-backed cursors, retries with backoff.
+"""Redfish EventService delivery: Event payloads and an httpx sender on the shared outbox.
 
-The bus only wakes the worker; the store is the source of truth, so nothing is lost when the
-bus drops events for a slow consumer or the process restarts. Each subscription is delivered in
-order; a failing destination backs off exponentially (``base_backoff_s`` doubling up to
-``max_backoff_s``) without delaying the others.
+Cursors, order, retries with backoff and jitter, one task per subscription and the delivery
+log are the outbox's (:mod:`smartpdu.events.outbox`); this module only builds the Redfish
+``Event`` resource, posts it, and keeps subscriptions and outbox destinations in step
+(create and delete are audited).
 
 Lifecycle: ``async with EventDelivery(services) as d:`` (or ``await d.start()`` / ``aclose()``).
 """
@@ -11,23 +11,37 @@ Lifecycle: ``async with EventDelivery(services) as d:`` (or ``await d.start()`` 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import inspect
 import logging
-from dataclasses import dataclass, field
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from smartpdu.events.model import Event
+from smartpdu.events.codes import EventCode
+from smartpdu.events.model import Action, Event, NewEvent
+from smartpdu.events.outbox import DeliveryResult, Destination, DestinationStatus, Outbox
+from smartpdu.events.outbox_plan import RetryPolicy
+from smartpdu.events.outbox_store import DeliveryCursor, DeliveryRecord, OutboxRepository
 from smartpdu.redfish.context import ROOT
 from smartpdu.redfish.managers import LOG, entry_id, severity_of
 from smartpdu.redfish.subscriptions import Subscription, SubscriptionStore
 from smartpdu.runtime.services import RuntimeServices
 
-__all__ = ["EventDelivery", "event_payload", "origin_of"]
+__all__ = [
+    "DELIVERY_ID_HEADER",
+    "EventDelivery",
+    "RedfishSender",
+    "destination_id",
+    "event_payload",
+    "origin_of",
+]
 
 log = logging.getLogger(__name__)
-BATCH: Final = 50
+DELIVERY_ID_HEADER: Final = "X-SmartPDU-Delivery-Id"
 REGISTRY_PREFIX: Final = "SmartPDU.1.0"
 
 
@@ -44,8 +58,14 @@ def origin_of(event: Event) -> str:
     return f"{LOG}/Entries/{entry_id(event)}"
 
 
-def event_payload(events: list[Event], context: str | None) -> dict[str, Any]:
-    """Build one Redfish ``Event`` resource carrying ``events`` as EventRecords."""
+def event_payload(
+    events: Sequence[Event], context: str | None, event_id: str | None = None
+) -> dict[str, Any]:
+    """Build one Redfish ``Event`` resource carrying ``events`` as EventRecords.
+
+    ``event_id`` (the outbox's stable delivery id) becomes the ``Id``: a receiver that sees the
+    same ``Id`` twice got a retry of a batch it already has.
+    """
     first = events[0]
     records: list[dict[str, Any]] = []
     for i, e in enumerate(events):
@@ -66,7 +86,7 @@ def event_payload(events: list[Event], context: str | None) -> dict[str, Any]:
         )
     body: dict[str, Any] = {
         "@odata.type": "#Event.v1_13_0.Event",
-        "Id": entry_id(first),
+        "Id": event_id if event_id is not None else entry_id(first),
         "Name": "smartpdu events",
         "Events": records,
     }
@@ -75,22 +95,50 @@ def event_payload(events: list[Event], context: str | None) -> dict[str, Any]:
     return body
 
 
-@dataclass(slots=True)
-class _Backoff:
-    failures: int = 0
-    next_try: float = 0.0
-    last_error: str = ""
+def _retry_after_s(resp: httpx.Response) -> float | None:
+    """Seconds of a numeric ``Retry-After`` header (an HTTP date is ignored)."""
+    raw = resp.headers.get("Retry-After", "").strip()
+    return float(raw) if raw.isdigit() else None
 
 
-@dataclass(slots=True)
-class DeliveryStats:
-    delivered: int = 0
-    failed_attempts: int = 0
-    backoff: dict[str, _Backoff] = field(default_factory=dict)
+class RedfishSender:
+    """POST one Redfish ``Event`` per batch to a subscription's destination."""
+
+    def __init__(self, client: httpx.AsyncClient, sub: Subscription) -> None:
+        self._client = client
+        self.sub = sub
+
+    async def send(self, batch: Sequence[Event], delivery_id: str) -> DeliveryResult:
+        try:
+            resp = await self._client.post(
+                self.sub.destination,
+                json=event_payload(batch, self.sub.context, delivery_id),
+                headers={"OData-Version": "4.0", DELIVERY_ID_HEADER: delivery_id},
+            )
+        except httpx.HTTPError as exc:
+            return DeliveryResult(False, f"{type(exc).__name__}: {exc}")
+        if resp.is_success:
+            return DeliveryResult(True, f"HTTP {resp.status_code}")
+        return DeliveryResult(False, f"HTTP {resp.status_code}", _retry_after_s(resp))
+
+
+def destination_id(sid: str) -> str:
+    """Outbox destination id of Redfish subscription ``sid``."""
+    return f"redfish-{sid}"
+
+
+def _redacted(url: str) -> str:
+    """``url`` without credentials, query or fragment (what an audit event may record)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 class EventDelivery:
-    """Background worker pushing new events to every subscription's destination."""
+    """Redfish subscriptions delivered by the shared outbox, one task per subscription."""
 
     def __init__(
         self,
@@ -100,42 +148,43 @@ class EventDelivery:
         timeout_s: float = 5.0,
         base_backoff_s: float = 1.0,
         max_backoff_s: float = 60.0,
+        jitter: float = 0.2,
         poll_s: float = 5.0,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
-        if base_backoff_s <= 0 or max_backoff_s < base_backoff_s:
-            raise ValueError("need 0 < base_backoff_s <= max_backoff_s")
         self._services = services
         self.subs = SubscriptionStore(services.store)
+        self._repo = OutboxRepository(services.store)
         self._client = httpx.AsyncClient(transport=transport, timeout=timeout_s)
-        self._base = base_backoff_s
-        self._max = max_backoff_s
-        self._poll = poll_s
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._bus_task: asyncio.Task[None] | None = None
-        self.stats = DeliveryStats()
+        self.outbox = Outbox(
+            services.store,
+            self._repo,
+            bus=services.bus,
+            policy=RetryPolicy(base_backoff_s, max_backoff_s, jitter),
+            rng=rng,
+            clock=clock,
+            utc=services.now_utc,
+            poll_s=poll_s,
+            send_timeout_s=2 * timeout_s,
+            name="redfish-events",
+        )
+        self._create_lock = asyncio.Lock()
 
     @property
     def running(self) -> bool:
-        return self._task is not None and not self._task.done()
+        return self.outbox.running
 
     def wake(self) -> None:
-        """Ask for a delivery pass now (new event or subscription change)."""
-        self._wake.set()
+        """Ask every subscription's worker to look for new events now."""
+        self.outbox.wake()
 
     async def start(self) -> None:
-        if self.running:
-            return
-        self._task = asyncio.create_task(self._run(), name="redfish-event-delivery")
-        self._bus_task = asyncio.create_task(self._watch_bus(), name="redfish-event-bus")
+        await self.sync()
+        await self.outbox.start()
 
     async def aclose(self) -> None:
-        for task in (self._bus_task, self._task):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        self._task = self._bus_task = None
+        await self.outbox.aclose()
         await self._client.aclose()
 
     async def __aenter__(self) -> EventDelivery:
@@ -145,67 +194,86 @@ class EventDelivery:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _watch_bus(self) -> None:
-        async with self._services.bus.subscribe(name="redfish-events", maxsize=64) as sub:
-            async for _ in sub:
-                self._wake.set()
+    def _destination(self, sub: Subscription) -> Destination:
+        return Destination(destination_id(sub.id), RedfishSender(self._client, sub))
 
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            self._wake.clear()
-            next_due = await self.deliver_once(loop.time())
-            timeout = self._poll if next_due is None else max(0.0, next_due - loop.time())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=min(timeout, self._poll))
-
-    async def deliver_once(self, now: float) -> float | None:
-        """Run one pass over all subscriptions; return the earliest pending retry time."""
+    async def sync(self) -> None:
+        """Make the outbox's destinations match the stored subscriptions (start-up, tests)."""
         subs = await asyncio.to_thread(self.subs.list)
-        live = {s.id for s in subs}
-        for sid in list(self.stats.backoff):
-            if sid not in live:
-                del self.stats.backoff[sid]
-        due: list[float] = []
         for sub in subs:
-            b = self.stats.backoff.setdefault(sub.id, _Backoff())
-            if b.next_try > now:
-                due.append(b.next_try)
-                continue
-            ok = await self._deliver(sub)
-            if ok:
-                b.failures, b.next_try = 0, 0.0
-            else:
-                b.failures += 1
-                self.stats.failed_attempts += 1
-                b.next_try = now + min(self._max, self._base * 2 ** (b.failures - 1))
-                due.append(b.next_try)
-        return min(due, default=None)
+            await self._adopt_legacy_cursors(sub.id)
+            self.outbox.add(self._destination(sub))
+        live = {destination_id(s.id) for s in subs}
+        for dest_id in self.outbox.destinations:
+            if dest_id not in live:
+                await self.outbox.remove(dest_id)
 
-    async def _deliver(self, sub: Subscription) -> bool:
-        store = self._services.store
-        pdu_ids = await asyncio.to_thread(store.event_pdu_ids)
-        for pdu_id in pdu_ids:
-            while True:
-                cursor = await asyncio.to_thread(self.subs.cursor, sub.id, pdu_id)
-                events = await asyncio.to_thread(store.events_since, pdu_id, cursor, BATCH)
-                if not events:
-                    break
-                try:
-                    resp = await self._client.post(
-                        sub.destination,
-                        json=event_payload(events, sub.context),
-                        headers={"OData-Version": "4.0"},
-                    )
-                    resp.raise_for_status()
-                except httpx.HTTPError as exc:
-                    self.stats.backoff[sub.id].last_error = str(exc)[:200]
-                    log.warning("redfish event delivery to %s failed: %s", sub.destination, exc)
-                    return False
-                await asyncio.to_thread(
-                    self.subs.set_cursor, sub.id, pdu_id, events[-1].sequence_id
-                )
-                self.stats.delivered += len(events)
-                if len(events) < BATCH:
-                    break
+    async def _adopt_legacy_cursors(self, sid: str) -> None:
+        legacy = await asyncio.to_thread(self.subs.legacy_cursors, sid)
+        if not legacy:
+            return
+        dest = destination_id(sid)
+        for pdu_id, seq in legacy.items():
+            await asyncio.to_thread(self._repo.set_cursor, dest, pdu_id, DeliveryCursor(seq))
+        await asyncio.to_thread(self.subs.drop_legacy_cursors, sid)
+
+    async def deliver_once(self) -> float | None:
+        """One delivery pass over every subscription; the earliest pending retry (loop time)."""
+        await self.sync()
+        return await self.outbox.deliver_once()
+
+    async def subscribe(self, destination: str, context: str | None, actor: str) -> Subscription:
+        """Create a subscription that receives events from now on; audited.
+
+        Raises :class:`~smartpdu.redfish.subscriptions.SubscriptionLimitError` when full.
+        """
+        async with self._create_lock:  # allocate, seed, save: no one sees a half-made one
+            sid = await asyncio.to_thread(self.subs.allocate_id)
+            await self.outbox.seed_at_head(destination_id(sid))
+            created = self._services.now_utc().isoformat()
+            sub = Subscription(sid, destination, context, actor, created)
+            await asyncio.to_thread(self.subs.save, sub)
+        await self._audit(EventCode.SUBSCRIPTION_CREATED, sub, actor)
+        self.outbox.add(self._destination(sub))
+        return sub
+
+    async def set_context(self, sub: Subscription, context: str | None) -> Subscription:
+        """Change the ``Context`` sent with every event from the next batch on."""
+        sub = replace(sub, context=context)
+        await asyncio.to_thread(self.subs.save, sub)
+        self.outbox.add(self._destination(sub))
+        return sub
+
+    async def unsubscribe(self, sid: str, actor: str) -> bool:
+        """Delete subscription ``sid`` and its cursors; audited. False if it was already gone."""
+        sub = await asyncio.to_thread(self.subs.get, sid)
+        if sub is None or not await asyncio.to_thread(self.subs.delete, sid):
+            return False
+        await self.outbox.remove(destination_id(sid))
+        await self._audit(EventCode.SUBSCRIPTION_DELETED, sub, actor)
         return True
+
+    def status(self, sid: str) -> DestinationStatus | None:
+        """Live delivery status of subscription ``sid`` (None when not delivered here)."""
+        try:
+            return self.outbox.status(destination_id(sid))
+        except KeyError:
+            return None
+
+    async def delivery_log(self, sid: str) -> list[DeliveryRecord]:
+        return await self.outbox.log(destination_id(sid))
+
+    async def _audit(self, code: EventCode, sub: Subscription, actor: str) -> None:
+        verb = "created" if code is EventCode.SUBSCRIPTION_CREATED else "deleted"
+        draft = NewEvent(
+            pdu_id=self._services.config.pdus[0].id,
+            source=f"subscription/{sub.id}",
+            event_code=code,
+            message=f"Redfish event subscription {sub.id} {verb}",
+            action_taken=Action.CONFIG,
+            evidence={"subscription_id": sub.id, "destination": _redacted(sub.destination)},
+            actor=actor,
+        )
+        result = await asyncio.to_thread(self._services.events.append, draft)
+        if inspect.isawaitable(result):
+            await result

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -15,7 +14,12 @@ from smartpdu.redfish.delivery import EventDelivery
 from smartpdu.redfish.errors import RedfishError
 from smartpdu.redfish.responses import action_result, dumps, etag_of, json_response
 from smartpdu.redfish.router import Endpoint
-from smartpdu.redfish.subscriptions import Subscription
+from smartpdu.redfish.subscriptions import (
+    MAX_CONTEXT_CHARS,
+    MAX_DESTINATION_CHARS,
+    Subscription,
+    SubscriptionLimitError,
+)
 
 __all__ = ["event_endpoints"]
 
@@ -37,6 +41,24 @@ def _dest_body(sub: Subscription) -> dict[str, Any]:
         "DeliveryRetryPolicy": "RetryForever",
         "Status": {"State": "Enabled", "Health": "OK"},
     }
+
+
+def _excerpt(text: str) -> str:
+    """Start of an over-long value, enough to recognise it in an error message."""
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
+def _check_context(value: object) -> str | None:
+    """Validate a ``Context`` value: a string of at most ``MAX_CONTEXT_CHARS``, or null."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RedfishError(400, "PropertyValueTypeError", value, "Context", related=("#/Context",))
+    if len(value) > MAX_CONTEXT_CHARS:
+        raise RedfishError(
+            400, "StringValueTooLong", _excerpt(value), MAX_CONTEXT_CHARS, related=("#/Context",)
+        )
+    return value
 
 
 def event_endpoints(delivery: EventDelivery) -> list[Endpoint]:
@@ -89,6 +111,14 @@ def event_endpoints(delivery: EventDelivery) -> list[Endpoint]:
         dest = body.get("Destination")
         if dest is None:
             raise RedfishError(400, "PropertyMissing", "Destination", related=("#/Destination",))
+        if isinstance(dest, str) and len(dest) > MAX_DESTINATION_CHARS:
+            raise RedfishError(
+                400,
+                "StringValueTooLong",
+                _excerpt(dest),
+                MAX_DESTINATION_CHARS,
+                related=("#/Destination",),
+            )
         if (
             not isinstance(dest, str)
             or urlsplit(dest).scheme not in ("http", "https")
@@ -108,14 +138,11 @@ def event_endpoints(delivery: EventDelivery) -> list[Endpoint]:
                 raise RedfishError(
                     400, "PropertyValueNotInList", body[key], key, related=(f"#/{key}",)
                 )
-        context = body.get("Context")
-        if context is not None and not isinstance(context, str):
-            raise RedfishError(
-                400, "PropertyValueTypeError", context, "Context", related=("#/Context",)
-            )
-        created = ctx.services.now_utc().isoformat()
-        sub = await asyncio.to_thread(delivery.subs.create, dest, context, ctx.actor, created)
-        delivery.wake()
+        context = _check_context(body.get("Context"))
+        try:
+            sub = await delivery.subscribe(dest, context, ctx.actor)
+        except SubscriptionLimitError:
+            raise RedfishError(400, "EventSubscriptionLimitExceeded") from None
         out = _dest_body(sub)
         return json_response(201, out, {"Location": out["@odata.id"]})
 
@@ -142,20 +169,14 @@ def event_endpoints(delivery: EventDelivery) -> list[Endpoint]:
                 "SubscriptionType",
             },
         )
-        ctxt = body.get("Context")
-        if ctxt is not None and not isinstance(ctxt, str):
-            raise RedfishError(
-                400, "PropertyValueTypeError", ctxt, "Context", related=("#/Context",)
-            )
-        sub = replace(sub, context=ctxt)
-        await asyncio.to_thread(delivery.subs.update, sub)
+        sub = await delivery.set_context(sub, _check_context(body.get("Context")))
         out = _dest_body(sub)
         return json_response(200, out, {"ETag": etag_of(dumps(out))})
 
     async def delete(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
         ctx.require(Permission.CONFIGURE)
-        await _get(p["sub"])
-        await asyncio.to_thread(delivery.subs.delete, p["sub"])
+        if not await delivery.unsubscribe(p["sub"], ctx.actor):
+            raise RedfishError(404, "ResourceNotFound", "EventDestination", p["sub"])
         return action_result(200, "Success")
 
     return [
