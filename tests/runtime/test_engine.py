@@ -157,6 +157,7 @@ async def test_postgres_backend_runs_the_same_loop(tmp_path: Path, pg_url: str) 
     async with rt:
         await rt.run_for(3.0)
         assert rt.snapshot.pdus["pdu-a"].inlet.energy_wh > 0
+    rt.store.close()  # the factory opened it; whoever composes the runtime closes it
     store = open_store(pg_url)
     try:
         assert [s for s in store.load_energy("pdu-a") if s.channel == "inlet"]

@@ -71,7 +71,8 @@ async def test_a_new_analytic_is_one_stage_and_sees_flagged_values(tmp_path: Pat
     # a derive stage registered after the defaults sees energy, demand and the snapshot
     assert pf.energy and pf.demand is not None and frame.snapshot is not None
     assert frame.window_s == rt.hardware.window_s
-    # a switched-off outlet has no power factor: NaN on the frame, 0 in the display snapshot
+    # a switched-off outlet has no power factor: NaN on the frame and in the snapshot (the
+    # display layer shows it as null)
     off = [
         k
         for k, ch in enumerate(metered.channels)
@@ -79,7 +80,7 @@ async def test_a_new_analytic_is_one_stage_and_sees_flagged_values(tmp_path: Pat
     ]
     for k in off:
         oid = metered.channels[k].removeprefix("outlet/")
-        assert frame.snapshot.pdus["pdu-a"].outlets[oid].reading.pf == 0.0
+        assert math.isnan(frame.snapshot.pdus["pdu-a"].outlets[oid].reading.pf)
 
 
 async def test_the_snapshot_shows_this_windows_decisions(tmp_path: Path) -> None:
