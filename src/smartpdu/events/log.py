@@ -70,9 +70,9 @@ class _Head:
     hash: str
     last: Event | None
     since_checkpoint: int
-    checkpoint_ts: str | None = None
-    """Timestamp of the event the last checkpoint covers (None: none this run)."""
-    checkpoint_mono: float = field(default_factory=time.monotonic)
+    uncovered_ts: str | None = None
+    """Timestamp of the oldest committed event no checkpoint covers yet (None: all covered)."""
+    uncovered_mono: float = field(default_factory=time.monotonic)
 
 
 @dataclass(slots=True)
@@ -144,6 +144,8 @@ class EventLog:
                 cps = self._store.checkpoints(pdu_id)
                 covered = cps[-1].sequence_id if cps else 0
                 head = _Head(last.sequence_id, last.hash, last, last.sequence_id - covered)
+                if head.since_checkpoint:
+                    head.uncovered_ts = last.timestamp_utc  # left unsigned by a crash
             self._heads[pdu_id] = head
             self._durable[pdu_id] = replace(head)
         return head
@@ -257,6 +259,8 @@ class EventLog:
             for ev in events:
                 d = self._durable[ev.pdu_id]
                 d.sequence_id, d.hash, d.last = ev.sequence_id, ev.hash, ev
+                if d.since_checkpoint == 0:
+                    d.uncovered_ts, d.uncovered_mono = ev.timestamp_utc, time.monotonic()
                 d.since_checkpoint += 1
         self._checkpoints_due()
         if self._bus is not None:
@@ -273,9 +277,9 @@ class EventLog:
                 if d.last is None or d.since_checkpoint == 0:
                     continue
                 by_count = d.since_checkpoint >= self._every
-                by_time = now - d.checkpoint_mono >= self._interval_s
-                if d.checkpoint_ts is not None and not by_time:
-                    elapsed = _seconds_between(d.checkpoint_ts, d.last.timestamp_utc)
+                by_time = now - d.uncovered_mono >= self._interval_s  # idle wall time
+                if d.uncovered_ts is not None and not by_time:  # clock time (wall or sim)
+                    elapsed = _seconds_between(d.uncovered_ts, d.last.timestamp_utc)
                     by_time = elapsed >= self._interval_s
                 if by_count or by_time:
                     due.append(pid)
@@ -300,8 +304,13 @@ class EventLog:
                 self._store.append_checkpoint(cp)
                 with self._lock:
                     d.since_checkpoint -= covered
-                    d.checkpoint_ts = last.timestamp_utc
-                    d.checkpoint_mono = time.monotonic()
+                    if d.since_checkpoint == 0:
+                        d.uncovered_ts = None
+                    else:  # committed while signing: their clock starts now
+                        d.uncovered_ts, d.uncovered_mono = (
+                            d.last.timestamp_utc if d.last else None,
+                            time.monotonic(),
+                        )
                 out.append(cp)
             if out and self._head_file is not None:
                 write_head_file(self._head_file, out)
