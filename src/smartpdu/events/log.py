@@ -195,8 +195,8 @@ class EventLog:
                 head.sequence_id, head.hash, head.last = ev.sequence_id, ev.hash, ev
                 sealed.append(ev)
             batch = _Batch(sealed)
-            if drafts and not sealed and limited:
-                batch.done.set()  # everything suppressed: nothing to commit
+            if not sealed:
+                batch.done.set()  # nothing to commit (empty, or everything suppressed)
                 return batch
             self._queue.append(batch)
             self._wake.notify_all()
