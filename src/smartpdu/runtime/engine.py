@@ -96,7 +96,7 @@ class RackRuntime:
             clock.now_utc,
             bus=self._bus,
             checkpoint_every=checkpoint_every,
-            head_file=self._data_dir / AUDIT_HEAD_FILENAME,
+            head_file=Path(data_dir) / AUDIT_HEAD_FILENAME,
         )
         self._control = (control_factory or _default_control)(config, store)
         self._lock = threading.RLock()
