@@ -167,8 +167,9 @@ async def test_lagging_subscriber_is_logged_once_as_an_event(store: SqliteStore)
     async with bus.subscribe(name="slow-webhook", maxsize=2):
         for i in range(10):
             log.append(d(i))
-        await asyncio.sleep(0)
-        await asyncio.sleep(0)
+        for _ in range(5):  # deliveries come from the writer thread via the loop
+            await asyncio.sleep(0.01)
+        assert await log.flushed()  # the lag report was submitted, not awaited, by the loop
         lag = [e for e in store.events_since("pdu-a") if e.event_code == "SUBSCRIBER_LAGGING"]
         assert len(lag) == 1
         assert lag[0].severity is Severity.WARNING

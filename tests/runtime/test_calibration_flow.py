@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -69,9 +70,11 @@ async def test_runtime_applies_calibration_and_flags_corruption(tmp_path: Path) 
     # Corrupt the stored coefficients (gain edited, CRC left): the channel reports degraded.
     store = open_store(f"sqlite:///{tmp_path / 'cal' / 'smartpdu.db'}")
     try:
-        data = json.loads(store.kv_get("calibration/pdu-a") or "{}")
+        record = store.calibrations.latest("pdu-a")
+        assert record is not None
+        data = json.loads(record.body)
         data["channels"]["outlet/7"]["gain"] *= 1.1
-        store.kv_set("calibration/pdu-a", json.dumps(data))
+        store.calibrations.save(dataclasses.replace(record, body=json.dumps(data)))
     finally:
         store.close()
     degraded = await _outlet7(tmp_path / "cal")

@@ -24,7 +24,7 @@ class Clock:
 
 def fill(store: SqlStore, n: int = 30, every: int = 10) -> DeviceKey:
     key = DeviceKey.generate()
-    log = EventLog(store, key, Clock(), checkpoint_every=every)
+    log = EventLog(store, key, Clock(), checkpoint_every=every, checkpoint_interval_s=3600)
     for i in range(n):
         log.append(
             NewEvent(

@@ -343,9 +343,15 @@ def audit_verify_cmd(
         None, "--public-key", help="Public key PEM (default: <data-dir>/device_key.pub.pem)"
     ),
     pdu: str | None = typer.Option(None, "--pdu", help="Only this PDU (default: every PDU)"),
+    head_file: Path | None = typer.Option(
+        None,
+        "--head-file",
+        help="Signed heads kept outside the database (default: <data-dir>/audit_head.json)",
+    ),
 ) -> None:
-    """Verify every event and signed checkpoint; exit 1 naming the first bad sequence_id."""
-    from smartpdu.events.audit import audit_verify
+    """Verify every event and signed checkpoint, and that the tail matches the signed head
+    kept outside the database; exit 1 naming the first bad sequence_id."""
+    from smartpdu.events.audit import AUDIT_HEAD_FILENAME, audit_verify, read_head_file
     from smartpdu.events.signing import KEY_FILENAME, PUBLIC_KEY_FILENAME, load_public_key
     from smartpdu.storage.factory import open_store
 
@@ -364,6 +370,20 @@ def audit_verify_cmd(
     except (ValueError, OSError) as exc:
         err.print(f"[red]error:[/red] cannot load the public key {key_path}: {exc}")
         raise typer.Exit(2) from None
+    head_path = head_file or data_dir / AUDIT_HEAD_FILENAME
+    if head_file is not None and not head_file.exists():
+        err.print(f"[red]error:[/red] no audit head file at {head_file}")
+        raise typer.Exit(2)
+    try:
+        heads = read_head_file(head_path)
+    except ValueError as exc:
+        console.print(f"[red]FAIL[/red] {exc}")
+        raise typer.Exit(1) from None
+    if not heads:
+        err.print(
+            f"[yellow]no audit head file at {head_path}: a cut tail after the last stored "
+            "checkpoint cannot be detected[/yellow]"
+        )
     url = db or f"sqlite:///{(data_dir / 'smartpdu.db').resolve()}"
     try:
         store = open_store(url)
@@ -371,11 +391,11 @@ def audit_verify_cmd(
         err.print(f"[red]error:[/red] cannot open store {url}: {exc}")
         raise typer.Exit(2) from None
     try:
-        pdus = [pdu] if pdu else store.event_pdu_ids()
+        pdus = [pdu] if pdu else sorted(set(store.event_pdu_ids()) | set(heads))
         if not pdus:
             err.print("[yellow]no events stored[/yellow]")
         for pid in pdus:
-            result = audit_verify(store, pid, key)  # type: ignore[arg-type]
+            result = audit_verify(store, pid, key, heads.get(pid))  # type: ignore[arg-type]
             if not result.ok:
                 console.print(
                     f"[red]FAIL[/red] {pid}: first bad sequence_id "

@@ -50,8 +50,18 @@ def _serve(
     seed: int,
     certfile: str | None,
     keyfile: str | None,
+    accept_broken_chain: bool = False,
 ) -> None:
+    from smartpdu.cli.audit_check import BrokenChainError, check_chain_before_start
     from smartpdu.runtime.server import ServeOptions, serve
+
+    try:
+        url = db or f"sqlite:///{data_dir.resolve() / 'smartpdu.db'}"
+        for failure in check_chain_before_start(url, data_dir, accept_broken=accept_broken_chain):
+            _err.print(f"[bold red]audit chain broken (accepted, recorded):[/] {failure}")
+    except BrokenChainError as exc:
+        _err.print(f"[bold red]refusing to start:[/] {exc}")
+        raise typer.Exit(3) from None
 
     if admin_password is not None and len(admin_password) < 8:
         _err.print("[bold red]--admin-password must have at least 8 characters[/]")
@@ -92,10 +102,17 @@ def run(
     seed: int = typer.Option(0, "--seed", help="Twin random seed"),
     tls_cert: str | None = typer.Option(None, "--tls-cert", help="PEM certificate (enables TLS)"),
     tls_key: str | None = typer.Option(None, "--tls-key", help="PEM private key"),
+    accept_broken_chain: bool = typer.Option(
+        False,
+        "--accept-broken-chain",
+        help="Start even if the event log fails verification (recorded as a critical event)",
+    ),
 ) -> None:
     """Run the controller for CONFIG on the digital twin, serving REST and Redfish."""
     cfg = _load(config)
-    _serve(cfg, data_dir, db, host, port, admin_password, seed, tls_cert, tls_key)
+    _serve(
+        cfg, data_dir, db, host, port, admin_password, seed, tls_cert, tls_key, accept_broken_chain
+    )
 
 
 def demo(

@@ -12,6 +12,7 @@ import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol, runtime_checkable
 
 from smartpdu.control.types import KeyValue
 from smartpdu.model.commands import (
@@ -24,6 +25,8 @@ from smartpdu.model.commands import (
 
 __all__ = [
     "CommandLedger",
+    "CommandResults",
+    "KvCommandResults",
     "OpPhase",
     "OutletOp",
     "PendingCommand",
@@ -121,29 +124,65 @@ def result_from_json(text: str) -> CommandResult:
     )
 
 
+@runtime_checkable
+class CommandResults(Protocol):
+    """Repository of finished command results, so a retried command id survives a restart."""
+
+    def load(self, command_id: str) -> CommandResult | None: ...
+
+    def save(self, result: CommandResult, capacity: int) -> None:
+        """Store ``result``, keeping at most the newest ``capacity`` results."""
+        ...
+
+
+class KvCommandResults:
+    """:class:`CommandResults` over a key/value map: a ring of ``capacity`` slots,
+    ``command/id/<id>`` → result, ``command/slot/<n>`` → id (the release-3 layout)."""
+
+    def __init__(self, kv: KeyValue) -> None:
+        self._kv = kv
+
+    def load(self, command_id: str) -> CommandResult | None:
+        text = self._kv.get(f"command/id/{command_id}")
+        return None if text is None else result_from_json(text)
+
+    def save(self, result: CommandResult, capacity: int) -> None:
+        kv = self._kv
+        slot = int(kv.get("command/next") or 0) % capacity
+        old = kv.get(f"command/slot/{slot}")
+        if old is not None and old != result.command_id:
+            kv.delete(f"command/id/{old}")
+        kv.set(f"command/id/{result.command_id}", result_to_json(result))
+        kv.set(f"command/slot/{slot}", result.command_id)
+        kv.set("command/next", str(slot + 1))
+
+
 @dataclass(slots=True)
 class CommandLedger:
     """Remember command ids (bounded): a repeated id returns the first command's result.
 
-    With ``kv`` the last ``capacity`` results also survive a restart (a client that retries
-    after the controller rebooted still gets the first result, not a second execution): results
-    live in a ring of ``capacity`` slots, ``command/id/<id>`` → result, ``command/slot/<n>`` → id.
+    With a ``repo`` (or a ``kv`` map, wrapped in :class:`KvCommandResults`) the last
+    ``capacity`` results also survive a restart: a client that retries after the controller
+    rebooted still gets the first result, not a second execution.
     """
 
     capacity: int = 4096
     kv: KeyValue | None = None
     results: OrderedDict[str, CommandResult] = field(default_factory=OrderedDict)
     pending: dict[str, PendingCommand] = field(default_factory=dict)
+    repo: CommandResults | None = None
+
+    def __post_init__(self) -> None:
+        if self.repo is None and self.kv is not None:
+            self.repo = KvCommandResults(self.kv)
 
     def known(self, command_id: str) -> bool:
         return self.result(command_id) is not None or command_id in self.pending
 
     def result(self, command_id: str) -> CommandResult | None:
         found = self.results.get(command_id)
-        if found is None and self.kv is not None:
-            text = self.kv.get(f"command/id/{command_id}")
-            if text is not None:
-                found = result_from_json(text)
+        if found is None and self.repo is not None:
+            found = self.repo.load(command_id)
         return found
 
     def finish(self, result: CommandResult) -> None:
@@ -151,16 +190,5 @@ class CommandLedger:
         self.results[result.command_id] = result
         while len(self.results) > self.capacity:
             self.results.popitem(last=False)
-        if self.kv is not None:
-            self._persist(result)
-
-    def _persist(self, result: CommandResult) -> None:
-        kv = self.kv
-        assert kv is not None
-        slot = int(kv.get("command/next") or 0) % self.capacity
-        old = kv.get(f"command/slot/{slot}")
-        if old is not None and old != result.command_id:
-            kv.delete(f"command/id/{old}")
-        kv.set(f"command/id/{result.command_id}", result_to_json(result))
-        kv.set(f"command/slot/{slot}", result.command_id)
-        kv.set("command/next", str(slot + 1))
+        if self.repo is not None:
+            self.repo.save(result, self.capacity)

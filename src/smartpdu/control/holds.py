@@ -1,18 +1,28 @@
-"""Persist protection holds and last commanded states in the key/value store.
+"""What the control plane remembers per outlet across restarts: protection holds, intents.
 
 Both must survive a restart: a latched trip stays latched, and ``power_up_state: last``
-restores what was last asked for. Keys are ``control/<pdu>/outlet/<id>/hold`` (JSON, empty when
-released) and ``control/<pdu>/outlet/<id>/commanded`` (``on`` / ``off``).
+restores what was last asked for. :class:`OutletMemory` is the narrow repository the control
+plane depends on; the store implements it over real tables (``store.outlet_memory``), and
+:class:`KvOutletMemory` over any key/value map (tests, benchmarks) with keys
+``control/<pdu>/outlet/<id>/hold`` (JSON, empty when released) and
+``control/<pdu>/outlet/<id>/commanded`` (``on`` / ``off``).
 """
 
 from __future__ import annotations
 
 import json
+from typing import Protocol, runtime_checkable
 
 from smartpdu.control.types import KeyValue
 from smartpdu.protection.lockout import OutletHold
 
-__all__ = ["OutletMemory", "hold_evidence", "hold_from_json", "hold_to_json"]
+__all__ = [
+    "KvOutletMemory",
+    "OutletMemory",
+    "hold_evidence",
+    "hold_from_json",
+    "hold_to_json",
+]
 
 
 def hold_to_json(h: OutletHold | None) -> str:
@@ -58,8 +68,23 @@ def hold_evidence(h: OutletHold, **more: object) -> dict[str, object]:
     }
 
 
-class OutletMemory:
-    """What the control plane remembers per outlet across restarts."""
+@runtime_checkable
+class OutletMemory(Protocol):
+    """Repository of per-outlet holds and last commanded states (durable once a call returns)."""
+
+    def load_hold(self, pdu_id: str, outlet_id: str) -> OutletHold | None: ...
+
+    def save_hold(self, pdu_id: str, outlet_id: str, hold: OutletHold | None) -> None:
+        """Store ``hold``; ``None`` releases it."""
+        ...
+
+    def save_intent(self, pdu_id: str, outlet_id: str, on: bool) -> None: ...
+
+    def last_commanded(self, pdu_id: str, outlet_id: str) -> bool | None: ...
+
+
+class KvOutletMemory:
+    """:class:`OutletMemory` over a key/value map (the release-3 layout)."""
 
     def __init__(self, kv: KeyValue) -> None:
         self._kv = kv

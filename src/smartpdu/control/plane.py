@@ -16,12 +16,12 @@ holds) and :mod:`.holds` (what survives a restart).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from smartpdu.config import RackConfig
 from smartpdu.control.actuation import Actuator
-from smartpdu.control.commands import CommandLedger
-from smartpdu.control.holds import OutletMemory
+from smartpdu.control.commands import CommandLedger, CommandResults, KvCommandResults
+from smartpdu.control.holds import KvOutletMemory, OutletMemory
 from smartpdu.control.intake import CommandIntake
 from smartpdu.control.power_on import PowerOn
 from smartpdu.control.protect import ProtectionActions
@@ -38,14 +38,26 @@ from smartpdu.protection.lockout import OutletHold, hold_active
 Metered = Mapping[str, Mapping[str, MeteredCurrent]]
 """Outlet currents as measured (NaN kept, quality flags), by PDU id then outlet id."""
 
-__all__ = ["ControlPlane", "Metered"]
-
 
 def _iec_window_s(config: RackConfig) -> float:
     """The IEC 61000-4-30 window of the rack's mains (10 cycles at 50 Hz, 12 at 60 Hz); used only
     until the runtime gives the hardware's own window at :meth:`ControlPlane.on_start`."""
     hz = float(config.pdus[0].nominal_frequency_hz) if config.pdus else 50.0
     return (12 if hz > 55.0 else 10) / hz
+
+
+__all__ = ["ControlPersistence", "ControlPlane", "Metered"]
+
+
+@runtime_checkable
+class ControlPersistence(Protocol):
+    """What a store offers the control plane: its outlet memory and command result tables."""
+
+    @property
+    def outlet_memory(self) -> OutletMemory: ...
+
+    @property
+    def command_results(self) -> CommandResults: ...
 
 
 class ControlPlane:
@@ -56,15 +68,21 @@ class ControlPlane:
     ) -> None:
         self.config = config
         self.settings = settings or ControlSettings()
-        store = as_kv(kv)
-        self._memory = OutletMemory(store)
+        memory: OutletMemory
+        results: CommandResults
+        if isinstance(kv, ControlPersistence):  # a Store: its real tables
+            memory, results = kv.outlet_memory, kv.command_results
+        else:
+            store = as_kv(kv)
+            memory, results = KvOutletMemory(store), KvCommandResults(store)
+        self._memory = memory
         self._last: RackSnapshot | None = None
         self._t_s: float | None = None
         self._window_s = self.settings.window_s or _iec_window_s(config)
         self._pdus: dict[str, PduState] = {
             p.id: build_pdu(p, self.settings, self._memory.load_hold) for p in config.pdus
         }
-        ledger = CommandLedger(kv=store)
+        ledger = CommandLedger(repo=results)
         self._act = Actuator(ledger, self.settings.verify)
         self._intake = CommandIntake(self.settings, ledger, self._pdus, self._memory, self._act)
         self._power_on = PowerOn(self.settings, self._memory, self._act)

@@ -5,7 +5,13 @@ them on the :class:`EventBus`; :func:`audit_verify` proves the stored chain unto
 push channel delivers from the durable :class:`Outbox`.
 """
 
-from smartpdu.events.audit import AuditSource, audit_verify
+from smartpdu.events.audit import (
+    AUDIT_HEAD_FILENAME,
+    AuditSource,
+    audit_verify,
+    read_head_file,
+    write_head_file,
+)
 from smartpdu.events.bus import (
     DEFAULT_QUEUE_SIZE,
     EventBus,
@@ -50,6 +56,7 @@ from smartpdu.events.outbox import (
 )
 from smartpdu.events.outbox_plan import EventFilter, RetryPolicy
 from smartpdu.events.outbox_store import DeliveryCursor, DeliveryRecord, OutboxRepository
+from smartpdu.events.ratelimit import StormGuard
 from smartpdu.events.signing import (
     KEY_FILENAME,
     PUBLIC_KEY_FILENAME,
@@ -62,6 +69,7 @@ from smartpdu.events.signing import (
 )
 
 __all__ = [
+    "AUDIT_HEAD_FILENAME",
     "CATALOGUE",
     "DEFAULT_CHECKPOINT_EVERY",
     "DEFAULT_QUEUE_SIZE",
@@ -96,6 +104,7 @@ __all__ = [
     "RetryPolicy",
     "Sender",
     "Severity",
+    "StormGuard",
     "Subscription",
     "SubscriptionClosed",
     "UnknownEventCodeError",
@@ -110,6 +119,8 @@ __all__ = [
     "load_public_key",
     "parse_timestamp",
     "public_key_pem",
+    "read_head_file",
     "seal",
     "verify_chain",
+    "write_head_file",
 ]

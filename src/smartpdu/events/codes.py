@@ -80,6 +80,8 @@ class EventCode(StrEnum):
     SUBSCRIPTION_CREATED = "SUBSCRIPTION_CREATED"
     SUBSCRIPTION_DELETED = "SUBSCRIPTION_DELETED"
     AUDIT_CHECKPOINT = "AUDIT_CHECKPOINT"
+    EVENTS_SUPPRESSED = "EVENTS_SUPPRESSED"
+    AUDIT_CHAIN_BROKEN = "AUDIT_CHAIN_BROKEN"
     POWER_SOURCE_CHANGED = "POWER_SOURCE_CHANGED"
     TICK_OVERRUN = "TICK_OVERRUN"
 
@@ -158,6 +160,8 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.SUBSCRIPTION_CREATED, _I, "An event subscription (push destination) was created."),
     (_E.SUBSCRIPTION_DELETED, _I, "An event subscription (push destination) was deleted."),
     (_E.AUDIT_CHECKPOINT, _I, "A signed audit checkpoint was written."),
+    (_E.EVENTS_SUPPRESSED, _W, "Repeats of one event from one source were counted, not logged."),
+    (_E.AUDIT_CHAIN_BROKEN, _C, "Started on an event chain that failed verification."),
     (_E.POWER_SOURCE_CHANGED, _I, "The controller's own power source changed (feed A/B, PoE)."),
     (_E.TICK_OVERRUN, _W, "The measurement loop fell behind and skipped windows."),
 )

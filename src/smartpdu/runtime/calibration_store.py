@@ -1,4 +1,4 @@
-"""Calibration sets in the store: one versioned, CRC-sealed set per PDU (key ``calibration/<pdu>``)."""
+"""Calibration sets in the store's ``calibration_sets`` table: versioned, CRC-sealed, per PDU."""
 
 from __future__ import annotations
 
@@ -6,30 +6,38 @@ import json
 import logging
 
 from smartpdu.metering import CalibrationSet
-from smartpdu.storage import Store
+from smartpdu.storage import CalibrationRecord, Store
 
 __all__ = ["BENCH_SEED_KEY", "load_calibration", "save_calibration"]
 
 log = logging.getLogger(__name__)
 
 BENCH_SEED_KEY = "calibration/{pdu}/bench_seed"
-
-
-def _key(pdu_id: str) -> str:
-    return f"calibration/{pdu_id}"
+"""Key/value row of the twin bench's error seed (a property of the simulated unit, not a set)."""
 
 
 def load_calibration(store: Store, pdu_id: str) -> CalibrationSet | None:
-    """The stored set, as stored (a corrupted one stays detectable through its CRCs)."""
-    text = store.kv_get(_key(pdu_id))
-    if text is None:
+    """The newest stored set, as stored (a corrupted one stays detectable through its CRCs)."""
+    record = store.calibrations.latest(pdu_id)
+    if record is None:
         return None
     try:
-        return CalibrationSet.from_dict(json.loads(text))
+        return CalibrationSet.from_dict(json.loads(record.body))
     except (ValueError, KeyError, TypeError) as exc:
         log.error("calibration of %s is unreadable (%s); measuring uncalibrated", pdu_id, exc)
         return None
 
 
 def save_calibration(store: Store, pdu_id: str, calibration: CalibrationSet) -> None:
-    store.kv_set(_key(pdu_id), json.dumps(calibration.to_dict(), separators=(",", ":")))
+    """Store ``calibration`` as version ``calibration.version`` of ``pdu_id`` (earlier kept)."""
+    body = json.dumps(calibration.to_dict(), separators=(",", ":"))
+    store.calibrations.save(
+        CalibrationRecord(
+            pdu_id,
+            calibration.version,
+            calibration.timestamp,
+            calibration.source,
+            calibration.crc32,
+            body,
+        )
+    )

@@ -34,7 +34,13 @@ from threadpoolctl import threadpool_limits
 
 from smartpdu.config import RackConfig
 from smartpdu.control import ControlPlane
-from smartpdu.events import EventBus, EventLog, NewEvent, load_or_create_device_key
+from smartpdu.events import (
+    AUDIT_HEAD_FILENAME,
+    EventBus,
+    EventLog,
+    NewEvent,
+    load_or_create_device_key,
+)
 from smartpdu.events.model import Event
 from smartpdu.hardware import RackHardware
 from smartpdu.metering import CalibrationSet
@@ -85,7 +91,12 @@ class RackRuntime:
         self._bus = EventBus()
         self._key = load_or_create_device_key(Path(data_dir))
         self._events = EventLog(
-            store, self._key, clock.now_utc, bus=self._bus, checkpoint_every=checkpoint_every
+            store,
+            self._key,
+            clock.now_utc,
+            bus=self._bus,
+            checkpoint_every=checkpoint_every,
+            head_file=Path(data_dir) / AUDIT_HEAD_FILENAME,
         )
         self._control = (control_factory or _default_control)(config, store)
         self._lock = threading.RLock()

@@ -1,10 +1,21 @@
-"""Persistent storage behind one :class:`Store` interface: SQLite (default) and PostgreSQL.
+"""Persistent storage behind typed repositories (:class:`Store` is all of them): SQLite
+(default) and PostgreSQL.
 
 Open with :func:`open_store` (``sqlite:///path``, ``sqlite:///:memory:``, ``postgresql://…``).
 Every method is synchronous, thread-safe and durable once it returns.
 """
 
-from smartpdu.storage.base import Store
+from smartpdu.storage.base import (
+    CalibrationRepository,
+    ConfigRepository,
+    EnergyRepository,
+    EventRepository,
+    KeyValueRepository,
+    ReadingRepository,
+    Store,
+    UserRepository,
+)
+from smartpdu.storage.control_repos import CalibrationRecord
 from smartpdu.storage.factory import open_store
 from smartpdu.storage.migrations import Migration, apply_migrations
 from smartpdu.storage.records import (
@@ -24,14 +35,21 @@ from smartpdu.storage.records import (
 from smartpdu.storage.sql_store import SqlStore, choose_resolution
 
 __all__ = [
+    "CalibrationRecord",
+    "CalibrationRepository",
+    "ConfigRepository",
     "ConfigVersion",
     "ConfigVersionInfo",
     "ConflictError",
     "EnergyRegisterState",
+    "EnergyRepository",
+    "EventRepository",
     "HistoryPoint",
+    "KeyValueRepository",
     "Migration",
     "NotFoundError",
     "Reading",
+    "ReadingRepository",
     "Resolution",
     "RetentionPolicy",
     "SessionRecord",
@@ -39,6 +57,7 @@ __all__ = [
     "Store",
     "StoreError",
     "UserRecord",
+    "UserRepository",
     "apply_migrations",
     "choose_resolution",
     "open_store",

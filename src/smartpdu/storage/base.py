@@ -1,8 +1,13 @@
-"""The one storage interface every backend implements (SQLite, PostgreSQL).
+"""The storage interface every backend implements (SQLite, PostgreSQL), as narrow repositories.
 
-All methods are synchronous and thread-safe: the runtime calls them from its writer thread and
-async code through ``asyncio.to_thread``. Every write method returns only after its transaction
-is committed (durable against ``kill -9`` of the process). Timestamps are aware UTC datetimes.
+A consumer types its dependency as the narrow protocol it uses (:class:`EventRepository`,
+:class:`ReadingRepository`, :class:`EnergyRepository`, :class:`ConfigRepository`,
+:class:`UserRepository`, :class:`KeyValueRepository`); :class:`Store` is all of them plus the
+typed repositories it carries as attributes (``outlet_memory``, ``command_results``,
+``calibrations``). All methods are synchronous and thread-safe: the runtime calls them from
+its writer thread and async code through ``asyncio.to_thread``. Every write method returns
+only after its transaction is committed (durable against ``kill -9`` of the process).
+Timestamps are aware UTC datetimes.
 """
 
 from __future__ import annotations
@@ -11,8 +16,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from smartpdu.control.commands import CommandResults
+from smartpdu.control.holds import OutletMemory
 from smartpdu.events.chain import Checkpoint
 from smartpdu.events.model import Event
+from smartpdu.storage.control_repos import CalibrationRecord
 from smartpdu.storage.records import (
     ConfigVersion,
     ConfigVersionInfo,
@@ -26,24 +34,9 @@ from smartpdu.storage.records import (
 )
 
 
-@runtime_checkable
-class Store(Protocol):
-    """Persistent state of the controller; see module docstring for the contract."""
+class EventRepository(Protocol):
+    """The hash-chained event log and its signed checkpoints."""
 
-    @property
-    def url(self) -> str:
-        """The URL the store was opened with (no password)."""
-        ...
-
-    def close(self) -> None:
-        """Release the connection; further calls raise."""
-        ...
-
-    def schema_version(self) -> int:
-        """Highest applied migration version."""
-        ...
-
-    # -- events ---------------------------------------------------------------------------------
     def append_events(self, events: Sequence[Event]) -> None:
         """Insert sealed events in one transaction; raise ConflictError if a sequence_id exists."""
         ...
@@ -74,7 +67,10 @@ class Store(Protocol):
         """All checkpoints of ``pdu_id`` in ascending sequence order."""
         ...
 
-    # -- readings -------------------------------------------------------------------------------
+
+class ReadingRepository(Protocol):
+    """Readings at 1 s, 1 min and 1 h with roll-up and retention."""
+
     def write_readings(self, readings: Sequence[Reading]) -> int:
         """Upsert 1 s readings (bulk); return the number written."""
         ...
@@ -99,7 +95,10 @@ class Store(Protocol):
         """Metric keys that have 1 min history for ``pdu_id``."""
         ...
 
-    # -- energy registers -----------------------------------------------------------------------
+
+class EnergyRepository(Protocol):
+    """Energy register states per (PDU, channel)."""
+
     def save_energy(self, states: Sequence[EnergyRegisterState]) -> None:
         """Upsert the full register state of each (pdu_id, channel) in one transaction."""
         ...
@@ -108,7 +107,10 @@ class Store(Protocol):
         """Every stored register state (of one PDU if given), ordered by pdu_id, channel."""
         ...
 
-    # -- configuration versions -----------------------------------------------------------------
+
+class ConfigRepository(Protocol):
+    """Versioned rack configurations."""
+
     def add_config_version(
         self, yaml_text: str, author: str, comment: str, created_utc: datetime
     ) -> int:
@@ -123,7 +125,10 @@ class Store(Protocol):
         """One version with YAML (the latest when ``version`` is None), or None."""
         ...
 
-    # -- users and sessions ---------------------------------------------------------------------
+
+class UserRepository(Protocol):
+    """User accounts and login sessions."""
+
     def create_user(self, user: UserRecord) -> None:
         """Insert a user; ConflictError if the username exists."""
         ...
@@ -159,7 +164,10 @@ class Store(Protocol):
         """Delete sessions with ``expires_utc <= now``; return how many."""
         ...
 
-    # -- device key/value state -----------------------------------------------------------------
+
+class KeyValueRepository(Protocol):
+    """Small device state without a table of its own (Redfish sessions and subscriptions)."""
+
     def kv_get(self, key: str) -> str | None: ...
 
     def kv_set(self, key: str, value: str) -> None: ...
@@ -168,4 +176,55 @@ class Store(Protocol):
 
     def kv_items(self, prefix: str = "") -> dict[str, str]:
         """All pairs whose key starts with ``prefix``."""
+        ...
+
+
+class CalibrationRepository(Protocol):
+    """Calibration sets per PDU (every version kept)."""
+
+    def save(self, record: CalibrationRecord) -> None: ...
+
+    def latest(self, pdu_id: str) -> CalibrationRecord | None: ...
+
+    def history(self, pdu_id: str) -> list[CalibrationRecord]: ...
+
+
+@runtime_checkable
+class Store(
+    EventRepository,
+    ReadingRepository,
+    EnergyRepository,
+    ConfigRepository,
+    UserRepository,
+    KeyValueRepository,
+    Protocol,
+):
+    """Persistent state of the controller; see module docstring for the contract."""
+
+    @property
+    def outlet_memory(self) -> OutletMemory:
+        """Outlet holds and last commanded states."""
+        ...
+
+    @property
+    def command_results(self) -> CommandResults:
+        """The command idempotency ledger."""
+        ...
+
+    @property
+    def calibrations(self) -> CalibrationRepository:
+        """Calibration sets per PDU."""
+        ...
+
+    @property
+    def url(self) -> str:
+        """The URL the store was opened with (no password)."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection; further calls raise."""
+        ...
+
+    def schema_version(self) -> int:
+        """Highest applied migration version."""
         ...

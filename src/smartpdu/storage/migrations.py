@@ -13,18 +13,28 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 
+class _Cursor(Protocol):
+    def execute(self, sql: Any, params: Any = ..., /) -> Any: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+DataStep = Callable[[_Cursor, str], None]
+"""Moves rows inside a migration's transaction: ``step(cursor, placeholder)``."""
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
-    """One schema step: statements run in a single transaction."""
+    """One schema step: statements, then an optional data step, in a single transaction.
+
+    The data step is plain Python written once for both backends (``placeholder`` is ``?`` or
+    ``%s``), so a data migration means the same on SQLite and PostgreSQL.
+    """
 
     version: int
     name: str
     statements: tuple[str, ...]
-
-
-class _Cursor(Protocol):
-    def execute(self, sql: Any, params: Any = ..., /) -> Any: ...
-    def fetchone(self) -> Any: ...
+    data: DataStep | None = None
 
 
 SCHEMA_VERSION_DDL = (
@@ -69,6 +79,8 @@ def apply_migrations(
                 continue
             for stmt in m.statements:
                 cur.execute(stmt)
+            if m.data is not None:
+                m.data(cur, placeholder)
             cur.execute(
                 f"INSERT INTO schema_version (version, name) VALUES ({placeholder}, {placeholder})",
                 (m.version, m.name),

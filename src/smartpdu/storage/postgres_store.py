@@ -15,6 +15,7 @@ from typing import Any, Final
 import psycopg
 from psycopg import sql
 
+from smartpdu.storage.kv_upgrade import move_kv_rows
 from smartpdu.storage.migrations import Migration, apply_migrations
 from smartpdu.storage.records import StoreError
 from smartpdu.storage.sql_store import Cursor, Row, SqlStore
@@ -85,6 +86,30 @@ MIGRATIONS: Final = (
             "CREATE INDEX sessions_user ON sessions (username)",
             "CREATE INDEX sessions_expiry ON sessions (expires_utc)",
         ),
+    ),
+    Migration(
+        4,
+        "command ledger, outlet holds and intents, calibration sets (moved from kv)",
+        (
+            "CREATE TABLE command_results ("
+            " command_id TEXT PRIMARY KEY, ordinal BIGINT NOT NULL, status TEXT NOT NULL,"
+            " result TEXT NOT NULL)",
+            "CREATE INDEX command_results_ordinal ON command_results (ordinal)",
+            "CREATE TABLE outlet_holds ("
+            " pdu_id TEXT NOT NULL, outlet_id TEXT NOT NULL, reason_code TEXT NOT NULL,"
+            " since_s DOUBLE PRECISION NOT NULL, latched BOOLEAN NOT NULL,"
+            " cooldown_until_s DOUBLE PRECISION NOT NULL,"
+            " trips_s TEXT NOT NULL, acknowledged BOOLEAN NOT NULL, retried BOOLEAN NOT NULL,"
+            " PRIMARY KEY (pdu_id, outlet_id))",
+            "CREATE TABLE outlet_intents ("
+            " pdu_id TEXT NOT NULL, outlet_id TEXT NOT NULL, commanded_on BOOLEAN NOT NULL,"
+            " PRIMARY KEY (pdu_id, outlet_id))",
+            "CREATE TABLE calibration_sets ("
+            " pdu_id TEXT NOT NULL, version BIGINT NOT NULL, timestamp_utc TEXT NOT NULL,"
+            " source TEXT NOT NULL, crc32 BIGINT, body TEXT NOT NULL,"
+            " PRIMARY KEY (pdu_id, version))",
+        ),
+        move_kv_rows,
     ),
 )
 

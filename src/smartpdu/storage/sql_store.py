@@ -120,6 +120,18 @@ class SqlStore(ABC):
         self._lock = threading.RLock()
         self._closed = False
         self._sql_cache: dict[str, str] = {}
+        from smartpdu.storage.control_repos import (
+            SqlCalibrations,
+            SqlCommandResults,
+            SqlOutletMemory,
+        )
+
+        self.outlet_memory = SqlOutletMemory(self)
+        """Outlet holds and last commanded states (``control.holds.OutletMemory``)."""
+        self.command_results = SqlCommandResults(self)
+        """The command idempotency ledger (``control.commands.CommandResults``)."""
+        self.calibrations = SqlCalibrations(self)
+        """Calibration sets per PDU, every version kept."""
 
     # -- backend hooks --------------------------------------------------------------------------
     @abstractmethod

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from smartpdu.storage.kv_upgrade import move_kv_rows
 from smartpdu.storage.migrations import Migration, apply_migrations
 from smartpdu.storage.records import StoreError
 from smartpdu.storage.sql_store import Cursor, Row, SqlStore
@@ -77,6 +78,29 @@ MIGRATIONS: Final = (
             "CREATE INDEX sessions_user ON sessions (username)",
             "CREATE INDEX sessions_expiry ON sessions (expires_utc)",
         ),
+    ),
+    Migration(
+        4,
+        "command ledger, outlet holds and intents, calibration sets (moved from kv)",
+        (
+            "CREATE TABLE command_results ("
+            " command_id TEXT PRIMARY KEY, ordinal INTEGER NOT NULL, status TEXT NOT NULL,"
+            " result TEXT NOT NULL) WITHOUT ROWID",
+            "CREATE INDEX command_results_ordinal ON command_results (ordinal)",
+            "CREATE TABLE outlet_holds ("
+            " pdu_id TEXT NOT NULL, outlet_id TEXT NOT NULL, reason_code TEXT NOT NULL,"
+            " since_s REAL NOT NULL, latched INTEGER NOT NULL, cooldown_until_s REAL NOT NULL,"
+            " trips_s TEXT NOT NULL, acknowledged INTEGER NOT NULL, retried INTEGER NOT NULL,"
+            " PRIMARY KEY (pdu_id, outlet_id)) WITHOUT ROWID",
+            "CREATE TABLE outlet_intents ("
+            " pdu_id TEXT NOT NULL, outlet_id TEXT NOT NULL, commanded_on INTEGER NOT NULL,"
+            " PRIMARY KEY (pdu_id, outlet_id)) WITHOUT ROWID",
+            "CREATE TABLE calibration_sets ("
+            " pdu_id TEXT NOT NULL, version INTEGER NOT NULL, timestamp_utc TEXT NOT NULL,"
+            " source TEXT NOT NULL, crc32 INTEGER, body TEXT NOT NULL,"
+            " PRIMARY KEY (pdu_id, version)) WITHOUT ROWID",
+        ),
+        move_kv_rows,
     ),
 )
 
