@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from smartpdu.metering import QualityFlag
 from smartpdu.model.commands import OutletAction, OutletCommand
 from smartpdu.runtime import build_demo_runtime
 from smartpdu.runtime.pipeline import Phase, Pipeline, Stage, StageBase, TickFrame
@@ -71,16 +72,17 @@ async def test_a_new_analytic_is_one_stage_and_sees_flagged_values(tmp_path: Pat
     # a derive stage registered after the defaults sees energy, demand and the snapshot
     assert pf.energy and pf.demand is not None and frame.snapshot is not None
     assert frame.window_s == rt.hardware.window_s
-    # a switched-off outlet has no power factor: NaN on the frame and in the snapshot (the
-    # display layer shows it as null)
+    # an idle outlet has no power factor: NaN ("no value") on the frame, flagged, not 0
     off = [
         k
         for k, ch in enumerate(metered.channels)
         if ch.startswith("outlet/") and math.isnan(float(metered.metrics.pf[k]))
     ]
+    assert off, "the demo rack has idle outlets"
     for k in off:
+        assert int(metered.metrics.flags[k]) & QualityFlag.LOW_SIGNAL
         oid = metered.channels[k].removeprefix("outlet/")
-        assert math.isnan(frame.snapshot.pdus["pdu-a"].outlets[oid].reading.pf)
+        assert "low_signal" in frame.snapshot.pdus["pdu-a"].outlets[oid].reading.flags
 
 
 async def test_the_snapshot_shows_this_windows_decisions(tmp_path: Path) -> None:
