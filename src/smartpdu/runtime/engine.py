@@ -242,13 +242,15 @@ class RackRuntime:
             self._blas = None
 
     async def flush(self) -> None:
-        """Wait until every reading and energy state handed to the writer is committed."""
+        """Wait until every event, reading and energy state handed to the writers is committed."""
+        await self._events.flushed()
         await asyncio.to_thread(self._writer.flush)
 
     async def run_ticks(self, n: int) -> RackSnapshot:
         """Sim mode: run ``n`` windows back to back; returns the last snapshot."""
         for _ in range(n):
             await self._tick_once(in_thread=False)
+        await self._events.flushed()  # what the ticks logged is readable from the store
         return self.snapshot
 
     async def run_for(self, seconds: float) -> RackSnapshot:
@@ -277,7 +279,10 @@ class RackRuntime:
             snapshot, completed = await self._in_tick_thread(self._tick_sync)
         else:
             snapshot, completed = self._tick_sync()
-        self._publish(snapshot, completed)
+        self._hub.publish(snapshot)
+        if completed:  # a result cites its events: they are on disk before it is returned
+            await self._events.flushed()
+            self._commands.resolve(completed)
         if self._clock.simulated:
             await asyncio.sleep(0)
 
