@@ -23,15 +23,8 @@ from smartpdu.access import (
 )
 from smartpdu.api.deps import get_services
 from smartpdu.api.problems import ApiProblem, problem_responses
-from smartpdu.api.schemas import (
-    Health,
-    LoginRequest,
-    LoginResponse,
-    Me,
-    UserCreate,
-    UserOut,
-    UserUpdate,
-)
+from smartpdu.api.requests import LoginRequest, UserCreate, UserUpdate
+from smartpdu.api.schemas import Health, LoginResponse, Me, UserOut
 from smartpdu.api.security import bearer_token, get_auth, require
 from smartpdu.runtime.services import RuntimeServices
 

@@ -24,11 +24,10 @@ from smartpdu.api.deps import (
     lookup_pdu,
 )
 from smartpdu.api.problems import ApiProblem, problem_responses
+from smartpdu.api.requests import CommandBody, EnergyResetBody
 from smartpdu.api.schemas import (
     BranchOut,
-    CommandBody,
     CommandResultOut,
-    EnergyResetBody,
     EnergyResetOut,
     EventOut,
     HarmonicsOut,
