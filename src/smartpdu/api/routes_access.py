@@ -68,7 +68,7 @@ async def login(body: LoginRequest, request: Request, auth: Auth) -> LoginRespon
         wait = max(1, round(exc.retry_after_s))
         raise ApiProblem(
             429,
-            f"Too many failed logins for this user; try again in {wait} s.",
+            f"Too many failed logins for this user or address; try again in {wait} s.",
             kind="login-throttled",
             headers={"Retry-After": str(wait)},
         ) from None

@@ -4,6 +4,11 @@ A command fans out into one :class:`OutletOp` per outlet; each op walks
 ``queued → verify_on → done`` (on), ``verify_off → done`` (off) or
 ``verify_off → off_wait → queued → verify_on → done`` (cycle), or ends ``failed`` / ``locked_out``.
 The command completes when every op has ended; its status is the worst outcome.
+
+Idempotency keys are scoped: the ledger files a result under :func:`scoped_key` (actor + the
+client's key) together with the request's :func:`fingerprint`, so another actor's same key is
+another command, and the same actor's key sent with a different request is a conflict
+(:func:`key_conflict`), never a replay.
 """
 
 from __future__ import annotations
@@ -28,8 +33,12 @@ __all__ = [
     "OutletOp",
     "PendingCommand",
     "aggregate",
+    "client_key",
+    "fingerprint",
+    "key_conflict",
     "result_from_json",
     "result_to_json",
+    "scoped_key",
 ]
 
 
@@ -73,6 +82,7 @@ class OutletOp:
 class PendingCommand:
     command: OutletCommand
     command_id: str
+    """The ledger key (:func:`scoped_key`): what outlets' ``owner`` and actuations refer to."""
     ops: dict[str, OutletOp]
     off_period_s: float
 
@@ -92,9 +102,44 @@ def aggregate(command_id: str, outcomes: list[OutletOutcome]) -> CommandResult:
     return CommandResult(command_id, worst, tuple(outcomes), detail or "all outlets verified")
 
 
-def result_to_json(result: CommandResult) -> str:
+_SCOPE_SEP = "#"
+"""Actors (``user/alice``, ``redfish/bob``) never contain it, so the first one splits a key."""
+
+
+def scoped_key(actor: str, command_id: str) -> str:
+    """Return the ledger key of ``command_id`` sent by ``actor`` (keys are per actor)."""
+    return f"{actor}{_SCOPE_SEP}{command_id}"
+
+
+def client_key(key: str) -> str:
+    """Return the client's own command id from a :func:`scoped_key`."""
+    return key.split(_SCOPE_SEP, 1)[1] if _SCOPE_SEP in key else key
+
+
+def fingerprint(command: OutletCommand) -> str:
+    """Describe what ``command`` asks for (what a key is bound to); readable in a conflict."""
+    off = "" if command.off_period_s is None else f" off_period_s={command.off_period_s:g}"
+    outlets = ",".join(command.outlet_ids)
+    return f"{command.action} {command.pdu_id}/{outlets}{off} via {command.interface}"
+
+
+def key_conflict(command_id: str, command: OutletCommand, first: str) -> CommandResult:
+    """The REJECTED result for a key reused by its actor for a different request."""
+    return CommandResult(
+        command_id,
+        CommandStatus.REJECTED,
+        detail=(
+            f"idempotency key {command_id!r} was already used by {command.actor} for a different "
+            f"request ({first}); this one ({fingerprint(command)}) was not executed: "
+            "send a new key for a new request"
+        ),
+    )
+
+
+def result_to_json(result: CommandResult, fingerprint: str = "") -> str:
     return json.dumps(
         {
+            "fingerprint": fingerprint,
             "command_id": result.command_id,
             "status": str(result.status),
             "detail": result.detail,
@@ -123,44 +168,64 @@ def result_from_json(text: str) -> CommandResult:
 
 @dataclass(slots=True)
 class CommandLedger:
-    """Remember command ids (bounded): a repeated id returns the first command's result.
+    """Remember command keys (bounded): a repeated key returns the first command's result.
 
-    With ``kv`` the last ``capacity`` results also survive a restart (a client that retries
-    after the controller rebooted still gets the first result, not a second execution): results
-    live in a ring of ``capacity`` slots, ``command/id/<id>`` → result, ``command/slot/<n>`` → id.
+    Keys are :func:`scoped_key` values; each remembers the :func:`fingerprint` of its request
+    (:meth:`fingerprint_of`), so a key cannot be reused for another request. With ``kv`` the
+    last ``capacity`` results also survive a restart (a client that retries after the
+    controller rebooted still gets the first result, not a second execution): results live in
+    a ring of ``capacity`` slots, ``command/id/<key>`` → result, ``command/slot/<n>`` → key.
     """
 
     capacity: int = 4096
     kv: KeyValue | None = None
     results: OrderedDict[str, CommandResult] = field(default_factory=OrderedDict)
     pending: dict[str, PendingCommand] = field(default_factory=dict)
+    fingerprints: OrderedDict[str, str] = field(default_factory=OrderedDict)
 
-    def known(self, command_id: str) -> bool:
-        return self.result(command_id) is not None or command_id in self.pending
+    def known(self, key: str) -> bool:
+        return self.result(key) is not None or key in self.pending
 
-    def result(self, command_id: str) -> CommandResult | None:
-        found = self.results.get(command_id)
+    def result(self, key: str) -> CommandResult | None:
+        found = self.results.get(key)
         if found is None and self.kv is not None:
-            text = self.kv.get(f"command/id/{command_id}")
+            text = self.kv.get(f"command/id/{key}")
             if text is not None:
                 found = result_from_json(text)
         return found
 
-    def finish(self, result: CommandResult) -> None:
-        self.pending.pop(result.command_id, None)
-        self.results[result.command_id] = result
+    def fingerprint_of(self, key: str) -> str | None:
+        """The fingerprint the key was first used with ("" if unknown, None if unused)."""
+        found = self.fingerprints.get(key)
+        if found is None and self.kv is not None:
+            text = self.kv.get(f"command/id/{key}")
+            if text is not None:
+                found = str(json.loads(text).get("fingerprint", ""))
+        return found
+
+    def claim(self, key: str, fingerprint: str) -> None:
+        """Bind ``key`` to the request it was first used with."""
+        self.fingerprints[key] = fingerprint
+        while len(self.fingerprints) > self.capacity + len(self.pending):
+            self.fingerprints.popitem(last=False)
+
+    def finish(self, result: CommandResult, key: str | None = None) -> None:
+        """File ``result`` under ``key`` (default: its command id)."""
+        key = result.command_id if key is None else key
+        self.pending.pop(key, None)
+        self.results[key] = result
         while len(self.results) > self.capacity:
             self.results.popitem(last=False)
         if self.kv is not None:
-            self._persist(result)
+            self._persist(key, result, self.fingerprints.get(key, ""))
 
-    def _persist(self, result: CommandResult) -> None:
+    def _persist(self, key: str, result: CommandResult, fingerprint: str) -> None:
         kv = self.kv
         assert kv is not None
         slot = int(kv.get("command/next") or 0) % self.capacity
         old = kv.get(f"command/slot/{slot}")
-        if old is not None and old != result.command_id:
+        if old is not None and old != key:
             kv.delete(f"command/id/{old}")
-        kv.set(f"command/id/{result.command_id}", result_to_json(result))
-        kv.set(f"command/slot/{slot}", result.command_id)
+        kv.set(f"command/id/{key}", result_to_json(result, fingerprint))
+        kv.set(f"command/slot/{slot}", key)
         kv.set("command/next", str(slot + 1))
