@@ -50,12 +50,21 @@ def _serve(
     seed: int,
     certfile: str | None,
     keyfile: str | None,
+    allow_insecure_http: bool = False,
 ) -> None:
+    from smartpdu.access import PolicyError, check_password_policy
+    from smartpdu.api.transport import InsecureListenError, check_listen_security
     from smartpdu.runtime.server import ServeOptions, serve
 
-    if admin_password is not None and len(admin_password) < 8:
-        _err.print("[bold red]--admin-password must have at least 8 characters[/]")
-        raise typer.Exit(2)
+    try:
+        check_listen_security(
+            host, tls=certfile is not None, allow_insecure_http=allow_insecure_http
+        )
+        if admin_password is not None:
+            check_password_policy(admin_password, "admin")
+    except (InsecureListenError, PolicyError) as exc:
+        _err.print(f"[bold red]cannot start:[/] {exc}")
+        raise typer.Exit(2) from None
     options = ServeOptions(
         config=cfg,
         data_dir=data_dir,
@@ -92,10 +101,17 @@ def run(
     seed: int = typer.Option(0, "--seed", help="Twin random seed"),
     tls_cert: str | None = typer.Option(None, "--tls-cert", help="PEM certificate (enables TLS)"),
     tls_key: str | None = typer.Option(None, "--tls-key", help="PEM private key"),
+    allow_insecure_http: bool = typer.Option(
+        False,
+        "--allow-insecure-http",
+        help="Serve plain HTTP on a non-loopback --host (credentials travel in clear)",
+    ),
 ) -> None:
     """Run the controller for CONFIG on the digital twin, serving REST and Redfish."""
     cfg = _load(config)
-    _serve(cfg, data_dir, db, host, port, admin_password, seed, tls_cert, tls_key)
+    _serve(
+        cfg, data_dir, db, host, port, admin_password, seed, tls_cert, tls_key, allow_insecure_http
+    )
 
 
 def demo(
