@@ -46,7 +46,7 @@ def test_follow_shows_the_latest_then_every_new_event_without_gaps(served: Serve
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "events", "--follow", "--pdu", "pdu-b", "--limit", "2"],
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
         env=env,
     )
@@ -74,6 +74,8 @@ def test_follow_shows_the_latest_then_every_new_event_without_gaps(served: Serve
     finally:
         proc.kill()
         proc.wait(10)
+        assert proc.stdout is not None
+        proc.stdout.close()
 
 
 def test_export_energy_defaults_to_today_in_minutes_and_says_so(served: Served) -> None:
