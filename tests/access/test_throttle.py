@@ -74,3 +74,26 @@ async def test_auth_service_locks_then_lets_the_right_password_in(tmp_path: Path
     assert reasons == ["bad password", "bad password", "bad password", "locked"]
     log.close()
     store.close()
+
+
+def test_attempts_are_counted_before_the_password_check() -> None:
+    t = LoginThrottle(max_failures=5, window_s=60, lockout_s=10)
+    # 30 attempts begin before any of them is verified: the 6th on is refused
+    waits = [t.begin("carol", "10.0.0.9", 0.0) for _ in range(30)]
+    assert waits[:5] == [0.0] * 5 and all(w == 10.0 for w in waits[5:])
+    assert t.retry_after_s("carol", 1.0) == 9.0
+
+
+def test_a_success_gives_back_its_attempt_and_resets_the_user() -> None:
+    t = LoginThrottle(max_failures=3, window_s=60, lockout_s=10, max_failures_per_address=3)
+    for _ in range(5):  # five good logins in a row never lock anybody
+        assert t.begin("dave", "10.0.0.1", 0.0) == 0.0
+        t.success("dave", "10.0.0.1")
+    assert t.retry_after_s("dave", 0.0, "10.0.0.1") == 0.0
+
+
+def test_one_address_spraying_many_names_is_locked() -> None:
+    t = LoginThrottle(max_failures=5, window_s=60, lockout_s=10, max_failures_per_address=20)
+    waits = [t.begin(f"user{i}", "192.0.2.7", float(i)) for i in range(25)]
+    assert waits[:20] == [0.0] * 20 and all(w > 0 for w in waits[20:])
+    assert t.begin("someone", "192.0.2.8", 25.0) == 0.0  # other addresses are not affected

@@ -16,6 +16,7 @@ import uvicorn
 
 from smartpdu.access import AuthService, Role
 from smartpdu.api import create_app
+from smartpdu.redfish import create_redfish_app, mount_redfish
 from smartpdu.runtime import RackRuntime, build_demo_runtime
 
 PASSWORDS = {"admin": "admin-pass-1", "op": "operator-pass-1", "viewer": "viewer-pass-1"}
@@ -47,11 +48,17 @@ async def _provision(runtime: RackRuntime) -> tuple[AuthService, dict[str, str]]
 
 
 @contextlib.asynccontextmanager
-async def running(tmp_path: Path) -> AsyncIterator[Env]:
-    """Start the demo runtime (sim clock) and step it every few ms while ``ticking`` is set."""
+async def running(tmp_path: Path, *, redfish: bool = False) -> AsyncIterator[Env]:
+    """Start the demo runtime (sim clock) and step it every few ms while ``ticking`` is set.
+
+    With ``redfish`` the Redfish service is mounted at ``/redfish`` as ``smartpdu run`` does.
+    """
     async with build_demo_runtime(tmp_path, sim=True) as rt:
         auth, tokens = await _provision(rt)
-        env = Env(rt, auth, create_app(rt, auth), tokens)
+        app = create_app(rt, auth)
+        if redfish:
+            mount_redfish(app, create_redfish_app(rt, auth))
+        env = Env(rt, auth, app, tokens)
         env.ticking.set()
 
         async def ticker() -> None:
@@ -87,7 +94,7 @@ class _Server(uvicorn.Server):
 
 
 @contextlib.contextmanager
-def serve(tmp_path: Path) -> Iterator[Served]:
+def serve(tmp_path: Path, *, redfish: bool = False) -> Iterator[Served]:
     """The app on a real uvicorn server in a thread (its own event loop), real HTTP."""
     box: dict[str, object] = {}
     ready = threading.Event()
@@ -95,7 +102,7 @@ def serve(tmp_path: Path) -> Iterator[Served]:
 
     def run() -> None:
         async def main() -> None:
-            async with running(tmp_path) as env:
+            async with running(tmp_path, redfish=redfish) as env:
                 cfg = uvicorn.Config(env.app, host="127.0.0.1", port=port, log_level="warning")
                 server = _Server(cfg)
                 box["env"], box["server"] = env, server

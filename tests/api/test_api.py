@@ -233,7 +233,7 @@ async def test_user_admin_routes(client: httpx.AsyncClient, env: Env) -> None:
     r = await client.post(
         "/api/v1/users",
         headers=h,
-        json={"username": "carol", "password": "carol-pw-1", "role": "viewer"},
+        json={"username": "carol", "password": "carol-password-1", "role": "viewer"},
     )
     assert r.status_code == 201 and r.json()["role"] == "viewer"
     assert "password" not in r.text and "argon2" not in r.text
@@ -241,7 +241,7 @@ async def test_user_admin_routes(client: httpx.AsyncClient, env: Env) -> None:
         await client.post(
             "/api/v1/users",
             headers=h,
-            json={"username": "carol", "password": "carol-pw-1", "role": "viewer"},
+            json={"username": "carol", "password": "carol-password-1", "role": "viewer"},
         ),
         409,
     )

@@ -112,6 +112,7 @@ def test_export_energy_csv_and_json(served: Served, tmp_path: Path) -> None:
     rt.store.write_readings(rows)
     rt.store.rollup(t0 + timedelta(hours=3))
     args = ["--from", t0.isoformat(), "--to", (t0 + timedelta(hours=2)).isoformat()]
+    args += ["--step", "3600"]  # the default step is 60 s
     out = tmp_path / "e.csv"
     r = runner.invoke(
         client_app,

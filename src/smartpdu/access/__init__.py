@@ -1,6 +1,15 @@
 """Access control: users, roles, permissions and token sessions (audited)."""
 
-from smartpdu.access.passwords import PolicyError, generate_password, hash_password, verify_password
+from smartpdu.access.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    PolicyError,
+    check_password_policy,
+    generate_password,
+    hash_password,
+    is_common_password,
+    verify_password,
+)
 from smartpdu.access.roles import ROLE_PERMISSIONS, Permission, Principal, Role
 from smartpdu.access.service import (
     ADMIN_USERNAME,
@@ -20,6 +29,8 @@ from smartpdu.access.throttle import LoginThrottle
 
 __all__ = [
     "ADMIN_USERNAME",
+    "MAX_PASSWORD_LENGTH",
+    "MIN_PASSWORD_LENGTH",
     "ROLE_PERMISSIONS",
     "AccessError",
     "AuthError",
@@ -36,8 +47,10 @@ __all__ = [
     "UserExistsError",
     "UserInfo",
     "UserNotFoundError",
+    "check_password_policy",
     "generate_password",
     "hash_password",
+    "is_common_password",
     "token_hash",
     "verify_password",
 ]

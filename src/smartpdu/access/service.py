@@ -199,7 +199,11 @@ class AuthService:
         if await asyncio.to_thread(self._store.list_users):
             return None
         generated = password is None
-        pw = generate_password() if password is None else check_password_policy(password)
+        pw = (
+            generate_password()
+            if password is None
+            else check_password_policy(password, ADMIN_USERNAME)
+        )
         await self._create(ADMIN_USERNAME, pw, Role.ADMIN, actor="system", first_run=True)
         return pw if generated else None
 
@@ -210,7 +214,7 @@ class AuthService:
         """Check credentials; audit USER_LOGIN or USER_LOGIN_FAILED; raise :class:`AuthError`
         (:class:`LoginThrottledError` while the name is locked after repeated failures)."""
         now_s = self._clock().timestamp()
-        wait = self._throttle.retry_after_s(username, now_s)
+        wait = self._throttle.begin(username, remote, now_s)  # counted before the slow hash
         if wait > 0:
             await self._emit(
                 EventCode.USER_LOGIN_FAILED,
@@ -236,7 +240,7 @@ class AuthService:
             evidence["reason"] = reason
             subject = username if rec is not None else "unknown"
             evidence["username"] = username[:64]
-            lock = self._throttle.failure(username, now_s)
+            lock = self._throttle.retry_after_s(username, now_s, remote)
             if lock:
                 evidence["locked_for_s"] = lock
             await self._emit(
@@ -249,7 +253,7 @@ class AuthService:
             )
             raise AuthError("invalid username or password")
         principal = Principal(rec.username, Role(rec.role))
-        self._throttle.success(username)
+        self._throttle.success(username, remote)
         await self._emit(
             EventCode.USER_LOGIN,
             rec.username,
@@ -333,7 +337,7 @@ class AuthService:
         self, username: str, password: str, role: Role, *, actor: str, first_run: bool = False
     ) -> UserInfo:
         check_username(username)
-        check_password_policy(password)
+        check_password_policy(password, username)
         role = Role(role)
         encoded = await asyncio.to_thread(hash_password, password)
         rec = UserRecord(username, str(role), encoded, self._clock(), False)
@@ -372,7 +376,7 @@ class AuthService:
         new_role = Role(role) if role is not None else Role(rec.role)
         new_disabled = rec.disabled if disabled is None else disabled
         if password is not None:
-            check_password_policy(password)
+            check_password_policy(password, username)
         was_admin = rec.role == Role.ADMIN and not rec.disabled
         demoted = was_admin and (new_role != Role.ADMIN or new_disabled)
         if demoted and await self._enabled_admins() == [username]:

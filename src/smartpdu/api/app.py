@@ -11,25 +11,56 @@ import time
 from importlib import resources
 
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
 
 from smartpdu import __version__
 from smartpdu.access import AuthService
 from smartpdu.api import routes_access, routes_config, routes_data, routes_rack
+from smartpdu.api.limits import BodyLimitMiddleware, max_body_bytes_from_env
+from smartpdu.api.methods import OPTIONS_MARKER, options_response
 from smartpdu.api.problems import install_problem_handlers
+from smartpdu.api.transport import SecurityHeadersMiddleware
 from smartpdu.runtime.services import RuntimeServices
 
-__all__ = ["API_PREFIX", "create_app"]
+__all__ = ["API_PREFIX", "DOCS_ASSETS", "create_app"]
 
 API_PREFIX = "/api/v1"
+DOCS_ASSETS = f"{API_PREFIX}/docs/assets"
 
 
 def _status_page() -> str:
     return (resources.files("smartpdu.api") / "static" / "index.html").read_text(encoding="utf-8")
 
 
-def create_app(services: RuntimeServices, auth: AuthService) -> FastAPI:
-    """Build the API app over a running runtime and the access service."""
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/api/v1/docs`` from assets shipped in the package (works offline)."""
+    app.mount(
+        DOCS_ASSETS,
+        StaticFiles(packages=[("smartpdu.api", "static/swagger")]),
+        name="docs-assets",
+    )
+
+    @app.get(f"{API_PREFIX}/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=f"{API_PREFIX}/openapi.json",
+            title="smartpdu native API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        )
+
+
+def create_app(
+    services: RuntimeServices, auth: AuthService, *, max_body_bytes: int | None = None
+) -> FastAPI:
+    """Build the API app over a running runtime and the access service.
+
+    ``max_body_bytes`` limits every request body of the app, Redfish included once mounted
+    (default 1 MiB or ``SMARTPDU_MAX_BODY_BYTES``).
+    """
     app = FastAPI(
         title="smartpdu native API",
         version=__version__,
@@ -39,18 +70,29 @@ def create_app(services: RuntimeServices, auth: AuthService) -> FastAPI:
             "Errors are RFC 9457 `application/problem+json`."
         ),
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.services = services
     app.state.auth = auth
     app.state.started_monotonic = time.monotonic()
     install_problem_handlers(app)
+    limit = max_body_bytes_from_env() if max_body_bytes is None else max_body_bytes
+    app.add_middleware(BodyLimitMiddleware, max_bytes=limit)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (routes_access, routes_rack, routes_data, routes_config):
         api.include_router(module.router)
     app.include_router(api)
+    app.add_route(
+        f"{API_PREFIX}/{{path:path}}",
+        options_response,
+        methods=["OPTIONS"],
+        name=OPTIONS_MARKER,
+        include_in_schema=False,
+    )
+    _install_docs(app)
 
     page = _status_page()
 

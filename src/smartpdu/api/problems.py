@@ -166,11 +166,20 @@ def install_problem_handlers(app: FastAPI) -> None:
                 title="Request validation failed",
                 errors=[FieldError(path="body", message=message)],
             )
-        if exc.status_code in _DETAIL_BY_STATUS and detail in ("Not Found", "Method Not Allowed"):
-            detail = _DETAIL_BY_STATUS[exc.status_code]
-        return problem_response(
-            request, exc.status_code, detail, headers=getattr(exc, "headers", None)
-        )
+        headers = getattr(exc, "headers", None)
+        status = exc.status_code
+        if status == 405:
+            # Starlette lists only the first matching route's methods: list them all.
+            from smartpdu.api.methods import allow_header, allowed_methods
+
+            methods = allowed_methods(list(request.app.router.routes), request.scope)
+            if methods:
+                headers = {**(headers or {}), "Allow": allow_header(methods)}
+            else:  # only the OPTIONS catch-all matched: the path does not exist
+                status, detail = 404, "Not Found"
+        if status in _DETAIL_BY_STATUS and detail in ("Not Found", "Method Not Allowed"):
+            detail = _DETAIL_BY_STATUS[status]
+        return problem_response(request, status, detail, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

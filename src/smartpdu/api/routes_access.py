@@ -23,15 +23,8 @@ from smartpdu.access import (
 )
 from smartpdu.api.deps import get_services
 from smartpdu.api.problems import ApiProblem, problem_responses
-from smartpdu.api.schemas import (
-    Health,
-    LoginRequest,
-    LoginResponse,
-    Me,
-    UserCreate,
-    UserOut,
-    UserUpdate,
-)
+from smartpdu.api.requests import LoginRequest, UserCreate, UserUpdate
+from smartpdu.api.schemas import Health, LoginResponse, Me, UserOut
 from smartpdu.api.security import bearer_token, get_auth, require
 from smartpdu.runtime.services import RuntimeServices
 
@@ -75,7 +68,7 @@ async def login(body: LoginRequest, request: Request, auth: Auth) -> LoginRespon
         wait = max(1, round(exc.retry_after_s))
         raise ApiProblem(
             429,
-            f"Too many failed logins for this user; try again in {wait} s.",
+            f"Too many failed logins for this user or address; try again in {wait} s.",
             kind="login-throttled",
             headers={"Retry-After": str(wait)},
         ) from None

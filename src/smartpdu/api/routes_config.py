@@ -132,6 +132,8 @@ async def put_config(
     comment: Annotated[str, Query(max_length=500)] = "",
 ) -> ConfigApplied:
     text, body_comment = await _body_text(request)
+    if not text.strip():
+        raise _bad_body("it is empty; send the whole rack configuration as YAML (or JSON)")
     try:
         parse_config(text, "request body")
         version = await services.apply_config(text, principal.actor, body_comment or comment)

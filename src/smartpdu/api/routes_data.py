@@ -45,7 +45,14 @@ MAX_BUCKETS = 20_000
 
 FromQ = Annotated[datetime | None, Query(alias="from", description="RFC 3339; default to − 1 h")]
 ToQ = Annotated[datetime | None, Query(alias="to", description="RFC 3339; default now")]
-StepQ = Annotated[int, Query(ge=1, le=31 * 86400, description="Bucket width in seconds")]
+StepQ = Annotated[
+    int,
+    Query(
+        ge=1,
+        le=31 * 86400,
+        description=f"Bucket width in seconds; (to − from) / step may be at most {MAX_BUCKETS:,}",
+    ),
+]
 PduQ = Annotated[str, Query(min_length=1, max_length=64, examples=["pdu-a"])]
 
 
@@ -78,8 +85,16 @@ async def list_events(
 def _window(
     services: RuntimeServices, start: datetime | None, end: datetime | None, step_s: int
 ) -> tuple[datetime, datetime]:
-    end = _utc(end) if end is not None else services.now_utc()
-    start = _utc(start) if start is not None else end - timedelta(hours=1)
+    try:
+        end = _utc(end) if end is not None else services.now_utc()
+        start = _utc(start) if start is not None else end - timedelta(hours=1)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+14:00 lies before year 1 in UTC
+        raise ApiProblem(
+            422,
+            "'from'/'to' out of range: give times between years 1 and 9999 in UTC.",
+            kind="validation-error",
+            errors=[FieldError(path="query.from", message="out of range")],
+        ) from None
     if start >= end:
         raise ApiProblem(
             422,

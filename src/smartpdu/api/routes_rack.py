@@ -24,11 +24,10 @@ from smartpdu.api.deps import (
     lookup_pdu,
 )
 from smartpdu.api.problems import ApiProblem, problem_responses
+from smartpdu.api.requests import CommandBody, EnergyResetBody
 from smartpdu.api.schemas import (
     BranchOut,
-    CommandBody,
     CommandResultOut,
-    EnergyResetBody,
     EnergyResetOut,
     EventOut,
     HarmonicsOut,
@@ -174,7 +173,15 @@ async def _run(
     body: CommandBody | None,
     idempotency_key: str | None,
 ) -> JSONResponse:
-    command_id = idempotency_key or (body.command_id if body else None)
+    body_key = body.command_id if body else None
+    if idempotency_key is not None and body_key is not None and body_key != idempotency_key:
+        raise ApiProblem(
+            422,
+            f"Idempotency-Key {idempotency_key!r} and body command_id {body_key!r} differ; "
+            "send one key (either place) per request.",
+            kind="idempotency-conflict",
+        )
+    command_id = idempotency_key or body_key
     command = OutletCommand(
         pdu_id=pdu_id,
         outlet_ids=outlet_ids,
@@ -203,7 +210,11 @@ IdemKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=128,
-        description="Repeat a command safely: the same key executes once",
+        description=(
+            "Repeat a command safely: the same key sent again by the same user with the same "
+            "request replays the first result; with a different request it is a 422 conflict. "
+            "Keys are per user."
+        ),
     ),
 ]
 OptBody = Annotated[CommandBody | None, Body()]

@@ -1,5 +1,6 @@
-"""Pydantic request/response models of the native API (they make the OpenAPI document precise).
+"""Pydantic response models of the native API (they make the OpenAPI document precise).
 
+Request models live in :mod:`smartpdu.api.requests`.
 Measurement fields are ``float | None``: ``None`` means "not measured / not finite", never a
 made-up zero. Units are in the field names (DESIGN §8).
 """
@@ -16,7 +17,6 @@ from smartpdu.model.metrics import Level, metrics_for
 
 __all__ = [
     "BranchOut",
-    "CommandBody",
     "CommandResultOut",
     "ConfigApplied",
     "ConfigOut",
@@ -24,7 +24,6 @@ __all__ = [
     "EnergyChannelOut",
     "EnergyHistoryOut",
     "EnergyPointOut",
-    "EnergyResetBody",
     "EnergyResetOut",
     "EventOut",
     "EventPage",
@@ -34,7 +33,6 @@ __all__ = [
     "HistoryPointOut",
     "InletOut",
     "LeverOut",
-    "LoginRequest",
     "LoginResponse",
     "Me",
     "OutletOut",
@@ -43,9 +41,7 @@ __all__ = [
     "PduSummary",
     "PhaseOut",
     "SensorOut",
-    "UserCreate",
     "UserOut",
-    "UserUpdate",
 ]
 
 Num = float | None
@@ -89,11 +85,6 @@ class Health(_Out):
     rack_name: str | None
 
 
-class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-
-
 class LoginResponse(_Out):
     token: str = Field(description="Send as `Authorization: Bearer <token>`")
     expires_utc: datetime
@@ -111,18 +102,6 @@ class UserOut(_Out):
     role: Role
     created_utc: datetime
     disabled: bool
-
-
-class UserCreate(BaseModel):
-    username: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9._-]{0,31}$")
-    password: str = Field(min_length=8, max_length=256)
-    role: Role
-
-
-class UserUpdate(BaseModel):
-    role: Role | None = None
-    password: str | None = Field(None, min_length=8, max_length=256)
-    disabled: bool | None = None
 
 
 class PhaseOut(_PhaseMetrics):
@@ -227,16 +206,6 @@ class LeverOut(_Out):
     handle_open: bool
 
 
-class CommandBody(BaseModel):
-    command_id: str | None = Field(
-        None,
-        min_length=1,
-        max_length=128,
-        description="Idempotency key (same as the Idempotency-Key header)",
-    )
-    off_period_s: float | None = Field(None, ge=0, le=3600, description="For cycle")
-
-
 class OutletOutcomeOut(_Out):
     outlet_id: str
     status: str
@@ -250,12 +219,6 @@ class CommandResultOut(_Out):
     detail: str
     outlets: list[OutletOutcomeOut]
     event_sequence_ids: list[int]
-
-
-class EnergyResetBody(BaseModel):
-    channel: str | None = Field(
-        None, max_length=64, description="One channel (e.g. `outlet/7`); all of the PDU if absent"
-    )
 
 
 class EnergyResetOut(_Out):

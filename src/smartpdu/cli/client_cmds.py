@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
@@ -31,12 +32,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from smartpdu.cli.event_tail import PAGE, latest_events, poll_new
+
 __all__ = [
     "ApiClient",
     "ClientError",
     "audit_app",
     "audit_verify_cmd",
     "client_app",
+    "default_step",
     "events",
     "export_app",
     "export_energy",
@@ -225,33 +229,46 @@ def events(
     since_seq: int = typer.Option(0, "--since-seq", min=0, help="Only sequence_id > this"),
     limit: int = typer.Option(100, "--limit", min=1, max=1000, help="Backlog size"),
     pdu: str | None = typer.Option(None, "--pdu", help="Only this PDU"),
-    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing new events"),
+    follow: bool = typer.Option(
+        False, "--follow", "-f", help="Show the latest --limit events, then every new one"
+    ),
+    interval: float = typer.Option(
+        1.0, "--interval", min=0.1, max=60.0, help="With --follow: seconds between polls"
+    ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per line"),
 ) -> None:
-    """Print events (oldest first); with --follow, stream new ones as they happen."""
+    """Print events (oldest first); with --follow, the latest ones and then new ones live.
+
+    --follow never skips an event: it keeps one cursor (sequence_id) per PDU and asks for
+    everything after it; with --since-seq it resumes after that sequence_id instead.
+    """
 
     def show(e: dict[str, Any]) -> None:
         print(json.dumps(e) if as_json else _event_line(e), flush=True)
 
     with _client(url, token, user, password) as c:
-        page = c.get("/events", since_seq=since_seq, limit=limit, pdu_id=pdu)
-        for e in page["events"]:
-            show(e)
         if not follow:
+            page = c.get("/events", since_seq=since_seq, limit=limit, pdu_id=pdu)
+            for e in page["events"]:
+                show(e)
             return
-        seen = dict(page["next_since_seq"])
-        kind = None
+
+        def fetch(pdu_id: str, after: int) -> list[dict[str, Any]]:
+            page = c.get("/events", since_seq=after, limit=PAGE, pdu_id=pdu_id)
+            return list(page["events"])
+
+        pdu_ids = [pdu] if pdu else [p["id"] for p in c.get("/pdus")]
+        if since_seq:
+            cursors = dict.fromkeys(pdu_ids, since_seq)
+            backlog = poll_new(fetch, cursors)
+        else:
+            backlog, cursors = latest_events(fetch, pdu_ids, limit)
+        for e in backlog:
+            show(e)
         try:
-            for line in c.stream_lines("/stream", readings="false"):
-                if line.startswith("event:"):
-                    kind = line[6:].strip()
-                elif line.startswith("data:") and kind == "event":
-                    e = json.loads(line[5:])
-                    if pdu is not None and e["pdu_id"] != pdu:
-                        continue
-                    if e["sequence_id"] <= max(seen.get(e["pdu_id"], 0), since_seq):
-                        continue
-                    seen[e["pdu_id"]] = e["sequence_id"]
+            while True:
+                time.sleep(interval)
+                for e in poll_new(fetch, cursors):
                     show(e)
         except KeyboardInterrupt:
             return
@@ -273,11 +290,15 @@ def _when(text: str | None, default: datetime) -> datetime:
 
 @export_app.command("energy")
 def export_energy(
-    start: str | None = typer.Option(None, "--from", help="RFC 3339 start (default: 24 h ago)"),
+    start: str | None = typer.Option(
+        None, "--from", help="RFC 3339 start (default: today 00:00 UTC)"
+    ),
     end: str | None = typer.Option(None, "--to", help="RFC 3339 end (default: now)"),
     fmt: str = typer.Option("csv", "--format", help="csv or json"),
     output: Path | None = typer.Option(None, "--output", "-o", help="File (default: stdout)"),
-    step: int = typer.Option(3600, "--step", min=1, help="Bucket width in seconds"),
+    step: int | None = typer.Option(
+        None, "--step", min=1, help="Bucket width in seconds (default: 60, wider for long ranges)"
+    ),
     pdu: str | None = typer.Option(None, "--pdu", help="Only this PDU (default: all)"),
     channel: str | None = typer.Option(None, "--channel", help="Only this channel, e.g. outlet/7"),
     url: str = UrlOpt,
@@ -285,31 +306,55 @@ def export_energy(
     user: str | None = UserOpt,
     password: str | None = PasswordOpt,
 ) -> None:
-    """Export energy per channel and bucket (energy_wh at bucket end, delta_wh within it)."""
+    """Export energy per channel and bucket (energy_wh at bucket end, delta_wh within it).
+
+    Without options: today (00:00 UTC until now) in 1-minute steps, every channel of every PDU.
+    What was chosen is said on stderr, and so is an empty result.
+    """
     if fmt not in ("csv", "json"):
         raise typer.BadParameter("--format must be csv or json")
     now = datetime.now(UTC)
     t_end = _when(end, now)
-    t_start = _when(start, t_end - timedelta(days=1))
+    t_start = _when(start, t_end.replace(hour=0, minute=0, second=0, microsecond=0))
+    if t_start >= t_end:
+        t_start = t_end - timedelta(hours=1)  # just after midnight: the last hour instead
+    chosen = step if step is not None else default_step(t_start, t_end)
+    if start is None or end is None or step is None:
+        err.print(
+            f"exporting energy from {t_start.isoformat()} to {t_end.isoformat()} in "
+            f"{chosen} s steps (set --from/--to/--step to change)"
+        )
     with _client(url, token, user, password) as c:
         pdu_ids = [pdu] if pdu else [p["id"] for p in c.get("/pdus")]
         data = [
             c.get(
                 "/energy",
                 pdu_id=pid,
-                step=step,
+                step=chosen,
                 channel=channel,
                 **{"from": t_start.isoformat(), "to": t_end.isoformat()},
             )
             for pid in pdu_ids
         ]
+    rows = sum(len(ch["points"]) for d in data for ch in d["channels"])
+    if rows == 0:
+        err.print(
+            f"no energy readings between {t_start.isoformat()} and {t_end.isoformat()}: registers "
+            "are stored once a minute, so a rack started moments ago has none yet; try again "
+            "later or widen --from/--to"
+        )
     text = _energy_json(data) if fmt == "json" else _energy_csv(data)
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        rows = sum(len(ch["points"]) for d in data for ch in d["channels"])
         err.print(f"wrote {rows} rows to {output}")
+
+
+def default_step(start: datetime, end: datetime, max_buckets: int = 20_000) -> int:
+    """60 s, or the smallest whole number of minutes keeping the export within the API limit."""
+    minutes = -(-(end - start).total_seconds() // (60 * max_buckets))
+    return 60 * max(1, int(minutes))
 
 
 def _energy_csv(data: list[dict[str, Any]]) -> str:

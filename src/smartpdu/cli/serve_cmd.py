@@ -51,10 +51,22 @@ def _serve(
     certfile: str | None,
     keyfile: str | None,
     accept_broken_chain: bool = False,
+    allow_insecure_http: bool = False,
 ) -> None:
+    from smartpdu.access import PolicyError, check_password_policy
+    from smartpdu.api.transport import InsecureListenError, check_listen_security
     from smartpdu.cli.audit_check import BrokenChainError, check_chain_before_start
     from smartpdu.runtime.server import ServeOptions, serve
 
+    try:
+        check_listen_security(
+            host, tls=certfile is not None, allow_insecure_http=allow_insecure_http
+        )
+        if admin_password is not None:
+            check_password_policy(admin_password, "admin")
+    except (InsecureListenError, PolicyError) as exc:
+        _err.print(f"[bold red]cannot start:[/] {exc}")
+        raise typer.Exit(2) from None
     try:
         url = db or f"sqlite:///{data_dir.resolve() / 'smartpdu.db'}"
         for failure in check_chain_before_start(url, data_dir, accept_broken=accept_broken_chain):
@@ -62,10 +74,6 @@ def _serve(
     except BrokenChainError as exc:
         _err.print(f"[bold red]refusing to start:[/] {exc}")
         raise typer.Exit(3) from None
-
-    if admin_password is not None and len(admin_password) < 8:
-        _err.print("[bold red]--admin-password must have at least 8 characters[/]")
-        raise typer.Exit(2)
     options = ServeOptions(
         config=cfg,
         data_dir=data_dir,
@@ -107,11 +115,26 @@ def run(
         "--accept-broken-chain",
         help="Start even if the event log fails verification (recorded as a critical event)",
     ),
+    allow_insecure_http: bool = typer.Option(
+        False,
+        "--allow-insecure-http",
+        help="Serve plain HTTP on a non-loopback --host (credentials travel in clear)",
+    ),
 ) -> None:
     """Run the controller for CONFIG on the digital twin, serving REST and Redfish."""
     cfg = _load(config)
     _serve(
-        cfg, data_dir, db, host, port, admin_password, seed, tls_cert, tls_key, accept_broken_chain
+        cfg,
+        data_dir,
+        db,
+        host,
+        port,
+        admin_password,
+        seed,
+        tls_cert,
+        tls_key,
+        accept_broken_chain,
+        allow_insecure_http,
     )
 
 

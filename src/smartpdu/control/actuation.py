@@ -7,7 +7,7 @@ outlet stuck on/off. A command's per-outlet op advances here when its actuation 
 
 from __future__ import annotations
 
-from smartpdu.control.commands import CommandLedger, OpPhase, OutletOp
+from smartpdu.control.commands import CommandLedger, OpPhase, OutletOp, client_key
 from smartpdu.control.evidence import action_event
 from smartpdu.control.settings import VerifySettings
 from smartpdu.control.state import Actuation, OutletState, PduState, TickWork
@@ -20,6 +20,11 @@ from smartpdu.model.snapshot import OutletSnapshot, PduSnapshot
 __all__ = ["Actuator"]
 
 _E = EventCode
+
+
+def _client_id(key: str | None) -> str | None:
+    """Events carry the client's command id (the actor is recorded beside it)."""
+    return None if key is None else client_key(key)
 
 
 class Actuator:
@@ -148,7 +153,7 @@ class Actuator:
                 reason_code="operator_command",
                 evidence=ev,
                 actor=a.actor,
-                command_id=a.command_id,
+                command_id=_client_id(a.command_id),
             )
         )
         self.finish_op(o, OpPhase.DONE, "verified", str(code))
@@ -183,7 +188,7 @@ class Actuator:
                     "cause": a.reason_code,
                 },
                 actor=a.actor,
-                command_id=a.command_id,
+                command_id=_client_id(a.command_id),
             )
         )
         if a.command_id is not None and o.owner == a.command_id:

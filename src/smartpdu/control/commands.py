@@ -4,6 +4,11 @@ A command fans out into one :class:`OutletOp` per outlet; each op walks
 ``queued → verify_on → done`` (on), ``verify_off → done`` (off) or
 ``verify_off → off_wait → queued → verify_on → done`` (cycle), or ends ``failed`` / ``locked_out``.
 The command completes when every op has ended; its status is the worst outcome.
+
+Idempotency keys are scoped: the ledger files a result under :func:`scoped_key` (actor + the
+client's key) together with the request's :func:`fingerprint`, so another actor's same key is
+another command, and the same actor's key sent with a different request is a conflict
+(:func:`key_conflict`), never a replay.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from smartpdu.control.types import KeyValue
 from smartpdu.model.commands import (
@@ -30,9 +35,15 @@ __all__ = [
     "OpPhase",
     "OutletOp",
     "PendingCommand",
+    "StoredResult",
     "aggregate",
+    "client_key",
+    "fingerprint",
+    "key_conflict",
     "result_from_json",
     "result_to_json",
+    "scoped_key",
+    "stored_from_json",
 ]
 
 
@@ -76,6 +87,7 @@ class OutletOp:
 class PendingCommand:
     command: OutletCommand
     command_id: str
+    """The ledger key (:func:`scoped_key`): what outlets' ``owner`` and actuations refer to."""
     ops: dict[str, OutletOp]
     off_period_s: float
 
@@ -95,9 +107,44 @@ def aggregate(command_id: str, outcomes: list[OutletOutcome]) -> CommandResult:
     return CommandResult(command_id, worst, tuple(outcomes), detail or "all outlets verified")
 
 
-def result_to_json(result: CommandResult) -> str:
+_SCOPE_SEP = "#"
+"""Actors (``user/alice``, ``redfish/bob``) never contain it, so the first one splits a key."""
+
+
+def scoped_key(actor: str, command_id: str) -> str:
+    """Return the ledger key of ``command_id`` sent by ``actor`` (keys are per actor)."""
+    return f"{actor}{_SCOPE_SEP}{command_id}"
+
+
+def client_key(key: str) -> str:
+    """Return the client's own command id from a :func:`scoped_key`."""
+    return key.split(_SCOPE_SEP, 1)[1] if _SCOPE_SEP in key else key
+
+
+def fingerprint(command: OutletCommand) -> str:
+    """Describe what ``command`` asks for (what a key is bound to); readable in a conflict."""
+    off = "" if command.off_period_s is None else f" off_period_s={command.off_period_s:g}"
+    outlets = ",".join(command.outlet_ids)
+    return f"{command.action} {command.pdu_id}/{outlets}{off} via {command.interface}"
+
+
+def key_conflict(command_id: str, command: OutletCommand, first: str) -> CommandResult:
+    """The REJECTED result for a key reused by its actor for a different request."""
+    return CommandResult(
+        command_id,
+        CommandStatus.REJECTED,
+        detail=(
+            f"idempotency key {command_id!r} was already used by {command.actor} for a different "
+            f"request ({first}); this one ({fingerprint(command)}) was not executed: "
+            "send a new key for a new request"
+        ),
+    )
+
+
+def result_to_json(result: CommandResult, fingerprint: str = "") -> str:
     return json.dumps(
         {
+            "fingerprint": fingerprint,
             "command_id": result.command_id,
             "status": str(result.status),
             "detail": result.detail,
@@ -124,46 +171,59 @@ def result_from_json(text: str) -> CommandResult:
     )
 
 
+class StoredResult(NamedTuple):
+    """A finished result and the fingerprint of the request that produced it ("" if unknown)."""
+
+    result: CommandResult
+    fingerprint: str
+
+
 @runtime_checkable
 class CommandResults(Protocol):
-    """Repository of finished command results, so a retried command id survives a restart."""
+    """Repository of finished command results, so a retried command key survives a restart."""
 
-    def load(self, command_id: str) -> CommandResult | None: ...
+    def load(self, key: str) -> StoredResult | None: ...
 
-    def save(self, result: CommandResult, capacity: int) -> None:
-        """Store ``result``, keeping at most the newest ``capacity`` results."""
+    def save(self, key: str, result: CommandResult, fingerprint: str, capacity: int) -> None:
+        """Store ``result`` under ``key``, keeping at most the newest ``capacity`` results."""
         ...
+
+
+def stored_from_json(text: str) -> StoredResult:
+    return StoredResult(result_from_json(text), str(json.loads(text).get("fingerprint", "")))
 
 
 class KvCommandResults:
     """:class:`CommandResults` over a key/value map: a ring of ``capacity`` slots,
-    ``command/id/<id>`` → result, ``command/slot/<n>`` → id (the release-3 layout)."""
+    ``command/id/<key>`` → result, ``command/slot/<n>`` → key (the release-3 layout)."""
 
     def __init__(self, kv: KeyValue) -> None:
         self._kv = kv
 
-    def load(self, command_id: str) -> CommandResult | None:
-        text = self._kv.get(f"command/id/{command_id}")
-        return None if text is None else result_from_json(text)
+    def load(self, key: str) -> StoredResult | None:
+        text = self._kv.get(f"command/id/{key}")
+        return None if text is None else stored_from_json(text)
 
-    def save(self, result: CommandResult, capacity: int) -> None:
+    def save(self, key: str, result: CommandResult, fingerprint: str, capacity: int) -> None:
         kv = self._kv
         slot = int(kv.get("command/next") or 0) % capacity
         old = kv.get(f"command/slot/{slot}")
-        if old is not None and old != result.command_id:
+        if old is not None and old != key:
             kv.delete(f"command/id/{old}")
-        kv.set(f"command/id/{result.command_id}", result_to_json(result))
-        kv.set(f"command/slot/{slot}", result.command_id)
+        kv.set(f"command/id/{key}", result_to_json(result, fingerprint))
+        kv.set(f"command/slot/{slot}", key)
         kv.set("command/next", str(slot + 1))
 
 
 @dataclass(slots=True)
 class CommandLedger:
-    """Remember command ids (bounded): a repeated id returns the first command's result.
+    """Remember command keys (bounded): a repeated key returns the first command's result.
 
-    With a ``repo`` (or a ``kv`` map, wrapped in :class:`KvCommandResults`) the last
-    ``capacity`` results also survive a restart: a client that retries after the controller
-    rebooted still gets the first result, not a second execution.
+    Keys are :func:`scoped_key` values; each remembers the :func:`fingerprint` of its request
+    (:meth:`fingerprint_of`), so a key cannot be reused for another request. With a ``repo`` (or
+    a ``kv`` map, wrapped in :class:`KvCommandResults`) the last ``capacity`` results also survive
+    a restart: a client that retries after the controller rebooted still gets the first result,
+    not a second execution.
     """
 
     capacity: int = 4096
@@ -171,24 +231,51 @@ class CommandLedger:
     results: OrderedDict[str, CommandResult] = field(default_factory=OrderedDict)
     pending: dict[str, PendingCommand] = field(default_factory=dict)
     repo: CommandResults | None = None
+    fingerprints: OrderedDict[str, str] = field(default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
         if self.repo is None and self.kv is not None:
             self.repo = KvCommandResults(self.kv)
 
-    def known(self, command_id: str) -> bool:
-        return self.result(command_id) is not None or command_id in self.pending
+    def known(self, key: str) -> bool:
+        return self.result(key) is not None or key in self.pending
 
-    def result(self, command_id: str) -> CommandResult | None:
-        found = self.results.get(command_id)
+    def result(self, key: str) -> CommandResult | None:
+        found = self.results.get(key)
         if found is None and self.repo is not None:
-            found = self.repo.load(command_id)
+            stored = self.repo.load(key)
+            found = None if stored is None else stored.result
         return found
 
-    def finish(self, result: CommandResult) -> None:
-        self.pending.pop(result.command_id, None)
-        self.results[result.command_id] = result
+    def fingerprint_of(self, key: str) -> str | None:
+        """The fingerprint the key was first used with ("" if unknown, None if unused)."""
+        found = self.fingerprints.get(key)
+        if found is None and self.repo is not None:
+            stored = self.repo.load(key)
+            found = None if stored is None else stored.fingerprint
+        return found
+
+    def claim(self, key: str, fingerprint: str) -> None:
+        """Bind ``key`` to the request it was first used with."""
+        self.fingerprints[key] = fingerprint
+        while len(self.fingerprints) > self.capacity + len(self.pending):
+            self.fingerprints.popitem(last=False)
+
+    def finish(self, result: CommandResult, key: str | None = None) -> None:
+        """File ``result`` under ``key`` (default: its command id)."""
+        key = result.command_id if key is None else key
+        self.pending.pop(key, None)
+        self.results[key] = result
         while len(self.results) > self.capacity:
             self.results.popitem(last=False)
         if self.repo is not None:
-            self.repo.save(result, self.capacity)
+            self.repo.save(key, result, self.fingerprints.get(key, ""), self.capacity)
+
+    def cite(self, result: CommandResult) -> None:
+        """Replace a filed result by the same one citing its events' sequence ids (the runtime
+        learns them after the control plane finished the command)."""
+        for key, filed in list(self.results.items()):
+            if filed.command_id == result.command_id and filed != result:
+                self.results[key] = result
+                if self.repo is not None:
+                    self.repo.save(key, result, self.fingerprints.get(key, ""), self.capacity)

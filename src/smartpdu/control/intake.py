@@ -11,7 +11,17 @@ from __future__ import annotations
 import uuid
 
 from smartpdu.control.actuation import Actuator
-from smartpdu.control.commands import CommandLedger, OpPhase, OutletOp, PendingCommand, aggregate
+from smartpdu.control.commands import (
+    CommandLedger,
+    OpPhase,
+    OutletOp,
+    PendingCommand,
+    aggregate,
+    client_key,
+    fingerprint,
+    key_conflict,
+    scoped_key,
+)
 from smartpdu.control.evidence import action_event
 from smartpdu.control.holds import OutletMemory, hold_evidence
 from smartpdu.control.settings import ControlSettings
@@ -60,20 +70,31 @@ class CommandIntake:
 
     # ----------------------------------------------------------------- submit
     def submit(self, command: OutletCommand, t_s: float) -> CommandTicket:
-        """Accept a command; duplicates, rejections, denials and lockouts are answered at once."""
+        """Accept a command; duplicates, rejections, denials and lockouts are answered at once.
+
+        The id is the actor's idempotency key: the same actor repeating the same request gets
+        the first result; the same key with a different request is rejected as a conflict;
+        another actor's identical key is an unrelated command.
+        """
         cid = command.command_id or f"cmd-{uuid.uuid4().hex}"
-        if self._ledger.known(cid):
-            return CommandTicket(cid, self._ledger.result(cid))
+        key = scoped_key(command.actor, cid)
+        fp = fingerprint(command)
+        first = self._ledger.fingerprint_of(key)
+        if first and first != fp:
+            return CommandTicket(cid, key_conflict(cid, command, first))
+        if self._ledger.known(key):
+            return CommandTicket(cid, self._ledger.result(key))
+        self._ledger.claim(key, fp)
         immediate = self._screen(command, cid, t_s)
         if immediate is not None:
-            self._ledger.finish(immediate)
+            self._ledger.finish(immediate, key)
             return CommandTicket(cid, immediate)
         off = command.off_period_s
         ops = {oid: OutletOp(oid, command.action, OpPhase.QUEUED) for oid in command.outlet_ids}
         pending = PendingCommand(
-            command, cid, ops, self.settings.cycle_off_s if off is None else off
+            command, key, ops, self.settings.cycle_off_s if off is None else off
         )
-        self._ledger.pending[cid] = pending
+        self._ledger.pending[key] = pending
         self._inbox.append(pending)
         for oid in command.outlet_ids:
             self._memory.save_intent(command.pdu_id, oid, command.action is not OutletAction.OFF)
@@ -198,9 +219,9 @@ class CommandIntake:
 
     def complete(self, tk: TickWork) -> None:
         """Finish every command whose ops have all ended; the worst outcome wins."""
-        for cid, pending in list(self._ledger.pending.items()):
+        for key, pending in list(self._ledger.pending.items()):
             if pending.done:
                 outcomes = [op.outcome for op in pending.ops.values() if op.outcome is not None]
-                result = aggregate(cid, outcomes)
-                self._ledger.finish(result)
+                result = aggregate(client_key(key), outcomes)
+                self._ledger.finish(result, key)
                 tk.completed.append(result)

@@ -30,7 +30,7 @@ from smartpdu.control.shed_actions import ShedActions
 from smartpdu.control.state import PduState, TickWork, build_pdu
 from smartpdu.control.types import CommandTicket, TickOutput, as_kv
 from smartpdu.events.model import NewEvent
-from smartpdu.model.commands import OutletCommand
+from smartpdu.model.commands import CommandResult, OutletCommand
 from smartpdu.model.snapshot import RackSnapshot
 from smartpdu.protection.classify import MeteredCurrent
 from smartpdu.protection.lockout import OutletHold, hold_active
@@ -82,7 +82,7 @@ class ControlPlane:
         self._pdus: dict[str, PduState] = {
             p.id: build_pdu(p, self.settings, self._memory.load_hold) for p in config.pdus
         }
-        ledger = CommandLedger(repo=results)
+        ledger = self._ledger = CommandLedger(repo=results)
         self._act = Actuator(ledger, self.settings.verify)
         self._intake = CommandIntake(self.settings, ledger, self._pdus, self._memory, self._act)
         self._power_on = PowerOn(self.settings, self._memory, self._act)
@@ -140,6 +140,13 @@ class ControlPlane:
                     pdu.outlets[oc.id].cfg = oc
 
     # ----------------------------------------------------------------- commands
+    def cite_events(self, results: list[CommandResult]) -> None:
+        """File each finished result again with the sequence ids of the events it caused (the
+        runtime learns them only after sealing), so a replay returns exactly the first answer."""
+        for result in results:
+            if result.event_sequence_ids:
+                self._ledger.cite(result)
+
     def submit(self, command: OutletCommand, t_s: float) -> CommandTicket:
         """Accept a command; duplicates, rejections, denials and lockouts are answered at once."""
         return self._intake.submit(command, t_s)

@@ -16,6 +16,7 @@ from typing import Any, Final
 from starlette.responses import Response
 
 from smartpdu.access import (
+    MIN_PASSWORD_LENGTH,
     AccessError,
     AuthError,
     LastAdminError,
@@ -27,6 +28,7 @@ from smartpdu.access import (
 )
 from smartpdu.redfish.context import ROOT, Ctx, check_props, collection, link, read_json_body
 from smartpdu.redfish.errors import RedfishError
+from smartpdu.redfish.password_policy import PasswordPolicyError, is_password_policy_error
 from smartpdu.redfish.responses import action_result, dumps, etag_of, json_response
 from smartpdu.redfish.router import Endpoint
 
@@ -172,7 +174,7 @@ def account_service(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
         "ServiceEnabled": True,
         "Status": {"State": "Enabled", "Health": "OK"},
         "LocalAccountAuth": "Enabled",
-        "MinPasswordLength": 12,
+        "MinPasswordLength": MIN_PASSWORD_LENGTH,
         "Accounts": link(ACCOUNTS),
         "Roles": link(ROLES),
     }
@@ -247,6 +249,10 @@ async def account_post(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str
     for key in ("UserName", "Password"):
         if not isinstance(body[key], str):
             raise RedfishError(400, "PropertyValueTypeError", body[key], key, related=(f"#/{key}",))
+    if "Enabled" in body and not isinstance(body["Enabled"], bool):
+        raise RedfishError(
+            400, "PropertyValueTypeError", body["Enabled"], "Enabled", related=("#/Enabled",)
+        )
     role = _role(body["RoleId"])
     try:
         await ctx.auth.create_user(body["UserName"], body["Password"], role, actor=ctx.actor)
@@ -255,6 +261,8 @@ async def account_post(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str
     except (AccessError, ValueError) as exc:
         if isinstance(exc, AccessError):
             raise _access_error(exc, body["UserName"]) from None
+        if is_password_policy_error(exc):
+            raise PasswordPolicyError(exc) from None
         raise RedfishError(
             400, "PropertyValueIncorrect", "UserName", body["UserName"], related=("#/UserName",)
         ) from None
@@ -297,6 +305,8 @@ async def account_patch(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, st
     except (AccessError, ValueError) as exc:
         if isinstance(exc, AccessError):
             raise _access_error(exc, p["account"]) from None
+        if is_password_policy_error(exc):
+            raise PasswordPolicyError(exc) from None
         raise RedfishError(
             400, "PropertyValueIncorrect", "Password", "<hidden>", related=("#/Password",)
         ) from None

@@ -79,7 +79,7 @@ def read_json_body(raw: bytes) -> dict[str, Any]:
     """Parse a request body as a JSON object or raise the Redfish MalformedJSON error."""
     try:
         body = json.loads(raw or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise RedfishError(400, "MalformedJSON") from None
     if not isinstance(body, dict):
         raise RedfishError(400, "MalformedJSON")

@@ -295,6 +295,9 @@ class RackRuntime:
             frame = TickFrame.start(self._tick, self.config, self.now_utc(), self._hw.window_s,
                                     acquisition, first=first)  # fmt: skip
             self.pipeline.run(frame)
+            if frame.completed:
+                with self._lock:
+                    self._control.cite_events(frame.completed)
             self._tick += 1
             return frame.require_snapshot(), frame.completed
         finally:

@@ -126,6 +126,7 @@ async def serve(options: ServeOptions, announce: Callable[[str, str, str | None]
                 ssl_certfile=options.ssl_certfile,
                 ssl_keyfile=options.ssl_keyfile,
                 lifespan="off",
+                server_header=False,
             )
             server = _Server(config)
             announce(url, "admin", generated)

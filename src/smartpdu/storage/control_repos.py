@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from smartpdu.control.commands import result_from_json, result_to_json
+from smartpdu.control.commands import StoredResult, result_to_json, stored_from_json
 from smartpdu.model.commands import CommandResult
 from smartpdu.protection.lockout import OutletHold
 
@@ -108,11 +108,11 @@ class SqlCommandResults:
     def __init__(self, store: SqlStore) -> None:
         self._store = store
 
-    def load(self, command_id: str) -> CommandResult | None:
-        rows = self._store._query(_GET_RESULT, (command_id,))
-        return result_from_json(rows[0][0]) if rows else None
+    def load(self, key: str) -> StoredResult | None:
+        rows = self._store._query(_GET_RESULT, (key,))
+        return stored_from_json(rows[0][0]) if rows else None
 
-    def save(self, result: CommandResult, capacity: int) -> None:
+    def save(self, key: str, result: CommandResult, fingerprint: str, capacity: int) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be >= 1, got {capacity}")
         st = self._store
@@ -122,7 +122,8 @@ class SqlCommandResults:
                 cur.execute(st._sql(_MAX_ORDINAL))
                 row = cur.fetchone()
                 ordinal = (int(row[0]) if row and row[0] is not None else 0) + 1
-                values = (result.command_id, ordinal, str(result.status), result_to_json(result))
+                text = result_to_json(result, fingerprint)
+                values = (key, ordinal, str(result.status), text)
                 cur.execute(st._sql(_UPSERT_RESULT), values)
                 cur.execute(st._sql(_TRIM_RESULTS), (ordinal - capacity,))
 
