@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from smartpdu.app import build_demo_runtime
 from smartpdu.config import RackConfig, load_config
 from smartpdu.control import ControlPlane, ControlSettings, MemoryKv
 from smartpdu.control.synthetic import SyntheticRack
-from smartpdu.runtime import build_demo_runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,7 +16,8 @@ import uvicorn
 
 from smartpdu.access import AuthService, Role
 from smartpdu.api import create_app
-from smartpdu.runtime import RackRuntime, build_demo_runtime
+from smartpdu.app import build_demo_runtime
+from smartpdu.runtime import RackRuntime
 
 PASSWORDS = {"admin": "admin-pass-1", "op": "operator-pass-1", "viewer": "viewer-pass-1"}
 

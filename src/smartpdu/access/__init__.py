@@ -11,9 +11,11 @@ from smartpdu.access.service import (
     LastAdminError,
     LoginThrottledError,
     SessionInfo,
+    SessionView,
     UserExistsError,
     UserInfo,
     UserNotFoundError,
+    session_id,
     token_hash,
 )
 from smartpdu.access.throttle import LoginThrottle
@@ -33,11 +35,13 @@ __all__ = [
     "Principal",
     "Role",
     "SessionInfo",
+    "SessionView",
     "UserExistsError",
     "UserInfo",
     "UserNotFoundError",
     "generate_password",
     "hash_password",
+    "session_id",
     "token_hash",
     "verify_password",
 ]

@@ -1,4 +1,4 @@
-"""Composition of the native REST API: ``create_app(services, auth)`` → a FastAPI app.
+"""Composition of the native REST API: ``create_app(port, auth)`` → a FastAPI app.
 
 Everything lives under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``, docs at
 ``/api/v1/docs``); ``/`` serves a small read-only live status page. The app owns no lifecycle:
@@ -10,14 +10,15 @@ from __future__ import annotations
 import time
 from importlib import resources
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from smartpdu import __version__
 from smartpdu.access import AuthService
 from smartpdu.api import routes_access, routes_config, routes_data, routes_rack
-from smartpdu.api.problems import install_problem_handlers
-from smartpdu.runtime.services import RuntimeServices
+from smartpdu.api.deps import not_ready_problem
+from smartpdu.api.problems import install_problem_handlers, problem_response
+from smartpdu.runtime.port import NotReadyError, RackPort, RuntimeBackend
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -28,8 +29,8 @@ def _status_page() -> str:
     return (resources.files("smartpdu.api") / "static" / "index.html").read_text(encoding="utf-8")
 
 
-def create_app(services: RuntimeServices, auth: AuthService) -> FastAPI:
-    """Build the API app over a running runtime and the access service."""
+def create_app(port: RackPort | RuntimeBackend, auth: AuthService) -> FastAPI:
+    """Build the API app over the port of a running runtime (or the runtime) and ``auth``."""
     app = FastAPI(
         title="smartpdu native API",
         version=__version__,
@@ -42,10 +43,17 @@ def create_app(services: RuntimeServices, auth: AuthService) -> FastAPI:
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
     )
-    app.state.services = services
+    app.state.port = RackPort.wrap(port)
     app.state.auth = auth
     app.state.started_monotonic = time.monotonic()
     install_problem_handlers(app)
+
+    @app.exception_handler(NotReadyError)
+    async def _not_ready(request: Request, exc: NotReadyError) -> JSONResponse:
+        problem = not_ready_problem()
+        return problem_response(
+            request, problem.status, problem.detail, kind=problem.kind, headers=problem.headers
+        )
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (routes_access, routes_rack, routes_data, routes_config):
