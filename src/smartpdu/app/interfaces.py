@@ -89,7 +89,9 @@ async def run_interfaces(
 
 
 async def _stop_all(started: list[Interface]) -> None:
-    for iface in reversed(started):
+    """Stop (and forget) the started interfaces, newest first."""
+    while started:
+        iface = started.pop()
         try:
             await iface.stop()
         except Exception:  # one failing stop must not keep the others running
