@@ -1,4 +1,4 @@
-"""Before the first measured window the API answers 503 "starting" (never a 500)."""
+"""Before the first measured window REST and Redfish answer 503 "starting" (never a 500)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from smartpdu.access import AuthService
 from smartpdu.api import create_app
 from smartpdu.app import build_demo_runtime
+from smartpdu.redfish import EventDelivery, create_redfish_app, mount_redfish
 from smartpdu.runtime import NotReadyError, RackPort
 
 
@@ -27,6 +28,7 @@ async def test_reads_before_the_first_window_answer_503_with_retry_after(
         principal = await auth.authenticate("admin", "admin-pass-1", interface="test")
         token = (await auth.create_session(principal, interface="test")).token
         app = create_app(port, auth)
+        mount_redfish(app, create_redfish_app(port, auth, delivery=EventDelivery(rt)))
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             h = {"Authorization": f"Bearer {token}"}
@@ -37,6 +39,11 @@ async def test_reads_before_the_first_window_answer_503_with_retry_after(
                 assert r.status_code == 503, (path, r.text)
                 assert r.headers["Retry-After"] == "1"
                 assert r.headers["content-type"].startswith("application/problem+json")
+            r = await c.get(
+                "/redfish/v1/PowerEquipment/RackPDUs/pdu-a", headers={"X-Auth-Token": token}
+            )
+            assert r.status_code == 503 and r.headers["Retry-After"] == "1"
+            assert "ServiceTemporarilyUnavailable" in r.json()["error"]["code"]
         auth.close()
     finally:
         rt.store.close()

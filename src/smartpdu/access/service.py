@@ -243,9 +243,13 @@ class AuthService(UserAdmin):
         hit = self._cache.basic(key, now)
         if hit is not None:
             return hit
-        running = self._inflight.get(key)
-        if running is not None:
-            return await asyncio.shield(running)
+        while (running := self._inflight.get(key)) is not None:
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:
+                if not running.cancelled():
+                    raise  # this request was cancelled, not the shared check
+                # the leading request went away mid-check: check again ourselves
         future: asyncio.Future[Principal] = asyncio.get_running_loop().create_future()
         self._inflight[key] = future
         generation = self._cache.generation(username)
@@ -253,6 +257,9 @@ class AuthService(UserAdmin):
             principal = await self.authenticate(
                 username, password, interface=interface, remote=remote
             )
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
         except BaseException as exc:
             future.set_exception(exc)
             future.exception()  # retrieved: followers re-raise it, nobody else must
