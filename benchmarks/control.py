@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from smartpdu.app import build_demo_runtime
 from smartpdu.config import RackConfig, load_config
 from smartpdu.control import ControlPlane, ControlSettings, MemoryKv
-from smartpdu.runtime import build_demo_runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 # The synthetic rack is a test helper (it lives with the control tests, not in the package).

@@ -58,9 +58,9 @@ def serve(port: int, data_dir: Path) -> None:
 
     from smartpdu.access import AuthService
     from smartpdu.api import create_app
+    from smartpdu.app import build_twin_runtime
     from smartpdu.config import load_config
     from smartpdu.redfish import create_redfish_app, mount_redfish
-    from smartpdu.runtime import build_twin_runtime
 
     async def run() -> None:
         cfg = load_config(ROOT / "configs" / "demo-rack.yaml")

@@ -20,7 +20,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _load import load
 
-from smartpdu.runtime import build_demo_runtime
+from smartpdu.app import build_demo_runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 TICKS = 100

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -204,3 +205,42 @@ async def test_resolved_sessions_are_cached_briefly_and_invalidated_by_changes(e
     assert await auth.resolve_session(s2.token) == p
     await auth.update_user("carol", actor="user/admin", disabled=True)
     assert await auth.resolve_session(s2.token) is None
+
+
+async def test_check_basic_is_cached_single_flight_and_invalidated_by_changes(env) -> None:
+    _, _, auth, _, _ = env
+    await auth.ensure_admin("admin-password-1")
+    await auth.create_user("op", "operator-pass-1", Role.OPERATOR, actor="user/admin")
+    before = auth.credential_checks
+    got = await asyncio.gather(
+        *(auth.check_basic("op", "operator-pass-1", interface="redfish") for _ in range(6))
+    )
+    assert {p.role for p in got} == {Role.OPERATOR}
+    assert auth.credential_checks == before + 1  # six concurrent requests, one argon2 run
+    await auth.check_basic("op", "operator-pass-1", interface="redfish")
+    assert auth.credential_checks == before + 1  # cached
+    await auth.update_user("op", actor="user/admin", role=Role.VIEWER)
+    p = await auth.check_basic("op", "operator-pass-1", interface="redfish")
+    assert p.role == Role.VIEWER and auth.credential_checks == before + 2
+    await auth.update_user("op", actor="user/admin", disabled=True)
+    with pytest.raises(AuthError):
+        await auth.check_basic("op", "operator-pass-1", interface="redfish")
+    auth.close()
+
+
+async def test_sessions_are_listed_and_revoked_by_id_with_an_audit(env) -> None:
+    store, _, auth, _, _ = env
+    await auth.ensure_admin("admin-password-1")
+    p = await auth.authenticate("admin", "admin-password-1", interface="api")
+    info = await auth.create_session(p, interface="redfish")
+    views = await auth.list_sessions()
+    assert [v.username for v in views] == ["admin"] and views[0].interface == "redfish"
+    assert await auth.resolve_session(info.token) == p
+    assert await auth.revoke_session(views[0].id, actor="user/ops", interface="redfish")
+    assert await auth.resolve_session(info.token) is None  # evicted from the cache at once
+    assert await auth.list_sessions() == []
+    assert not await auth.revoke_session(views[0].id, actor="user/ops", interface="redfish")
+    last = store.events_since("pdu-a", 0, 1000)[-1]
+    assert last.event_code == "USER_LOGOUT" and last.actor == "user/ops"
+    assert last.evidence["revoked_by_other"] is True
+    auth.close()

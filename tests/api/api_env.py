@@ -16,8 +16,9 @@ import uvicorn
 
 from smartpdu.access import AuthService, Role
 from smartpdu.api import create_app
+from smartpdu.app import build_demo_runtime
 from smartpdu.redfish import create_redfish_app, mount_redfish
-from smartpdu.runtime import RackRuntime, build_demo_runtime
+from smartpdu.runtime import RackRuntime
 
 PASSWORDS = {"admin": "admin-pass-1", "op": "operator-pass-1", "viewer": "viewer-pass-1"}
 

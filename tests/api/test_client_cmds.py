@@ -19,8 +19,8 @@ import httpx
 from api_env import PASSWORDS, Served
 from typer.testing import CliRunner
 
+from smartpdu.app import build_demo_runtime
 from smartpdu.cli.client_cmds import client_app
-from smartpdu.runtime import build_demo_runtime
 from smartpdu.storage import Reading
 
 runner = CliRunner()

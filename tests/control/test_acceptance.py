@@ -10,11 +10,11 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from smartpdu.app import build_demo_runtime
 from smartpdu.config import RackConfig
 from smartpdu.control import ControlPlane, ControlSettings, SheddingSettings, TickOutput
 from smartpdu.events.model import NewEvent
 from smartpdu.model.commands import CommandStatus, OutletAction, OutletCommand
-from smartpdu.runtime import build_demo_runtime
 
 
 class RecordingPlane(ControlPlane):

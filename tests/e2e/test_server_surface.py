@@ -30,7 +30,7 @@ def test_native_api_and_redfish_on_one_server(server) -> None:  # type: ignore[n
 def test_listening_socket_is_tcp_with_nodelay_capable_protocol() -> None:
     """Responses must not wait for delayed ACKs: asyncio sets TCP_NODELAY only on sockets
     created with IPPROTO_TCP, which is what bind_socket does."""
-    from smartpdu.runtime.server import bind_socket
+    from smartpdu.app.server import bind_socket
 
     sock = bind_socket("127.0.0.1", 0)
     try:

@@ -18,8 +18,9 @@ from redfish_env import ADMIN_PW, OPERATOR_PW
 import smartpdu.redfish
 from smartpdu.access import AuthService
 from smartpdu.api import create_app
+from smartpdu.app import build_demo_runtime
 from smartpdu.redfish import EventDelivery, create_redfish_app, mount_redfish
-from smartpdu.runtime import RackRuntime, build_demo_runtime
+from smartpdu.runtime import RackRuntime
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from smartpdu.app import build_demo_runtime
 from smartpdu.cli import app
-from smartpdu.runtime import build_demo_runtime
 from smartpdu.runtime.calibration_store import load_calibration
 from smartpdu.storage import open_store
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from smartpdu.app import build_demo_runtime
 from smartpdu.config import ConfigError, dump_config
 from smartpdu.runtime import (
     CommandStatus,
     OutletAction,
     OutletCommand,
     RackRuntime,
-    build_demo_runtime,
 )
 from smartpdu.storage import open_store
 

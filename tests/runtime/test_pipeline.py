@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from smartpdu.app import build_demo_runtime
 from smartpdu.metering import QualityFlag
 from smartpdu.model.commands import OutletAction, OutletCommand
-from smartpdu.runtime import build_demo_runtime
 from smartpdu.runtime.pipeline import Phase, Pipeline, Stage, StageBase, TickFrame
 from smartpdu.runtime.stages import StageParts, default_stages
 from smartpdu.runtime.stages.demand import DEMAND_KV_PREFIX

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from smartpdu.runtime import RackSnapshot, build_demo_runtime
+from smartpdu.app import build_demo_runtime
+from smartpdu.runtime import RackSnapshot
 from smartpdu.runtime.quality import MeteringWatch
 
 

@@ -7,8 +7,8 @@ import math
 from dataclasses import replace
 from pathlib import Path
 
+from smartpdu.app import build_demo_runtime
 from smartpdu.metering import QualityFlag, measure_block
-from smartpdu.runtime import build_demo_runtime
 from smartpdu.runtime.stages import metered_outlets, overlay_decisions
 from smartpdu.runtime.transitions import TransitionWatcher
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smartpdu.runtime import RackRuntime, build_demo_runtime
+from smartpdu.app import build_demo_runtime
+from smartpdu.runtime import RackRuntime
 
 TRIP_C = 90.0  # ClassifierSettings.trip_temp_c
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_info
 
+from smartpdu.app.factory import DEMO_CONFIG, build_twin_runtime
 from smartpdu.config import load_config
 from smartpdu.runtime import WallClock
-from smartpdu.runtime.factory import DEMO_CONFIG, build_twin_runtime
 from smartpdu.runtime.pipeline import Phase, StageBase, TickFrame
 from smartpdu.runtime.stages import StageParts, default_stages
 

@@ -20,9 +20,11 @@ from smartpdu.access.service import (
     LastAdminError,
     LoginThrottledError,
     SessionInfo,
+    SessionView,
     UserExistsError,
     UserInfo,
     UserNotFoundError,
+    session_id,
     token_hash,
 )
 from smartpdu.access.throttle import LoginThrottle
@@ -44,6 +46,7 @@ __all__ = [
     "Principal",
     "Role",
     "SessionInfo",
+    "SessionView",
     "UserExistsError",
     "UserInfo",
     "UserNotFoundError",
@@ -51,6 +54,7 @@ __all__ = [
     "generate_password",
     "hash_password",
     "is_common_password",
+    "session_id",
     "token_hash",
     "verify_password",
 ]

@@ -5,7 +5,13 @@ SHA-256, so a stolen database does not yield usable sessions. Passwords are argo
 There is no default password: :meth:`AuthService.ensure_admin` creates ``admin`` on first run
 with a given or a freshly generated password that is returned once.
 
-All methods are ``async``: store calls and argon2 run in worker threads, never on the loop.
+All methods are ``async``: store calls run in worker threads, argon2 on a small dedicated
+executor (a burst of logins cannot starve the default thread pool), never on the loop.
+
+Every interface authenticates here, so one cache with immediate invalidation serves them all:
+disabling a user, changing a password or a role, or ending a session takes effect on REST and
+Redfish at once. HTTP Basic credentials (Redfish) are checked by :meth:`AuthService.check_basic`:
+cached per credential pair, single-flight (N concurrent requests run argon2 once).
 
 Usage::
 
@@ -22,25 +28,35 @@ import hashlib
 import inspect
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from smartpdu.access.cache import PrincipalCache
+from smartpdu.access.errors import (
+    AccessError,
+    AuthError,
+    LastAdminError,
+    LoginThrottledError,
+    UserExistsError,
+    UserNotFoundError,
+)
 from smartpdu.access.passwords import (
     PolicyError,
     check_password_policy,
-    check_username,
     dummy_hash,
     generate_password,
-    hash_password,
     verify_password,
 )
+from smartpdu.access.records import SessionInfo, SessionView, UserInfo, session_id, token_hash
 from smartpdu.access.roles import Principal, Role
+from smartpdu.access.session_index import SessionIndex
 from smartpdu.access.throttle import LoginThrottle
+from smartpdu.access.users import UserAdmin
 from smartpdu.events.codes import EventCode
 from smartpdu.events.model import Action, JsonScalar, NewEvent
 from smartpdu.storage.base import Store
-from smartpdu.storage.records import ConflictError, NotFoundError, SessionRecord, UserRecord
+from smartpdu.storage.records import SessionRecord
 
 __all__ = [
     "ADMIN_USERNAME",
@@ -49,18 +65,26 @@ __all__ = [
     "AuthService",
     "EventSink",
     "LastAdminError",
+    "LoginThrottledError",
     "PolicyError",
     "SessionInfo",
+    "SessionView",
     "UserExistsError",
     "UserInfo",
     "UserNotFoundError",
+    "session_id",
     "token_hash",
 ]
+
+_T = TypeVar("_T")
 
 ADMIN_USERNAME = "admin"
 SESSION_CACHE = timedelta(seconds=2)
 """How long a resolved token is trusted without re-reading the store; logout and user changes
 through this service invalidate at once."""
+BASIC_CACHE = timedelta(seconds=30)
+"""How long a checked Basic credential pair is trusted (user changes invalidate at once)."""
+CRYPTO_WORKERS = 2
 
 
 class EventSink(Protocol):
@@ -69,63 +93,7 @@ class EventSink(Protocol):
     def append(self, draft: NewEvent) -> Any: ...
 
 
-class AccessError(Exception):
-    """Base of access-control errors; messages are safe to show to the caller."""
-
-
-class AuthError(AccessError):
-    """Login failed: unknown user, wrong password or disabled account (deliberately vague)."""
-
-
-class LoginThrottledError(AuthError):
-    """Too many failed logins for this name; try again after ``retry_after_s``."""
-
-    def __init__(self, retry_after_s: float) -> None:
-        self.retry_after_s = retry_after_s
-        super().__init__(f"too many failed logins; try again in {retry_after_s:.0f} s")
-
-
-class UserExistsError(AccessError):
-    """A user with this name already exists."""
-
-
-class UserNotFoundError(AccessError, LookupError):
-    """No user with this name."""
-
-
-class LastAdminError(AccessError):
-    """The change would leave no enabled administrator."""
-
-
-@dataclass(frozen=True, slots=True)
-class UserInfo:
-    """A user account as shown to administrators (never the hash)."""
-
-    username: str
-    role: Role
-    created_utc: datetime
-    disabled: bool
-
-
-@dataclass(frozen=True, slots=True)
-class SessionInfo:
-    """A new session: the token (shown once) and when it expires."""
-
-    token: str
-    expires_utc: datetime
-    principal: Principal
-
-
-def token_hash(token: str) -> str:
-    """Return the SHA-256 hex digest under which a session token is stored."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _info(rec: UserRecord) -> UserInfo:
-    return UserInfo(rec.username, Role(rec.role), rec.created_utc, rec.disabled)
-
-
-class AuthService:
+class AuthService(UserAdmin):
     """Authenticate users, manage sessions and accounts; audit every change.
 
     ``pdu_id`` names the event chain that user/login events go to (the controller's PDU, or the
@@ -150,8 +118,21 @@ class AuthService:
         self._ttl = timedelta(seconds=session_ttl_s)
         self._pdu_id = pdu_id
         self._throttle = throttle or LoginThrottle()
-        self._resolved: dict[str, tuple[Principal, datetime]] = {}
-        """token hash → (principal, valid until): saves two store reads per API request."""
+        self._cache = PrincipalCache()
+        self._sessions = SessionIndex(store)
+        self._inflight: dict[bytes, asyncio.Future[Principal]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._crypto = ThreadPoolExecutor(CRYPTO_WORKERS, thread_name_prefix="smartpdu-argon2")
+        self.credential_checks = 0
+        """How many password verifications ran (argon2); for tests and health figures."""
+
+    def close(self) -> None:
+        """Stop the credential executor (idempotent)."""
+        self._crypto.shutdown(wait=False, cancel_futures=True)
+
+    async def _argon2(self, fn: Callable[..., _T], *args: Any) -> _T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._crypto, fn, *args)
 
     @property
     def session_ttl_s(self) -> float:
@@ -179,16 +160,6 @@ class AuthService:
         result = await asyncio.to_thread(self._events.append, draft)  # commits: keep off the loop
         if inspect.isawaitable(result):
             await result
-
-    async def _get(self, username: str) -> UserRecord:
-        rec = await asyncio.to_thread(self._store.get_user, username)
-        if rec is None:
-            raise UserNotFoundError(f"no user named {username!r}")
-        return rec
-
-    async def _enabled_admins(self) -> list[str]:
-        users = await asyncio.to_thread(self._store.list_users)
-        return [u.username for u in users if u.role == Role.ADMIN and not u.disabled]
 
     # -- provisioning ---------------------------------------------------------------------------
     async def ensure_admin(self, password: str | None = None) -> str | None:
@@ -233,7 +204,8 @@ class AuthService:
             raise LoginThrottledError(wait)
         rec = await asyncio.to_thread(self._store.get_user, username)
         encoded = rec.password_hash if rec is not None else dummy_hash()
-        ok = await asyncio.to_thread(verify_password, encoded, password)
+        self.credential_checks += 1
+        ok = await self._argon2(verify_password, encoded, password)
         evidence: dict[str, JsonScalar] = {"interface": interface, "remote": remote}
         if rec is None or not ok or rec.disabled:
             reason = "unknown user" if rec is None else "disabled" if ok else "bad password"
@@ -264,13 +236,105 @@ class AuthService:
         )
         return principal
 
+    async def check_basic(
+        self, username: str, password: str, *, interface: str, remote: str | None = None
+    ) -> Principal:
+        """Check per-request credentials (HTTP Basic): cached, single-flight; see module doc.
+
+        Only a real check is audited (USER_LOGIN / USER_LOGIN_FAILED), not every cached hit."""
+        key = hashlib.sha256(f"{username}\0{password}".encode()).digest()
+        now = self._clock()
+        hit = self._cache.basic(key, now)
+        if hit is not None:
+            return hit
+        while (running := self._inflight.get(key)) is not None:
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:
+                if not running.cancelled():
+                    raise  # this request was cancelled, not the shared check
+                # the leading request went away mid-check: check again ourselves
+        future: asyncio.Future[Principal] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        generation = self._cache.generation(username)
+        try:
+            principal = await self.authenticate(
+                username, password, interface=interface, remote=remote
+            )
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: followers re-raise it, nobody else must
+            raise
+        else:
+            future.set_result(principal)
+            self._cache.put_basic(key, principal, now + BASIC_CACHE, generation)
+            return principal
+        finally:
+            del self._inflight[key]
+
     async def create_session(self, principal: Principal, *, interface: str) -> SessionInfo:
         """Open a session for an authenticated principal; the token is returned only here."""
         token = secrets.token_urlsafe(32)
         now = self._clock()
         record = SessionRecord(token_hash(token), principal.username, now, now + self._ttl)
-        await asyncio.to_thread(self._store.create_session, record)
+        await asyncio.to_thread(self._sessions.add, record, interface)
         return SessionInfo(token, record.expires_utc, principal)
+
+    async def list_sessions(self) -> list[SessionView]:
+        """Live sessions, oldest first."""
+        return await asyncio.to_thread(self._sessions.views, self._clock())
+
+    async def get_session(self, sid: str) -> SessionView | None:
+        return next((v for v in await self.list_sessions() if v.id == sid), None)
+
+    async def revoke_session(self, sid: str, *, actor: str, interface: str) -> bool:
+        """End the session ``sid`` (its owner or an administrator asked); audited USER_LOGOUT
+        naming who ended it; cached resolutions are dropped at once."""
+        found = await asyncio.to_thread(self._sessions.find, sid)
+        if found is None:
+            return False
+        hashed, owner = found
+        self._cache.forget_token(hashed)
+        if not await asyncio.to_thread(self._sessions.remove, hashed):
+            return False
+        by_other = actor != f"user/{owner}" and not actor.endswith(f"/{owner}")
+        await self._emit(
+            EventCode.USER_LOGOUT,
+            owner,
+            f"session of {owner} ended via {interface}" + (f" by {actor}" if by_other else ""),
+            actor=actor,
+            action=Action.LOGOUT,
+            evidence={"interface": interface, "session": sid, "revoked_by_other": by_other},
+        )
+        return True
+
+    async def audit_denied(
+        self,
+        principal: Principal,
+        *,
+        interface: str,
+        operation: str,
+        permission: str,
+        remote: str | None = None,
+    ) -> None:
+        """Record a request refused for lack of role (ACCESS_DENIED)."""
+        await self._emit(
+            EventCode.ACCESS_DENIED,
+            principal.username,
+            f"{principal.username} ({principal.role}) denied {operation[:120]} via {interface}",
+            actor=principal.actor,
+            action=Action.DENY,
+            evidence={
+                "interface": interface,
+                "operation": operation[:200],
+                "role": str(principal.role),
+                "required": permission,
+                "remote": remote,
+            },
+        )
 
     async def resolve_session(self, token: str) -> Principal | None:
         """Return the principal of a live session; None if unknown, expired or user disabled."""
@@ -278,40 +342,32 @@ class AuthService:
             return None
         h = token_hash(token)
         now = self._clock()
-        hit = self._resolved.get(h)
-        if hit is not None and now < hit[1]:
-            return hit[0]
+        hit = self._cache.token(h, now)
+        if hit is not None:
+            return hit
         session = await asyncio.to_thread(self._store.get_session, h)
         if session is None:
             return None
         if session.expires_utc <= now:
             await asyncio.to_thread(self._store.delete_session, session.token_hash)
             return None
+        generation = self._cache.generation(session.username)
         rec = await asyncio.to_thread(self._store.get_user, session.username)
         if rec is None or rec.disabled:
             return None
         principal = Principal(rec.username, Role(rec.role))
-        if len(self._resolved) > 10_000:
-            self._resolved.clear()
-        self._resolved[h] = (principal, min(now + SESSION_CACHE, session.expires_utc))
+        until = min(now + SESSION_CACHE, session.expires_utc)
+        self._cache.put_token(h, principal, until, generation)
         return principal
-
-    def _forget(self, *, token_hash_: str | None = None, username: str | None = None) -> None:
-        """Drop cached session resolutions (logout, user changed, disabled or deleted)."""
-        if token_hash_ is not None:
-            self._resolved.pop(token_hash_, None)
-        if username is not None:
-            for key in [k for k, v in self._resolved.items() if v[0].username == username]:
-                del self._resolved[key]
 
     async def end_session(self, token: str, *, interface: str = "api") -> bool:
         """Log out: delete the session; audit USER_LOGOUT; return whether it existed."""
         h = token_hash(token)
-        self._forget(token_hash_=h)
+        self._cache.forget_token(h)
         session = await asyncio.to_thread(self._store.get_session, h)
         if session is None:
             return False
-        await asyncio.to_thread(self._store.delete_session, h)
+        await asyncio.to_thread(self._sessions.remove, h)
         await self._emit(
             EventCode.USER_LOGOUT,
             session.username,
@@ -323,127 +379,7 @@ class AuthService:
         return True
 
     async def purge_expired(self) -> int:
-        """Delete expired sessions; return how many."""
-        return await asyncio.to_thread(self._store.purge_sessions, self._clock())
-
-    # -- user administration --------------------------------------------------------------------
-    async def list_users(self) -> list[UserInfo]:
-        return [_info(u) for u in await asyncio.to_thread(self._store.list_users)]
-
-    async def get_user(self, username: str) -> UserInfo:
-        return _info(await self._get(username))
-
-    async def _create(
-        self, username: str, password: str, role: Role, *, actor: str, first_run: bool = False
-    ) -> UserInfo:
-        check_username(username)
-        check_password_policy(password, username)
-        role = Role(role)
-        encoded = await asyncio.to_thread(hash_password, password)
-        rec = UserRecord(username, str(role), encoded, self._clock(), False)
-        try:
-            await asyncio.to_thread(self._store.create_user, rec)
-        except ConflictError:
-            raise UserExistsError(f"user {username!r} already exists") from None
-        await self._emit(
-            EventCode.USER_CREATED,
-            username,
-            f"user {username} created with role {role}"
-            + (" (first-run provisioning)" if first_run else ""),
-            actor=actor,
-            action=Action.CONFIG,
-            evidence={"role": str(role), "first_run": first_run},
-        )
-        return _info(rec)
-
-    async def create_user(
-        self, username: str, password: str, role: Role, *, actor: str
-    ) -> UserInfo:
-        """Create an account (audited USER_CREATED by ``actor``)."""
-        return await self._create(username, password, role, actor=actor)
-
-    async def update_user(
-        self,
-        username: str,
-        *,
-        actor: str,
-        role: Role | None = None,
-        password: str | None = None,
-        disabled: bool | None = None,
-    ) -> UserInfo:
-        """Change role, password and/or disabled flag (audited); shrinking access ends sessions."""
-        rec = await self._get(username)
-        new_role = Role(role) if role is not None else Role(rec.role)
-        new_disabled = rec.disabled if disabled is None else disabled
-        if password is not None:
-            check_password_policy(password, username)
-        was_admin = rec.role == Role.ADMIN and not rec.disabled
-        demoted = was_admin and (new_role != Role.ADMIN or new_disabled)
-        if demoted and await self._enabled_admins() == [username]:
-            raise LastAdminError(
-                f"{username!r} is the only enabled admin: create another admin first"
-            )
-        encoded = await asyncio.to_thread(hash_password, password) if password else None
-        try:
-            updated = await asyncio.to_thread(
-                self._store.update_user,
-                username,
-                role=str(new_role) if role is not None else None,
-                password_hash=encoded,
-                disabled=disabled,
-            )
-        except NotFoundError:
-            raise UserNotFoundError(f"no user named {username!r}") from None
-        changes: dict[str, JsonScalar] = {}
-        if role is not None and new_role != Role(rec.role):
-            changes["role_from"], changes["role_to"] = rec.role, str(new_role)
-        if disabled is not None and disabled != rec.disabled:
-            changes["disabled"] = disabled
-        shrinks = password is not None or new_disabled or "role_to" in changes
-        if shrinks:
-            self._forget(username=username)
-            await asyncio.to_thread(self._store.delete_user_sessions, username)
-        if password is not None:
-            await self._emit(
-                EventCode.PASSWORD_CHANGED,
-                username,
-                f"password of {username} changed",
-                actor=actor,
-                action=Action.CONFIG,
-            )
-        if changes:
-            await self._emit(
-                EventCode.USER_UPDATED,
-                username,
-                f"user {username} updated: " + ", ".join(f"{k}={v}" for k, v in changes.items()),
-                actor=actor,
-                action=Action.CONFIG,
-                evidence=changes,
-            )
-        return _info(updated)
-
-    async def delete_user(self, username: str, *, actor: str) -> bool:
-        """Delete an account and its sessions (audited); refuse to delete the last admin."""
-        rec = await asyncio.to_thread(self._store.get_user, username)
-        if rec is None:
-            return False
-        if (
-            rec.role == Role.ADMIN
-            and not rec.disabled
-            and await self._enabled_admins() == [username]
-        ):
-            raise LastAdminError(
-                f"{username!r} is the only enabled admin: create another admin first"
-            )
-        self._forget(username=username)
-        existed = await asyncio.to_thread(self._store.delete_user, username)
-        if existed:
-            await self._emit(
-                EventCode.USER_DELETED,
-                username,
-                f"user {username} deleted",
-                actor=actor,
-                action=Action.CONFIG,
-                evidence={"role": rec.role},
-            )
-        return existed
+        """Delete expired sessions (and their index entries); return how many."""
+        count = await asyncio.to_thread(self._store.purge_sessions, self._clock())
+        await self.list_sessions()  # drops index entries of sessions that are gone
+        return count

@@ -1,4 +1,4 @@
-"""Composition of the native REST API: ``create_app(services, auth)`` → a FastAPI app.
+"""Composition of the native REST API: ``create_app(port, auth)`` → a FastAPI app.
 
 Everything lives under ``/api/v1`` (OpenAPI at ``/api/v1/openapi.json``, docs at
 ``/api/v1/docs``); ``/`` serves a small read-only live status page. The app owns no lifecycle:
@@ -10,19 +10,20 @@ from __future__ import annotations
 import time
 from importlib import resources
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
 
 from smartpdu import __version__
 from smartpdu.access import AuthService
 from smartpdu.api import routes_access, routes_config, routes_data, routes_rack
+from smartpdu.api.deps import not_ready_problem
 from smartpdu.api.limits import BodyLimitMiddleware, max_body_bytes_from_env
 from smartpdu.api.methods import OPTIONS_MARKER, options_response
-from smartpdu.api.problems import install_problem_handlers
+from smartpdu.api.problems import install_problem_handlers, problem_response
 from smartpdu.api.transport import SecurityHeadersMiddleware
-from smartpdu.runtime.services import RuntimeServices
+from smartpdu.runtime.port import NotReadyError, RackPort, RuntimeBackend
 
 __all__ = ["API_PREFIX", "DOCS_ASSETS", "create_app"]
 
@@ -54,9 +55,9 @@ def _install_docs(app: FastAPI) -> None:
 
 
 def create_app(
-    services: RuntimeServices, auth: AuthService, *, max_body_bytes: int | None = None
+    port: RackPort | RuntimeBackend, auth: AuthService, *, max_body_bytes: int | None = None
 ) -> FastAPI:
-    """Build the API app over a running runtime and the access service.
+    """Build the API app over the port of a running runtime (or the runtime) and ``auth``.
 
     ``max_body_bytes`` limits every request body of the app, Redfish included once mounted
     (default 1 MiB or ``SMARTPDU_MAX_BODY_BYTES``).
@@ -73,13 +74,20 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    app.state.services = services
+    app.state.port = RackPort.wrap(port)
     app.state.auth = auth
     app.state.started_monotonic = time.monotonic()
     install_problem_handlers(app)
     limit = max_body_bytes_from_env() if max_body_bytes is None else max_body_bytes
     app.add_middleware(BodyLimitMiddleware, max_bytes=limit)
     app.add_middleware(SecurityHeadersMiddleware)
+
+    @app.exception_handler(NotReadyError)
+    async def _not_ready(request: Request, exc: NotReadyError) -> JSONResponse:
+        problem = not_ready_problem()
+        return problem_response(
+            request, problem.status, problem.detail, kind=problem.kind, headers=problem.headers
+        )
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (routes_access, routes_rack, routes_data, routes_config):

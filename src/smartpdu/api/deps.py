@@ -1,4 +1,4 @@
-"""Shared FastAPI dependencies: the runtime, its latest snapshot, and resource lookups (404s)."""
+"""Shared FastAPI dependencies: the port, its latest snapshot, and resource lookups (404s)."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ from fastapi import Depends, Path, Request
 
 from smartpdu.api.problems import ApiProblem
 from smartpdu.model.snapshot import OutletSnapshot, PduSnapshot, RackSnapshot
-from smartpdu.runtime.services import RuntimeServices
+from smartpdu.runtime.port import NotReadyError, RackPort
 
 __all__ = [
     "BranchId",
     "GroupName",
     "OutletId",
     "PduId",
-    "get_services",
+    "Port",
+    "get_port",
     "get_snapshot",
     "lookup_outlet",
     "lookup_pdu",
+    "not_ready_problem",
 ]
 
 PduId = Annotated[
@@ -35,22 +37,29 @@ GroupName = Annotated[
 ]
 
 
-def get_services(request: Request) -> RuntimeServices:
-    services: RuntimeServices = request.app.state.services
-    return services
+def get_port(request: Request) -> RackPort:
+    port: RackPort = request.app.state.port
+    return port
 
 
-def get_snapshot(
-    services: Annotated[RuntimeServices, Depends(get_services)],
-) -> RackSnapshot:
-    snap = services.snapshot
-    if snap is None:
-        raise ApiProblem(
-            503,
-            "The controller is starting and has no measurements yet; retry in a second.",
-            headers={"Retry-After": "1"},
-        )
-    return snap
+Port = Annotated[RackPort, Depends(get_port)]
+
+
+def not_ready_problem() -> ApiProblem:
+    """503 with Retry-After: the controller has not measured its first window yet."""
+    return ApiProblem(
+        503,
+        "The controller is starting and has no measurements yet; retry in a second.",
+        kind="not-ready",
+        headers={"Retry-After": "1"},
+    )
+
+
+def get_snapshot(port: Port) -> RackSnapshot:
+    try:
+        return port.snapshot
+    except NotReadyError:
+        raise not_ready_problem() from None
 
 
 def lookup_pdu(snap: RackSnapshot, pdu_id: str) -> PduSnapshot:

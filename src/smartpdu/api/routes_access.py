@@ -21,12 +21,13 @@ from smartpdu.access import (
     UserInfo,
     UserNotFoundError,
 )
-from smartpdu.api.deps import get_services
+from smartpdu.api.deps import get_port
 from smartpdu.api.problems import ApiProblem, problem_responses
 from smartpdu.api.requests import LoginRequest, UserCreate, UserUpdate
 from smartpdu.api.schemas import Health, LoginResponse, Me, UserOut
 from smartpdu.api.security import bearer_token, get_auth, require
-from smartpdu.runtime.services import RuntimeServices
+from smartpdu.model.snapshot import RackSnapshot
+from smartpdu.runtime.port import NotReadyError, RackPort
 
 __all__ = ["router"]
 
@@ -36,10 +37,11 @@ Auth = Annotated[AuthService, Depends(get_auth)]
 
 
 @router.get("/health", response_model=Health, tags=["system"], summary="Liveness (no auth)")
-async def health(
-    request: Request, services: Annotated[RuntimeServices, Depends(get_services)]
-) -> Health:
-    snap = services.snapshot
+async def health(request: Request, port: Annotated[RackPort, Depends(get_port)]) -> Health:
+    try:
+        snap: RackSnapshot | None = port.snapshot
+    except NotReadyError:
+        snap = None
     started: float = request.app.state.started_monotonic
     return Health(
         status="ok" if snap is not None else "starting",

@@ -7,7 +7,6 @@ field path in ``errors``; the runtime stores and audits each accepted version.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Annotated, Any
 
@@ -15,19 +14,19 @@ import yaml
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from smartpdu.access import Permission, Principal
-from smartpdu.api.deps import get_services
+from smartpdu.api.deps import get_port
 from smartpdu.api.problems import ApiProblem, FieldError, problem_responses
 from smartpdu.api.schemas import ConfigApplied, ConfigOut, ConfigVersionOut
 from smartpdu.api.security import require
 from smartpdu.config import ConfigError, dump_config, parse_config
-from smartpdu.runtime.services import RuntimeServices
+from smartpdu.runtime.port import RackPort
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["config"])
 Reader = Annotated[Principal, Depends(require(Permission.READ))]
 Configurer = Annotated[Principal, Depends(require(Permission.CONFIGURE))]
-Services = Annotated[RuntimeServices, Depends(get_services)]
+Services = Annotated[RackPort, Depends(get_port)]
 MAX_CONFIG_BYTES = 1_000_000
 _YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
 
@@ -61,7 +60,7 @@ async def get_config(
     version: Annotated[int | None, Query(ge=1, le=2**31)] = None,
 ) -> ConfigOut:
     """The active configuration (or an earlier ``version``) as YAML."""
-    stored = await asyncio.to_thread(services.store.get_config_version, version)
+    stored = await services.config_version(version)
     if stored is None:
         if version is not None:
             raise ApiProblem(404, f"No configuration version {version}.", kind="not-found")
@@ -148,7 +147,7 @@ async def put_config(
     responses=problem_responses(401, 403),
 )
 async def list_versions(_: Reader, services: Services) -> list[ConfigVersionOut]:
-    infos = await asyncio.to_thread(services.store.list_config_versions)
+    infos = await services.config_versions()
     return [
         ConfigVersionOut(
             version=i.version, created_utc=i.created_utc, author=i.author, comment=i.comment
@@ -168,7 +167,7 @@ async def rollback(
     principal: Configurer,
     services: Services,
 ) -> ConfigApplied:
-    if await asyncio.to_thread(services.store.get_config_version, version) is None:
+    if await services.config_version(version) is None:
         raise ApiProblem(404, f"No configuration version {version}.", kind="not-found")
     try:
         new = await services.rollback_config(version, principal.actor)

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from smartpdu.access import Permission, Principal
-from smartpdu.api.deps import get_services
+from smartpdu.api.deps import get_port
 from smartpdu.api.problems import ApiProblem, FieldError, problem_responses
 from smartpdu.api.schemas import (
     EnergyChannelOut,
@@ -33,13 +33,13 @@ from smartpdu.api.security import require
 from smartpdu.api.views import compact_snapshot, num
 from smartpdu.events.model import Event
 from smartpdu.model.ids import canonical_channel, canonical_metric_key
-from smartpdu.runtime.services import RuntimeServices
+from smartpdu.runtime.port import RackPort
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["data"])
 Reader = Annotated[Principal, Depends(require(Permission.READ))]
-Services = Annotated[RuntimeServices, Depends(get_services)]
+Services = Annotated[RackPort, Depends(get_port)]
 _READ = problem_responses(401, 403, 404, 422)
 MAX_BUCKETS = 20_000
 
@@ -69,11 +69,10 @@ async def list_events(
     pdu_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
 ) -> EventPage:
     """Events with ``sequence_id > since_seq`` (per PDU), oldest first."""
-    store = services.store
-    pdus = [pdu_id] if pdu_id else await asyncio.to_thread(store.event_pdu_ids)
+    pdus = [pdu_id] if pdu_id else await services.event_pdu_ids()
     events: list[Event] = []
     for pid in pdus:
-        events += await asyncio.to_thread(store.events_since, pid, since_seq, limit)
+        events += await services.events_since(pid, since_seq, limit)
     events.sort(key=lambda e: (e.timestamp_utc, e.pdu_id, e.sequence_id))
     events = events[:limit]
     nxt: dict[str, int] = {}
@@ -83,7 +82,7 @@ async def list_events(
 
 
 def _window(
-    services: RuntimeServices, start: datetime | None, end: datetime | None, step_s: int
+    services: RackPort, start: datetime | None, end: datetime | None, step_s: int
 ) -> tuple[datetime, datetime]:
     try:
         end = _utc(end) if end is not None else services.now_utc()
@@ -116,9 +115,8 @@ def _utc(ts: datetime) -> datetime:
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
 
 
-def _check_pdu(services: RuntimeServices, pdu_id: str) -> None:
-    snap = services.snapshot
-    if snap is not None and pdu_id not in snap.pdus:
+def _check_pdu(services: RackPort, pdu_id: str) -> None:
+    if all(p.id != pdu_id for p in services.config.pdus):
         raise ApiProblem(404, f"No PDU {pdu_id!r}.", kind="pdu-not-found")
 
 
@@ -139,9 +137,9 @@ async def history(
     asked, key = key, canonical_metric_key(key)
     _check_pdu(services, pdu_id)
     start, end = _window(services, start, end, step)
-    pts = await asyncio.to_thread(services.store.history, pdu_id, key, start, end, step)
+    pts = await services.history(pdu_id, key, start, end, step)
     if not pts and asked != key:  # data written before the ids were unified
-        pts = await asyncio.to_thread(services.store.history, pdu_id, asked, start, end, step)
+        pts = await services.history(pdu_id, asked, start, end, step)
     return HistoryOut(
         pdu_id=pdu_id,
         key=key,
@@ -168,14 +166,10 @@ async def energy(
     """Energy per channel and bucket, from the stored ``<channel>/energy_wh`` register readings."""
     _check_pdu(services, pdu_id)
     start, end = _window(services, start, end, step)
-    keys = await asyncio.to_thread(services.store.reading_keys, pdu_id)
-    keys = [k for k in keys if k.endswith("/energy_wh")]
-    if channel is not None:
-        wanted = {f"{c}/energy_wh" for c in (channel, canonical_channel(channel))}
-        keys = [k for k in keys if k in wanted]  # phase/L1 is an alias of inlet/L1
+    wanted = None if channel is None else (channel, canonical_channel(channel))
+    by_key = await services.energy_history(pdu_id, start, end, step, wanted)
     channels: list[EnergyChannelOut] = []
-    for key in keys:
-        pts = await asyncio.to_thread(services.store.history, pdu_id, key, start, end, step)
+    for key, pts in by_key.items():
         out: list[EnergyPointOut] = []
         prev: float | None = None
         for p in pts:
@@ -196,7 +190,7 @@ def _json(data: Any) -> str:
 
 async def _stream(
     request: Request,
-    services: RuntimeServices,
+    services: RackPort,
     interval_s: float,
     readings: bool,
     events: bool,
@@ -212,9 +206,9 @@ async def _stream(
         queue.put_nowait(item)
 
     async def pump_readings() -> None:
-        snap = services.snapshot
         last = -1e18
-        if snap is not None:
+        if services.ready:
+            snap = services.snapshot
             offer(ServerSentEvent(_json(compact_snapshot(snap)), event="reading"))
             last = loop.time()
         async for snap in services.snapshots():
@@ -223,7 +217,7 @@ async def _stream(
                 offer(ServerSentEvent(_json(compact_snapshot(snap)), event="reading"))
 
     async def pump_events() -> None:
-        async with services.bus.subscribe(name="sse", maxsize=256) as sub:
+        async with services.subscribe("sse", maxsize=256) as sub:
             async for ev in sub:
                 offer(
                     ServerSentEvent(

@@ -1,6 +1,6 @@
 """Routes: PDUs, inlet phases, branches, outlets, sensors, levers (read) and outlet commands.
 
-Reads come from the latest snapshot only. Commands go to ``RuntimeServices.outlet_command``,
+Reads come from the latest snapshot only. Commands go to ``RackPort.outlet_command``,
 which audits them; the HTTP status reflects the :class:`CommandStatus`:
 done → 200, accepted → 202, denied → 403, locked_out / failed → 409, rejected → 422.
 """
@@ -18,7 +18,7 @@ from smartpdu.api.deps import (
     GroupName,
     OutletId,
     PduId,
-    get_services,
+    get_port,
     get_snapshot,
     lookup_outlet,
     lookup_pdu,
@@ -55,7 +55,7 @@ from smartpdu.api.views import (
 from smartpdu.model.commands import CommandStatus, OutletAction, OutletCommand
 from smartpdu.model.ids import canonical_channel
 from smartpdu.model.snapshot import RackSnapshot
-from smartpdu.runtime.services import RuntimeServices
+from smartpdu.runtime.port import RackPort
 
 __all__ = ["router"]
 
@@ -64,7 +64,7 @@ Reader = Annotated[Principal, Depends(require(Permission.READ))]
 Operator = Annotated[Principal, Depends(require(Permission.CONTROL))]
 Configurer = Annotated[Principal, Depends(require(Permission.CONFIGURE))]
 Snap = Annotated[RackSnapshot, Depends(get_snapshot)]
-Services = Annotated[RuntimeServices, Depends(get_services)]
+Services = Annotated[RackPort, Depends(get_port)]
 _READ = problem_responses(401, 403, 404, 422, 503)
 PhaseLine = Annotated[Literal["L1", "L2", "L3"], Path(description="Inlet line")]
 _CMD = problem_responses(401, 403, 404, 409, 422, 503)
@@ -165,7 +165,7 @@ _STATUS_DETAIL = {
 
 
 async def _run(
-    services: RuntimeServices,
+    services: RackPort,
     principal: Principal,
     pdu_id: str,
     outlet_ids: tuple[str, ...],

@@ -61,12 +61,22 @@ async def current_principal(
 
 
 def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
-    """Dependency: the authenticated principal, or 401/403 if missing or not permitted."""
+    """Dependency: the authenticated principal, or 401/403 if missing or not permitted (a 403
+    is audited as ACCESS_DENIED)."""
 
     async def _check(
+        request: Request,
         principal: Annotated[Principal, Depends(current_principal)],
+        auth: Annotated[AuthService, Depends(get_auth)],
     ) -> Principal:
         if not principal.can(permission):
+            await auth.audit_denied(
+                principal,
+                interface="api",
+                operation=f"{request.method} {request.url.path}",
+                permission=str(permission),
+                remote=request.client.host if request.client else None,
+            )
             raise ApiProblem(
                 403,
                 f"Role {principal.role!s} lacks the {permission!s} permission for this request; "

@@ -9,8 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from smartpdu.app.factory import open_data_store, open_event_log
 from smartpdu.cli.serve_cmd import _load
-from smartpdu.events import Action, EventLog, NewEvent, load_or_create_device_key
+from smartpdu.events import Action, NewEvent
 from smartpdu.events.model import format_timestamp
 from smartpdu.metering import (
     CalibrationError,
@@ -21,7 +22,6 @@ from smartpdu.metering import (
 )
 from smartpdu.runtime.calibration_store import BENCH_SEED_KEY, load_calibration, save_calibration
 from smartpdu.runtime.clock import WallClock
-from smartpdu.storage import open_store
 from smartpdu.twin.frontend import front_end_errors, reference_samples
 
 _out = Console()
@@ -70,8 +70,7 @@ def calibrate(
             samples_per_cycle=pdu.samples_per_cycle, seed=bench_seed,
         )  # fmt: skip
 
-    data_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(db or f"sqlite:///{data_dir.resolve() / 'smartpdu.db'}")
+    store = open_data_store(data_dir, db)
     clock = WallClock()
     try:
         now = format_timestamp(clock.now_utc())
@@ -90,7 +89,7 @@ def calibrate(
             raise typer.Exit(1) from None
         save_calibration(store, pdu_id, result.calibration)
         store.kv_set(BENCH_SEED_KEY.format(pdu=pdu_id), str(bench_seed))
-        log = EventLog(store, load_or_create_device_key(data_dir), clock.now_utc)
+        log = open_event_log(store, data_dir, clock)
         log.append(
             NewEvent(
                 pdu_id=pdu_id,

@@ -2,7 +2,8 @@
 
 ``smartpdu status``, ``smartpdu events [--follow]``, ``smartpdu export energy`` use HTTP (httpx)
 with ``--url`` (``SMARTPDU_URL``) and ``--token`` or ``--user``/``--password``
-(``SMARTPDU_USER``/``SMARTPDU_PASSWORD``). ``smartpdu audit verify`` reads the store directly and
+(``SMARTPDU_USER``/``SMARTPDU_PASSWORD``); without them, the client profile that
+``smartpdu demo`` writes (:mod:`smartpdu.cli.profile`). ``smartpdu audit verify`` reads the store directly and
 needs no running instance.
 
 Mounting (root app)::
@@ -33,6 +34,7 @@ from rich.console import Console
 from rich.table import Table
 
 from smartpdu.cli.event_tail import PAGE, latest_events, poll_new
+from smartpdu.cli.profile import load_profile
 
 __all__ = [
     "ApiClient",
@@ -131,16 +133,35 @@ class ApiClient:
 
 
 # -- shared options ---------------------------------------------------------------------------
-UrlOpt = typer.Option(DEFAULT_URL, "--url", envvar="SMARTPDU_URL", help="Instance base URL")
+UrlOpt = typer.Option(
+    None,
+    "--url",
+    envvar="SMARTPDU_URL",
+    help=f"Instance base URL (default: the demo's client profile, else {DEFAULT_URL})",
+)
 TokenOpt = typer.Option(None, "--token", envvar="SMARTPDU_TOKEN", help="Bearer token")
 UserOpt = typer.Option(None, "--user", envvar="SMARTPDU_USER", help="Username")
 PasswordOpt = typer.Option(None, "--password", envvar="SMARTPDU_PASSWORD", help="Password")
 
 
+def resolve_target(url: str | None, token: str | None, user: str | None) -> tuple[str, str | None]:
+    """The URL and token to use: flags first, else the client profile (its token only when it
+    is for the same URL and no other credentials were given), else the default URL."""
+    profile = load_profile()
+    if profile is None:
+        return url or DEFAULT_URL, token
+    target = url or profile.url
+    same = target.rstrip("/") == profile.url.rstrip("/")
+    if token is None and user is None and same:
+        token = profile.token
+    return target, token
+
+
 @contextmanager
 def _client(
-    url: str, token: str | None, user: str | None, password: str | None
+    url: str | None, token: str | None, user: str | None, password: str | None
 ) -> Iterator[ApiClient]:
+    url, token = resolve_target(url, token, user)
     try:
         client = ApiClient(url, token=token, user=user, password=password)
     except ClientError as exc:
@@ -161,7 +182,7 @@ def _f(x: float | None, digits: int = 2) -> str:
 
 # -- status -----------------------------------------------------------------------------------
 def status(
-    url: str = UrlOpt,
+    url: str | None = UrlOpt,
     token: str | None = TokenOpt,
     user: str | None = UserOpt,
     password: str | None = PasswordOpt,
@@ -172,7 +193,7 @@ def status(
     with _client(url, token, user, password) as c:
         pdus = [p for p in c.get("/pdus") if pdu is None or p["id"] == pdu]
         if pdu is not None and not pdus:
-            raise ClientError(f"no PDU {pdu!r} on {url}")
+            raise ClientError(f"no PDU {pdu!r} on this instance")
         outlets = {p["id"]: c.get(f"/pdus/{p['id']}/outlets") for p in pdus}
     if as_json:
         print(json.dumps({"pdus": pdus, "outlets": outlets}, indent=2))
@@ -222,7 +243,7 @@ def _event_line(e: dict[str, Any]) -> str:
 
 
 def events(
-    url: str = UrlOpt,
+    url: str | None = UrlOpt,
     token: str | None = TokenOpt,
     user: str | None = UserOpt,
     password: str | None = PasswordOpt,
@@ -301,7 +322,7 @@ def export_energy(
     ),
     pdu: str | None = typer.Option(None, "--pdu", help="Only this PDU (default: all)"),
     channel: str | None = typer.Option(None, "--channel", help="Only this channel, e.g. outlet/7"),
-    url: str = UrlOpt,
+    url: str | None = UrlOpt,
     token: str | None = TokenOpt,
     user: str | None = UserOpt,
     password: str | None = PasswordOpt,

@@ -44,7 +44,7 @@ def _switch(action: _Action):  # type: ignore[no-untyped-def]
         command_id: str | None = typer.Option(
             None, "--command-id", help="Idempotency key (a repeat executes once)"
         ),
-        url: str = UrlOpt,
+        url: str | None = UrlOpt,
         token: str | None = TokenOpt,
         user: str | None = UserOpt,
         password: str | None = PasswordOpt,
@@ -80,7 +80,7 @@ for _a in _Action:
 @outlet_app.command("ack")
 def acknowledge(
     target: str = typer.Argument(..., metavar="PDU/OUTLET"),
-    url: str = UrlOpt,
+    url: str | None = UrlOpt,
     token: str | None = TokenOpt,
     user: str | None = UserOpt,
     password: str | None = PasswordOpt,

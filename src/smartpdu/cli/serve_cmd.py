@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.panel import Panel
 
+from smartpdu.cli.profile import ClientProfile, save_profile
 from smartpdu.config import ConfigError, RackConfig, load_config
+
+if TYPE_CHECKING:
+    from smartpdu.app.server import Started
 
 _out = Console()
 _err = Console(stderr=True, soft_wrap=True)
 
 ADMIN_PASSWORD_ENV = "SMARTPDU_ADMIN_PASSWORD"
+DEMO_PORT = 8080
+DEMO_PORT_TRIES = 100
 
 
 def _load(path: Path) -> RackConfig:
@@ -28,7 +36,8 @@ def _load(path: Path) -> RackConfig:
         raise typer.Exit(2) from None
 
 
-def _announce(url: str, user: str, password: str | None) -> None:
+def _announce(started: Started, profile: str | None = None) -> None:
+    url, user, password = started.url, started.username, started.generated_password
     lines = [f"[bold]URL[/]        {url}", f"[bold]API[/]        {url}api/v1/docs"]
     lines.append(f"[bold]Redfish[/]    {url}redfish/v1")
     if password:
@@ -36,6 +45,8 @@ def _announce(url: str, user: str, password: str | None) -> None:
         lines.append("[dim]This password is shown once; change it after the first login.[/]")
     else:
         lines.append(f"[bold]Login[/]      {user} (password set at first run or by flag/env)")
+    if profile:
+        lines.append(f"[bold]Client[/]     smartpdu status  [dim](profile {profile})[/]")
     lines.append("[dim]Ctrl-C stops the controller (energy and events are flushed).[/]")
     _out.print(Panel("\n".join(lines), title="smartpdu is running", expand=False))
 
@@ -52,11 +63,14 @@ def _serve(
     keyfile: str | None,
     accept_broken_chain: bool = False,
     allow_insecure_http: bool = False,
+    *,
+    port_tries: int = 1,
+    announce: Callable[[Started], Awaitable[None] | None] = _announce,
 ) -> None:
     from smartpdu.access import PolicyError, check_password_policy
     from smartpdu.api.transport import InsecureListenError, check_listen_security
+    from smartpdu.app.server import ServeOptions, serve
     from smartpdu.cli.audit_check import BrokenChainError, check_chain_before_start
-    from smartpdu.runtime.server import ServeOptions, serve
 
     try:
         check_listen_security(
@@ -84,9 +98,10 @@ def _serve(
         seed=seed,
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,
+        port_search=port_tries,
     )
     try:
-        asyncio.run(serve(options, _announce))
+        asyncio.run(serve(options, announce))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
@@ -138,8 +153,28 @@ def run(
     )
 
 
+async def _announce_with_profile(started: Started) -> None:
+    """Open an admin session for the local client commands and save it as the client profile."""
+    from smartpdu.access import Principal, Role
+
+    session = await started.auth.create_session(
+        Principal(started.username, Role.ADMIN), interface="cli"
+    )
+    path = save_profile(
+        ClientProfile(
+            url=started.url.rstrip("/"),
+            user=started.username,
+            token=session.token,
+            expires_utc=session.expires_utc.isoformat(),
+        )
+    )
+    _announce(started, str(path))
+
+
 def demo(
-    port: int = typer.Option(0, "--port", help="0 picks a free port"),
+    port: int = typer.Option(
+        DEMO_PORT, "--port", help="First port to try (the next free one is used); 0: any"
+    ),
     data_dir: Path | None = typer.Option(
         None, "--data-dir", help="Keep state here (default: a fresh temporary directory)"
     ),
@@ -148,13 +183,17 @@ def demo(
     ),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
-    """Start the simulated demo rack on 127.0.0.1 and print the URL and admin credentials."""
-    from smartpdu.runtime.factory import _demo_config_path
+    """Start the simulated demo rack on 127.0.0.1 (port 8080 or the next free one), print the
+    URL and admin credentials, and save a client profile so ``smartpdu status`` just works."""
+    from smartpdu.app.factory import demo_config_path
 
-    cfg = _load(_demo_config_path())
+    cfg = _load(demo_config_path())
     target = data_dir or Path(tempfile.mkdtemp(prefix="smartpdu-demo-"))
     _out.print(f"[dim]demo state in {target}[/]")
-    _serve(cfg, target, None, "127.0.0.1", port, admin_password, seed, None, None)
+    _serve(
+        cfg, target, None, "127.0.0.1", port, admin_password, seed, None, None,
+        port_tries=DEMO_PORT_TRIES, announce=_announce_with_profile,
+    )  # fmt: skip
 
 
 __all__ = ["ADMIN_PASSWORD_ENV", "demo", "run"]

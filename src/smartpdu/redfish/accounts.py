@@ -1,16 +1,14 @@
 """SessionService (X-Auth-Token sessions) and AccountService mapped onto our users and roles.
 
-Redfish roles ↔ ours: Administrator ↔ admin, Operator ↔ operator, ReadOnly ↔ viewer. Session
-resources are indexed in the store's kv table (``redfish/session/{id}`` → token hash, user,
-expiry) because the store keeps only token hashes; the token itself is shown once, at login.
+Redfish roles ↔ ours: Administrator ↔ admin, Operator ↔ operator, ReadOnly ↔ viewer. Sessions
+are :class:`~smartpdu.access.AuthService` sessions (REST logins appear too, as
+``ManagerConsole``); ending one here evicts it from every interface and is audited. The token is
+shown once, at login.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import secrets
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any, Final
 
 from starlette.responses import Response
@@ -22,8 +20,11 @@ from smartpdu.access import (
     LastAdminError,
     Permission,
     Role,
+    SessionView,
     UserExistsError,
+    UserInfo,
     UserNotFoundError,
+    session_id,
     token_hash,
 )
 from smartpdu.redfish.context import ROOT, Ctx, check_props, collection, link, read_json_body
@@ -32,14 +33,13 @@ from smartpdu.redfish.password_policy import PasswordPolicyError, is_password_po
 from smartpdu.redfish.responses import action_result, dumps, etag_of, json_response
 from smartpdu.redfish.router import Endpoint
 
-__all__ = ["REDFISH_ROLES", "SESSION_KV_PREFIX", "account_endpoints"]
+__all__ = ["REDFISH_ROLES", "account_endpoints"]
 
 SS: Final = f"{ROOT}/SessionService"
 SESSIONS: Final = f"{SS}/Sessions"
 AS: Final = f"{ROOT}/AccountService"
 ACCOUNTS: Final = f"{AS}/Accounts"
 ROLES: Final = f"{AS}/Roles"
-SESSION_KV_PREFIX: Final = "redfish/session/"
 REDFISH_ROLES: Final = {
     "Administrator": Role.ADMIN,
     "Operator": Role.OPERATOR,
@@ -73,52 +73,38 @@ def session_service(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _session_records(ctx: Ctx) -> dict[str, dict[str, Any]]:
-    items = ctx.services.store.kv_items(SESSION_KV_PREFIX)
-    now = ctx.services.now_utc()
-    out: dict[str, dict[str, Any]] = {}
-    for key, value in items.items():
-        rec = json.loads(value)
-        if datetime.fromisoformat(rec["expires_utc"]) <= now:
-            ctx.services.store.kv_delete(key)
-            continue
-        if ctx.services.store.get_session(rec["token_hash"]) is None:
-            ctx.services.store.kv_delete(key)
-            continue
-        out[key.removeprefix(SESSION_KV_PREFIX)] = rec
-    return out
-
-
-def _visible(ctx: Ctx, rec: dict[str, Any]) -> bool:
+def _visible(ctx: Ctx, session: SessionView) -> bool:
     p = ctx.principal
-    return p is not None and (p.can(Permission.MANAGE_USERS) or rec["username"] == p.username)
+    return p is not None and (p.can(Permission.MANAGE_USERS) or session.username == p.username)
 
 
 async def sessions(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
-    recs = await asyncio.to_thread(_session_records, ctx)
-    ids = [sid for sid, rec in recs.items() if _visible(ctx, rec)]
+    ids = [s.id for s in await ctx.auth.list_sessions() if _visible(ctx, s)]
     return collection("SessionCollection", SESSIONS, "Sessions", [f"{SESSIONS}/{i}" for i in ids])
 
 
-def _session_body(sid: str, rec: dict[str, Any]) -> dict[str, Any]:
+def _session_body(session: SessionView) -> dict[str, Any]:
     return {
         "@odata.type": "#Session.v1_8_0.Session",
-        "@odata.id": f"{SESSIONS}/{sid}",
-        "Id": sid,
-        "Name": f"Session of {rec['username']}",
-        "UserName": rec["username"],
+        "@odata.id": f"{SESSIONS}/{session.id}",
+        "Id": session.id,
+        "Name": f"Session of {session.username}",
+        "UserName": session.username,
         "Password": None,
-        "SessionType": "Redfish",
-        "CreatedTime": rec["created_utc"],
+        "SessionType": "Redfish" if session.interface == "redfish" else "ManagerConsole",
+        "CreatedTime": session.created_utc.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
     }
 
 
+async def _visible_session(ctx: Ctx, sid: str) -> SessionView:
+    session = await ctx.auth.get_session(sid)
+    if session is None or not _visible(ctx, session):
+        raise RedfishError(404, "ResourceNotFound", "Session", sid)
+    return session
+
+
 async def session_get(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
-    recs = await asyncio.to_thread(_session_records, ctx)
-    rec = recs.get(p["session"])
-    if rec is None or not _visible(ctx, rec):
-        raise RedfishError(404, "ResourceNotFound", "Session", p["session"])
-    return _session_body(p["session"], rec)
+    return _session_body(await _visible_session(ctx, p["session"]))
 
 
 async def session_post(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
@@ -136,30 +122,19 @@ async def session_post(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str
     except AuthError:
         raise RedfishError(401, "NoValidSession") from None
     info = await ctx.auth.create_session(principal, interface="redfish")
-    sid = secrets.token_hex(8)
-    rec = {
-        "token_hash": token_hash(info.token),
-        "username": principal.username,
-        "created_utc": ctx.services.now_utc().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00"),
-        "expires_utc": info.expires_utc.isoformat(),
-    }
-    await asyncio.to_thread(ctx.services.store.kv_set, SESSION_KV_PREFIX + sid, json.dumps(rec))
-    uri = f"{SESSIONS}/{sid}"
+    session = await ctx.auth.get_session(session_id(token_hash(info.token)))
+    if session is None:  # expired or revoked between the two calls: the caller retries
+        raise RedfishError(401, "NoValidSession")
     return json_response(
-        201, _session_body(sid, rec), {"X-Auth-Token": info.token, "Location": uri}
+        201,
+        _session_body(session),
+        {"X-Auth-Token": info.token, "Location": f"{SESSIONS}/{session.id}"},
     )
 
 
 async def session_delete(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
-    recs = await asyncio.to_thread(_session_records, ctx)
-    rec = recs.get(p["session"])
-    if rec is None or not _visible(ctx, rec):
-        raise RedfishError(404, "ResourceNotFound", "Session", p["session"])
-    if ctx.token is not None and token_hash(ctx.token) == rec["token_hash"]:
-        await ctx.auth.end_session(ctx.token, interface="redfish")
-    else:
-        await asyncio.to_thread(ctx.services.store.delete_session, rec["token_hash"])
-    await asyncio.to_thread(ctx.services.store.kv_delete, SESSION_KV_PREFIX + p["session"])
+    session = await _visible_session(ctx, p["session"])
+    await ctx.auth.revoke_session(session.id, actor=ctx.actor, interface="redfish")
     ctx.changed(credentials=True)
     return Response(status_code=204, headers={"OData-Version": "4.0"})
 
@@ -201,6 +176,10 @@ async def _account_body(ctx: Ctx, username: str) -> dict[str, Any]:
         u = await ctx.auth.get_user(username)
     except UserNotFoundError:
         raise RedfishError(404, "ResourceNotFound", "ManagerAccount", username) from None
+    return _account(u)
+
+
+def _account(u: UserInfo) -> dict[str, Any]:
     role = _OUR_TO_REDFISH[u.role]
     return {
         "@odata.type": "#ManagerAccount.v1_14_1.ManagerAccount",
@@ -273,8 +252,7 @@ async def account_post(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str
 
 async def account_patch(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
     pr = ctx.require(Permission.READ)
-    current = await _account_body(ctx, p["account"])
-    check_if_match(h, current)
+    await _account_body(ctx, p["account"])  # 404 unless visible to the caller
     body = read_json_body(raw)
     check_props(
         body,
@@ -301,6 +279,7 @@ async def account_patch(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, st
             role=role,
             password=pw,
             disabled=None if "Enabled" not in body else not body["Enabled"],
+            precondition=lambda current: check_if_match(h, _account(current)),
         )
     except (AccessError, ValueError) as exc:
         if isinstance(exc, AccessError):

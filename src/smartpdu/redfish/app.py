@@ -1,22 +1,21 @@
 """The Redfish ASGI application: authentication, routing, per-snapshot byte cache, errors.
 
-``create_redfish_app(services, auth)`` returns a FastAPI app that serves the full paths
+``create_redfish_app(port, auth)`` returns a FastAPI app that serves the full paths
 ``/redfish`` and ``/redfish/v1/...``. Use it as the top-level app, or mount it with
 ``app.mount("/redfish", redfish_app)`` next to the native API (it reconstructs the full path from
 ``root_path``). A mounted app gets no lifespan events: then enter
 ``redfish_app.state.redfish.delivery`` (an :class:`EventDelivery`) in the host app's lifespan.
 
 Performance: GET bodies of snapshot-derived resources are serialised once per snapshot (tick)
-and served as cached bytes with a precomputed ETag; sessions and Basic credentials are cached
-briefly so a GET costs two dict lookups.
+and served as cached bytes with a precomputed ETag. Sessions and Basic credentials are checked by
+the shared :class:`~smartpdu.access.AuthService` (its cache is invalidated at once when a user
+changes, on any interface), so a cached GET costs a few dict lookups.
 """
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import logging
-import time
 from base64 import b64decode
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -39,14 +38,12 @@ from smartpdu.redfish.metadata import metadata_xml, odata_document, service_root
 from smartpdu.redfish.power import power_endpoints
 from smartpdu.redfish.responses import BASE_HEADERS, JSON_TYPE, dumps, etag_of, json_response
 from smartpdu.redfish.router import Endpoint, Router
-from smartpdu.runtime.services import RuntimeServices
+from smartpdu.runtime.port import NotReadyError, RackPort, RuntimeBackend
 
 __all__ = ["RedfishService", "create_redfish_app", "mount_redfish"]
 
 log = logging.getLogger(__name__)
 PUBLIC_GET: Final = frozenset({"/redfish", f"{ROOT}", f"{ROOT}/odata", f"{ROOT}/$metadata"})
-TOKEN_TTL_S: Final = 1.0
-BASIC_TTL_S: Final = 10.0
 _METHODS: Final = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"]
 _UNAUTHORIZED: Final = {"WWW-Authenticate": 'Basic realm="smartpdu Redfish"'}
 
@@ -55,11 +52,15 @@ class RedfishService:
     """State of one Redfish front-end: router, caches, event delivery."""
 
     def __init__(
-        self, services: RuntimeServices, auth: AuthService, delivery: EventDelivery | None = None
+        self,
+        port: RackPort | RuntimeBackend,
+        auth: AuthService,
+        delivery: EventDelivery | None = None,
     ) -> None:
-        self.services = services
+        self.port = RackPort.wrap(port)
         self.auth = auth
-        self.delivery = delivery or EventDelivery(services)
+        # The delivery worker still reads the store itself until the shared outbox replaces it.
+        self.delivery = delivery or EventDelivery(self.port.backend)
         self.router = Router()
         endpoints: list[Endpoint] = [
             Endpoint(ROOT, service_root),
@@ -74,66 +75,62 @@ class RedfishService:
             self.router.add(ep)
         self._snap: RackSnapshot | None = None
         self._cache: dict[str, _Cached] = {}
-        self._tokens: dict[str, tuple[Principal, float]] = {}
-        self._basic: dict[bytes, tuple[Principal, float]] = {}
 
     def invalidate(self, credentials: bool = False) -> None:
-        """Forget cached bodies (and cached logins) after a write through this interface."""
+        """Forget cached bodies after a write through this interface (logins are AuthService's)."""
         self._cache.clear()
-        if credentials:
-            self._tokens.clear()
-            self._basic.clear()
 
     # -- authentication -----------------------------------------------------------------------
     async def _principal(self, request: Request) -> tuple[Principal | None, str | None]:
-        now = time.monotonic()
         token = request.headers.get("x-auth-token")
         if token:
-            hit = self._tokens.get(token)
-            if hit is not None and hit[1] > now:
-                return hit[0], token
             principal = await self.auth.resolve_session(token)
             if principal is None:
-                self._tokens.pop(token, None)
                 raise RedfishError(401, "NoValidSession", headers=_UNAUTHORIZED)
-            if len(self._tokens) > 10_000:
-                self._tokens.clear()
-            self._tokens[token] = (principal, now + TOKEN_TTL_S)
             return principal, token
         header = request.headers.get("authorization")
         if header and header[:6].lower() == "basic ":
-            key = hashlib.sha256(header.encode()).digest()
-            hit2 = self._basic.get(key)
-            if hit2 is not None and hit2[1] > now:
-                return hit2[0], None
             try:
                 user, _, password = b64decode(header[6:].strip()).decode("utf-8").partition(":")
             except (ValueError, UnicodeDecodeError):
                 raise RedfishError(401, "NoValidSession", headers=_UNAUTHORIZED) from None
             remote = request.client.host if request.client else None
             try:
-                principal = await self.auth.authenticate(
+                principal = await self.auth.check_basic(
                     user, password, interface="redfish", remote=remote
                 )
             except AuthError:
                 raise RedfishError(401, "NoValidSession", headers=_UNAUTHORIZED) from None
-            if len(self._basic) > 1000:
-                self._basic.clear()
-            self._basic[key] = (principal, now + BASIC_TTL_S)
             return principal, None
         return None, None
 
     # -- request handling ---------------------------------------------------------------------
     async def handle(self, request: Request) -> Response:
+        principal: list[Principal | None] = [None]
         try:
-            return await self._handle(request)
+            return await self._handle(request, principal)
         except RedfishError as exc:
+            who = principal[0]
+            if exc.status == 403 and who is not None:
+                await self.auth.audit_denied(
+                    who,
+                    interface="redfish",
+                    operation=f"{request.method} {request.url.path}",
+                    permission=exc.key,
+                    remote=request.client.host if request.client else None,
+                )
             return json_response(exc.status, exc.body(), exc.headers)
+        except NotReadyError:
+            return json_response(
+                503,
+                RedfishError(503, "ServiceTemporarilyUnavailable", 1).body(),
+                {"Retry-After": "1"},
+            )
         except Exception:
             log.exception("redfish request %s %s failed", request.method, request.url.path)
             return json_response(500, RedfishError(500, "InternalError").body())
 
-    async def _handle(self, request: Request) -> Response:
+    async def _handle(self, request: Request, who: list[Principal | None]) -> Response:
         scope = request.scope
         path: str = scope["path"]
         if not path.startswith("/redfish"):
@@ -155,12 +152,13 @@ class RedfishService:
                 media_type="application/xml;charset=utf-8",
             )
         principal, token = await self._principal(request)
+        who[0] = principal
         public = path in PUBLIC_GET and method in ("GET", "HEAD")
         login = path == SESSIONS and method == "POST"
         if principal is None and not (public or login):
             raise RedfishError(401, "NoValidSession", headers=_UNAUTHORIZED)
 
-        snap = self.services.snapshot
+        snap = self.port.snapshot
         if snap is not self._snap:
             self._cache.clear()
             self._snap = snap
@@ -174,7 +172,7 @@ class RedfishService:
             raise RedfishError(404, "ResourceMissingAtURI", path)
         ep, params = found
         ctx = Ctx(
-            self.services,
+            self.port,
             self.auth,
             principal,
             snap,
@@ -232,10 +230,10 @@ class _BytesResponse(Response):
 
 
 def create_redfish_app(
-    services: RuntimeServices, auth: AuthService, *, delivery: EventDelivery | None = None
+    port: RackPort | RuntimeBackend, auth: AuthService, *, delivery: EventDelivery | None = None
 ) -> FastAPI:
     """Build the Redfish app; its lifespan runs the EventService delivery worker."""
-    service = RedfishService(services, auth, delivery)
+    service = RedfishService(port, auth, delivery)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

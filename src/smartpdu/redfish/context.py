@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 from smartpdu.access import Permission, Principal
 from smartpdu.model.snapshot import PduSnapshot, RackSnapshot
 from smartpdu.redfish.errors import RedfishError
-from smartpdu.runtime.services import RuntimeServices
+from smartpdu.runtime.port import RackPort
 
 if TYPE_CHECKING:
     from smartpdu.access import AuthService
@@ -41,15 +41,20 @@ def collection(odata_type: str, uri: str, name: str, members: list[str]) -> dict
 
 @dataclass(slots=True)
 class Ctx:
-    """What one request may use: the runtime, auth, the caller and the snapshot it reads."""
+    """What one request may use: the port, auth, the caller and the snapshot it reads."""
 
-    services: RuntimeServices
+    port: RackPort
     auth: AuthService
     principal: Principal | None
     snapshot: RackSnapshot
     token: str | None = None
     remote: str | None = None
     on_change: Callable[[bool], None] | None = None
+
+    @property
+    def services(self) -> RackPort:
+        """Old name of :attr:`port` (kept while resource modules migrate)."""
+        return self.port
 
     @property
     def actor(self) -> str:

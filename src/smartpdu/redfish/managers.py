@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Final
 
 from smartpdu.events.model import Event
@@ -30,7 +29,7 @@ def entry_id(event: Event) -> str:
 
 
 def _now(ctx: Ctx) -> str:
-    return ctx.services.now_utc().strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return ctx.port.now_utc().strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
 def managers(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
@@ -105,18 +104,7 @@ def log_entry(event: Event) -> dict[str, Any]:
 
 async def log_entries(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
     log_service(ctx, {**p, "log": "EventLog"})
-    store = ctx.services.store
-
-    def newest() -> list[Event]:
-        out: list[Event] = []
-        for pdu_id in store.event_pdu_ids():
-            last = store.last_event(pdu_id)
-            if last is None:
-                continue
-            out += store.events_since(pdu_id, max(0, last.sequence_id - LOG_WINDOW), LOG_WINDOW)
-        return sorted(out, key=lambda e: (e.timestamp_utc, e.pdu_id, e.sequence_id))
-
-    events = await asyncio.to_thread(newest)
+    events = await ctx.port.last_events(LOG_WINDOW)
     body = collection("LogEntryCollection", f"{LOG}/Entries", "Event log entries", [])
     # LogEntryCollection members are auto-expanded (CSDL AutoExpand): embed full entries.
     body["Members"] = [log_entry(e) for e in events]
@@ -129,10 +117,10 @@ async def log_entry_get(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
     pdu_id, _, seq = p["entry"].rpartition(".")
     if not pdu_id or not seq.isdigit():
         raise RedfishError(404, "ResourceNotFound", "LogEntry", p["entry"])
-    found = await asyncio.to_thread(ctx.services.store.events_since, pdu_id, int(seq) - 1, 1)
-    if not found or found[0].sequence_id != int(seq):
+    found = await ctx.port.event(pdu_id, int(seq))
+    if found is None:
         raise RedfishError(404, "ResourceNotFound", "LogEntry", p["entry"])
-    return log_entry(found[0])
+    return log_entry(found)
 
 
 def manager_endpoints() -> list[Endpoint]:

@@ -1,4 +1,4 @@
-"""Runtime: clock, tick loop, composition root, the snapshot every interface reads."""
+"""Runtime: clock, tick loop, the snapshot and the port every interface reads through."""
 
 from smartpdu.model.commands import (
     CommandResult,
@@ -19,7 +19,7 @@ from smartpdu.model.snapshot import (
 )
 from smartpdu.runtime.clock import Clock, SimClock, WallClock
 from smartpdu.runtime.engine import RackRuntime
-from smartpdu.runtime.factory import build_demo_runtime, build_twin_runtime
+from smartpdu.runtime.port import NotReadyError, RackPort, RuntimeBackend
 from smartpdu.runtime.services import RuntimeServices
 
 __all__ = [
@@ -30,17 +30,18 @@ __all__ = [
     "CommandStatus",
     "InletSnapshot",
     "LeverSnapshot",
+    "NotReadyError",
     "OutletAction",
     "OutletCommand",
     "OutletOutcome",
     "OutletSnapshot",
     "PduSnapshot",
+    "RackPort",
     "RackRuntime",
     "RackSnapshot",
+    "RuntimeBackend",
     "RuntimeServices",
     "SensorSnapshot",
     "SimClock",
     "WallClock",
-    "build_demo_runtime",
-    "build_twin_runtime",
 ]

@@ -1,4 +1,5 @@
-"""Build a runtime on the digital twin (demo, tests, benchmarks)."""
+"""Build the controller's parts: store, event log, runtime on the digital twin (demo, tests,
+benchmarks, ``smartpdu run`` and ``smartpdu calibrate``). The one place that knows how they fit."""
 
 from __future__ import annotations
 
@@ -7,22 +8,44 @@ from pathlib import Path
 from typing import Any
 
 from smartpdu.config import RackConfig, load_config
+from smartpdu.events import EventLog, load_or_create_device_key
 from smartpdu.runtime.calibration_store import BENCH_SEED_KEY, load_calibration
 from smartpdu.runtime.clock import Clock, SimClock, WallClock
 from smartpdu.runtime.engine import RackRuntime
 from smartpdu.storage import Store, open_store
 
-__all__ = ["DEMO_CONFIG", "build_demo_runtime", "build_twin_runtime"]
+__all__ = [
+    "DEMO_CONFIG",
+    "build_demo_runtime",
+    "build_twin_runtime",
+    "demo_config_path",
+    "open_data_store",
+    "open_event_log",
+]
 
 DEMO_CONFIG = Path(__file__).resolve().parents[3] / "configs" / "demo-rack.yaml"
 
 
-def _demo_config_path() -> Path:
+def demo_config_path() -> Path:
+    """The demo rack's YAML (from the source tree, else from the installed package)."""
     if DEMO_CONFIG.exists():
         return DEMO_CONFIG
     from importlib.resources import files
 
     return Path(str(files("smartpdu") / "data" / "demo-rack.yaml"))
+
+
+def open_data_store(data_dir: Path, db_url: str | None = None) -> Store:
+    """The controller's store: ``db_url``, else SQLite ``smartpdu.db`` in ``data_dir``."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return open_store(db_url or f"sqlite:///{data_dir.resolve() / 'smartpdu.db'}")
+
+
+def open_event_log(store: Store, data_dir: Path, clock: Clock) -> EventLog:
+    """The event chain writer for a tool that runs without the runtime (the runtime owns its
+    own): the same device key, so checkpoints verify with the controller's public key."""
+    return EventLog(store, load_or_create_device_key(Path(data_dir)), clock.now_utc)
 
 
 def build_twin_runtime(
@@ -42,8 +65,7 @@ def build_twin_runtime(
     from smartpdu.twin.rack import RackTwin
 
     data_dir = Path(data_dir)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    store = open_store(db_url or f"sqlite:///{data_dir.resolve() / 'smartpdu.db'}")
+    store = open_data_store(data_dir, db_url)
     calibration = {}
     for pdu in config.pdus:
         cal = load_calibration(store, pdu.id)
@@ -100,7 +122,7 @@ def build_demo_runtime(
     **runtime_options: Any,
 ) -> RackRuntime:
     """A runtime on the twin of ``configs/demo-rack.yaml``; ``runtime.hardware`` is the twin."""
-    cfg = config or load_config(_demo_config_path())
+    cfg = config or load_config(demo_config_path())
     return build_twin_runtime(
         cfg,
         data_dir,

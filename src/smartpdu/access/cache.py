@@ -1,0 +1,65 @@
+"""The one cache of resolved credentials behind every interface, invalidated at once on change.
+
+Pure bookkeeping over caller-supplied times. Token resolutions and Basic credential checks are
+kept per user with a *generation*: every change of a user bumps it and drops that user's
+entries, and a check that started before a change (and so may have read the old record) is not
+cached when it ends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from smartpdu.access.roles import Principal
+
+__all__ = ["PrincipalCache"]
+
+_MAX_TOKENS = 10_000
+_MAX_BASIC = 1_000
+
+
+class PrincipalCache:
+    def __init__(self) -> None:
+        self._tokens: dict[str, tuple[Principal, datetime]] = {}
+        """token hash → (principal, valid until)."""
+        self._basic: dict[bytes, tuple[Principal, datetime]] = {}
+        """digest of (user, password) → (principal, valid until)."""
+        self._generation: dict[str, int] = {}
+
+    def generation(self, username: str) -> int:
+        return self._generation.get(username.casefold(), 0)
+
+    def token(self, key: str, now: datetime) -> Principal | None:
+        hit = self._tokens.get(key)
+        return hit[0] if hit is not None and now < hit[1] else None
+
+    def basic(self, key: bytes, now: datetime) -> Principal | None:
+        hit = self._basic.get(key)
+        return hit[0] if hit is not None and now < hit[1] else None
+
+    def put_token(self, key: str, principal: Principal, until: datetime, generation: int) -> None:
+        """Remember a resolution unless the user changed since ``generation`` was read."""
+        if self.generation(principal.username) != generation:
+            return
+        if len(self._tokens) > _MAX_TOKENS:
+            self._tokens.clear()
+        self._tokens[key] = (principal, until)
+
+    def put_basic(self, key: bytes, principal: Principal, until: datetime, generation: int) -> None:
+        if self.generation(principal.username) != generation:
+            return
+        if len(self._basic) > _MAX_BASIC:
+            self._basic.clear()
+        self._basic[key] = (principal, until)
+
+    def forget_token(self, key: str) -> None:
+        self._tokens.pop(key, None)
+
+    def forget_user(self, username: str) -> None:
+        """The user changed (role, password, disabled, deleted): drop everything of theirs."""
+        folded = username.casefold()
+        self._generation[folded] = self._generation.get(folded, 0) + 1
+        for key in [k for k, v in self._tokens.items() if v[0].username.casefold() == folded]:
+            del self._tokens[key]
+        for bkey in [k for k, v in self._basic.items() if v[0].username.casefold() == folded]:
+            del self._basic[bkey]

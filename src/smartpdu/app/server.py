@@ -1,0 +1,128 @@
+"""Serve a running rack: the composition root of ``smartpdu run`` and ``smartpdu demo``.
+
+Builds the runtime on the twin, the port and the one AuthService, then starts every interface of
+the registry (:mod:`smartpdu.app.interfaces`). The runtime starts first (first window measured,
+power-up policy applied), then the interfaces; on SIGINT/SIGTERM the HTTP interface stops, the
+others are stopped in reverse order and the runtime flushes energy registers, readings and the
+event log before exiting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import inspect
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from smartpdu.access import AuthService
+from smartpdu.app.factory import build_twin_runtime
+from smartpdu.app.interfaces import HttpInterface, Interface, SessionPurge, run_interfaces
+from smartpdu.config import RackConfig
+from smartpdu.runtime.engine import RackRuntime
+from smartpdu.runtime.port import RackPort
+
+__all__ = ["ServeOptions", "Started", "bind_first_free", "bind_socket", "serve"]
+
+
+@dataclass(frozen=True, slots=True)
+class ServeOptions:
+    config: RackConfig
+    data_dir: Path
+    db_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    """0 picks a free port."""
+    admin_password: str | None = None
+    seed: int = 0
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    port_search: int = 1
+    """How many consecutive ports to try from ``port`` (the demo looks for a free one)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """What ``serve`` announces once every interface is up."""
+
+    url: str
+    username: str
+    generated_password: str | None
+    auth: AuthService
+    """For the announcer, e.g. to open a session for a client profile."""
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind (and thereby reserve) the listening socket before anything is printed."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: asyncio enables TCP_NODELAY only for sockets created with it;
+    # without, every response waits for the peer's 40 ms delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def bind_first_free(host: str, port: int, tries: int) -> socket.socket:
+    """Bind ``port``, or the first free one of the ``tries`` ports from it."""
+    if port == 0 or tries <= 1:
+        return bind_socket(host, port)
+    last: OSError | None = None
+    for candidate in range(port, min(port + tries, 65536)):
+        try:
+            return bind_socket(host, candidate)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            last = exc
+    raise OSError(
+        errno.EADDRINUSE, f"ports {port}..{port + tries - 1} on {host} are all in use"
+    ) from last
+
+
+def _url(sock: socket.socket, tls: bool) -> str:
+    host, port = sock.getsockname()[:2]
+    shown_host = f"[{host}]" if ":" in host else host
+    return f"{'https' if tls else 'http'}://{shown_host}:{port}/"
+
+
+async def serve(options: ServeOptions, announce: Callable[[Started], object]) -> None:
+    """Run until interrupted; ``announce(started)`` once every interface is up."""
+    sock = bind_first_free(options.host, options.port, options.port_search)
+    url = _url(sock, options.ssl_certfile is not None)
+    runtime: RackRuntime = build_twin_runtime(
+        options.config,
+        options.data_dir,
+        db_url=options.db_url,
+        seed=options.seed,
+        sim=False,
+    )
+    interfaces: list[Interface] = [
+        SessionPurge(),
+        HttpInterface(sock, ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile),
+    ]
+    async with runtime:
+        auth = AuthService(
+            runtime.store, runtime.events, runtime.now_utc, pdu_id=options.config.pdus[0].id
+        )
+        try:
+            generated = await auth.ensure_admin(options.admin_password)
+            port = RackPort(runtime)
+
+            async def started() -> None:
+                result = announce(Started(url, "admin", generated, auth))
+                if inspect.isawaitable(result):
+                    await result
+
+            await run_interfaces(interfaces, port, auth, on_started=started)
+        finally:
+            auth.close()
+            with contextlib.suppress(OSError):
+                sock.close()

@@ -1,0 +1,235 @@
+"""The one narrow async port every interface (REST, Redfish, later SNMP/Modbus/MQTT) talks through.
+
+Interfaces read snapshots, stream snapshots and events, query history and the event log, and
+submit commands; they never touch the store, the event log or the bus. :class:`RackPort` wraps a
+running :class:`~smartpdu.runtime.engine.RackRuntime` (or anything with its :class:`RuntimeBackend`
+shape, e.g. a test stand-in) and is the only place where blocking store reads are moved off the
+event loop.
+
+Usage::
+
+    port = RackPort(runtime)
+    snap = port.snapshot                      # NotReadyError before the first tick
+    async for snap in port.snapshots(): ...
+    async with port.subscribe("sse") as sub:  # live events
+        async for event in sub: ...
+    await port.outlet_command(OutletCommand(...))
+
+Levers and alarms get their command methods here when their issues land (one method each).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Collection
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
+
+from smartpdu.config import RackConfig
+from smartpdu.model.commands import CommandResult, OutletCommand
+from smartpdu.model.snapshot import RackSnapshot
+
+if TYPE_CHECKING:
+    from smartpdu.events.bus import EventBus
+    from smartpdu.events.log import EventLog
+    from smartpdu.events.model import Event, NewEvent
+    from smartpdu.storage.base import Store
+    from smartpdu.storage.records import ConfigVersion, ConfigVersionInfo, HistoryPoint
+
+__all__ = ["NotReadyError", "RackPort", "RuntimeBackend"]
+
+_T = TypeVar("_T")
+
+
+class NotReadyError(RuntimeError):
+    """The controller has not measured its first window yet; retry in a moment."""
+
+
+@runtime_checkable
+class RuntimeBackend(Protocol):
+    """What :class:`RackPort` needs of the runtime (``RackRuntime`` implements it)."""
+
+    @property
+    def config(self) -> RackConfig: ...
+
+    @property
+    def snapshot(self) -> RackSnapshot: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def events(self) -> EventLog: ...
+
+    @property
+    def bus(self) -> EventBus: ...
+
+    def snapshots(self) -> AsyncIterator[RackSnapshot]: ...
+
+    def now_utc(self) -> datetime: ...
+
+    async def outlet_command(self, command: OutletCommand) -> CommandResult: ...
+
+    async def acknowledge_outlet(self, pdu_id: str, outlet_id: str, actor: str) -> Event: ...
+
+    async def reset_energy(self, pdu_id: str, channel: str | None, actor: str) -> int: ...
+
+    async def apply_config(self, yaml_text: str, actor: str, comment: str = "") -> int: ...
+
+    async def rollback_config(self, version: int, actor: str) -> int: ...
+
+
+class RackPort:
+    """The interfaces' view of one running rack: reads, streams, queries and commands."""
+
+    def __init__(self, runtime: RuntimeBackend) -> None:
+        self._rt = runtime
+
+    @classmethod
+    def wrap(cls, target: RackPort | RuntimeBackend) -> RackPort:
+        """Return ``target`` if it is a port, else a port over the runtime ``target``."""
+        return target if isinstance(target, RackPort) else cls(target)
+
+    @property
+    def backend(self) -> RuntimeBackend:
+        """The wrapped runtime, for the composition root only (interfaces must not use it)."""
+        return self._rt
+
+    async def _io(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """Run one blocking store call in a worker thread (the one place that does so)."""
+        return await asyncio.to_thread(fn, *args)
+
+    # -- reads ------------------------------------------------------------------------------------
+    @property
+    def config(self) -> RackConfig:
+        return self._rt.config
+
+    @property
+    def snapshot(self) -> RackSnapshot:
+        """The latest snapshot; :class:`NotReadyError` before the first window is measured."""
+        try:
+            snap: RackSnapshot | None = self._rt.snapshot
+        except NotReadyError:
+            raise
+        except RuntimeError as exc:  # RackRuntime's "not started yet"
+            raise NotReadyError(str(exc)) from None
+        if snap is None:
+            raise NotReadyError("the controller has not measured its first window yet")
+        return snap
+
+    @property
+    def ready(self) -> bool:
+        try:
+            return self.snapshot is not None
+        except NotReadyError:
+            return False
+
+    def snapshots(self) -> AsyncIterator[RackSnapshot]:
+        """New snapshots, one per tick; a slow reader skips ticks, it never slows the runtime."""
+        return self._rt.snapshots()
+
+    def now_utc(self) -> datetime:
+        return self._rt.now_utc()
+
+    # -- events -----------------------------------------------------------------------------------
+    def subscribe(self, name: str, maxsize: int = 256) -> AbstractAsyncContextManager[Any]:
+        """Live events as they are sealed: ``async with port.subscribe("sse") as sub``.
+
+        A subscriber that falls behind loses events (and a ``SUBSCRIBER_LAGGING`` is logged);
+        durable consumers read :meth:`events_since` with their own cursor instead."""
+        return self._rt.bus.subscribe(name=name, maxsize=maxsize)
+
+    async def event_pdu_ids(self) -> list[str]:
+        return await self._io(self._rt.store.event_pdu_ids)
+
+    async def events_since(self, pdu_id: str, since_seq: int = 0, limit: int = 1000) -> list[Event]:
+        """Events of one PDU's chain with ``sequence_id > since_seq``, oldest first."""
+        return await self._io(self._rt.store.events_since, pdu_id, since_seq, limit)
+
+    async def events_between(
+        self, pdu_id: str | None, start: datetime, end: datetime, limit: int = 1000
+    ) -> list[Event]:
+        """Events with ``start <= timestamp < end`` (all PDUs when ``pdu_id`` is None)."""
+        return await self._io(self._rt.store.events_between, pdu_id, start, end, limit)
+
+    async def last_events(self, per_pdu: int) -> list[Event]:
+        """The newest ``per_pdu`` events of every PDU chain, merged oldest first."""
+        store = self._rt.store
+
+        def newest() -> list[Event]:
+            out: list[Event] = []
+            for pdu_id in store.event_pdu_ids():
+                last = store.last_event(pdu_id)
+                if last is not None:
+                    out += store.events_since(pdu_id, max(0, last.sequence_id - per_pdu), per_pdu)
+            return sorted(out, key=lambda e: (e.timestamp_utc, e.pdu_id, e.sequence_id))
+
+        return await self._io(newest)
+
+    async def event(self, pdu_id: str, sequence_id: int) -> Event | None:
+        """One event of a chain, or None."""
+        found = await self.events_since(pdu_id, sequence_id - 1, 1)
+        return found[0] if found and found[0].sequence_id == sequence_id else None
+
+    async def audit(self, draft: NewEvent) -> Event:
+        """Append an interface-level audit event (e.g. a subscription created or deleted)."""
+        return await self._io(self._rt.events.append, draft)
+
+    # -- history ----------------------------------------------------------------------------------
+    async def history(
+        self, pdu_id: str, key: str, start: datetime, end: datetime, step_s: int = 60
+    ) -> list[HistoryPoint]:
+        return await self._io(self._rt.store.history, pdu_id, key, start, end, step_s)
+
+    async def reading_keys(self, pdu_id: str) -> list[str]:
+        return await self._io(self._rt.store.reading_keys, pdu_id)
+
+    async def energy_history(
+        self,
+        pdu_id: str,
+        start: datetime,
+        end: datetime,
+        step_s: int,
+        channels: Collection[str] | None = None,
+    ) -> dict[str, list[HistoryPoint]]:
+        """Stored ``<channel>/energy_wh`` register readings per key (only ``channels`` if given:
+        one channel under each name it was stored with)."""
+        store = self._rt.store
+
+        def read() -> dict[str, list[HistoryPoint]]:
+            keys = [k for k in store.reading_keys(pdu_id) if k.endswith("/energy_wh")]
+            if channels is not None:
+                wanted = {f"{c}/energy_wh" for c in channels}
+                keys = [k for k in keys if k in wanted]
+            return {k: store.history(pdu_id, k, start, end, step_s) for k in keys}
+
+        return await self._io(read)
+
+    # -- configuration ----------------------------------------------------------------------------
+    async def config_versions(self) -> list[ConfigVersionInfo]:
+        return await self._io(self._rt.store.list_config_versions)
+
+    async def config_version(self, version: int | None = None) -> ConfigVersion | None:
+        """One stored version with its YAML (the latest when ``version`` is None), or None."""
+        return await self._io(self._rt.store.get_config_version, version)
+
+    async def apply_config(self, yaml_text: str, actor: str, comment: str = "") -> int:
+        """Validate (``ConfigError``), store as a new version, apply, audit; return the version."""
+        return await self._rt.apply_config(yaml_text, actor, comment)
+
+    async def rollback_config(self, version: int, actor: str) -> int:
+        """Re-apply an earlier version as a new version (``KeyError`` if unknown)."""
+        return await self._rt.rollback_config(version, actor)
+
+    # -- commands ---------------------------------------------------------------------------------
+    async def outlet_command(self, command: OutletCommand) -> CommandResult:
+        return await self._rt.outlet_command(command)
+
+    async def acknowledge_outlet(self, pdu_id: str, outlet_id: str, actor: str) -> Event:
+        """Release a protection hold of an outlet (audited); the outlet stays off."""
+        return await self._rt.acknowledge_outlet(pdu_id, outlet_id, actor)
+
+    async def reset_energy(self, pdu_id: str, channel: str | None, actor: str) -> int:
+        """Reset resettable energy registers (audited); return how many channels."""
+        return await self._rt.reset_energy(pdu_id, channel, actor)
