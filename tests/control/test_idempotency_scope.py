@@ -52,3 +52,24 @@ def test_the_binding_survives_a_restart() -> None:
     assert fresh.fingerprint_of(key) == "off pdu-a/7 via api"
     assert fresh.result(key) == CommandResult("k9", CommandStatus.DONE)
     assert fresh.fingerprint_of(scoped_key("user/bob", "k9")) is None
+
+
+def test_citing_event_ids_refiles_the_result_of_the_right_actor() -> None:
+    """Two actors finished one client key in the same tick: each result gets its own events."""
+    from smartpdu.model.commands import OutletOutcome
+
+    kv = MemoryKv()
+    ledger = CommandLedger(kv=kv)
+    ka, kb = scoped_key("user/a", "k"), scoped_key("user/b", "k")
+    ra = CommandResult("k", CommandStatus.DONE, (OutletOutcome("15", CommandStatus.DONE),))
+    rb = CommandResult("k", CommandStatus.DONE, (OutletOutcome("16", CommandStatus.DONE),))
+    ledger.finish(ra, ka)
+    ledger.finish(rb, kb)
+    cited_b = CommandResult("k", CommandStatus.DONE, rb.outlets, event_sequence_ids=(11,))
+    cited_a = CommandResult("k", CommandStatus.DONE, ra.outlets, event_sequence_ids=(10,))
+    ledger.cite(cited_b)
+    ledger.cite(cited_a)
+    assert ledger.result(kb) == cited_b and ledger.result(ka) == cited_a
+    reopened = CommandLedger(kv=kv)  # what a restart reads back
+    assert reopened.result(ka) == cited_a and reopened.result(kb) == cited_b
+    assert not ledger.uncited

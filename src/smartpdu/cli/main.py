@@ -26,7 +26,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": (
         "smartpdu.cli.serve_cmd",
         "demo",
-        "Start the simulated demo rack on 127.0.0.1 and print the URL and admin credentials.",
+        "Start the simulated demo rack on 127.0.0.1 (port 8080 or the next free one), print the "
+        "URL and admin credentials, and save a client profile so ``smartpdu status`` just works.",
     ),
     "calibrate": (
         "smartpdu.cli.calibrate_cmd",
@@ -41,7 +42,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "events": (
         "smartpdu.cli.client_cmds",
         "events",
-        "Print events (oldest first); with --follow, stream new ones as they happen.",
+        "Print events (oldest first); with --follow, the latest ones and then new ones live.",
     ),
     "config": (
         "smartpdu.cli.config_cmd",

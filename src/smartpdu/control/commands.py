@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import NamedTuple, Protocol, runtime_checkable
 
@@ -232,6 +232,8 @@ class CommandLedger:
     pending: dict[str, PendingCommand] = field(default_factory=dict)
     repo: CommandResults | None = None
     fingerprints: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    uncited: dict[str, list[str]] = field(default_factory=dict)
+    """Keys of results finished under a command id, waiting for :meth:`cite`."""
 
     def __post_init__(self) -> None:
         if self.repo is None and self.kv is not None:
@@ -266,16 +268,31 @@ class CommandLedger:
         key = result.command_id if key is None else key
         self.pending.pop(key, None)
         self.results[key] = result
+        self.uncited.setdefault(result.command_id, []).append(key)
+        while len(self.uncited) > self.capacity:
+            self.uncited.pop(next(iter(self.uncited)))
         while len(self.results) > self.capacity:
             self.results.popitem(last=False)
         if self.repo is not None:
             self.repo.save(key, result, self.fingerprints.get(key, ""), self.capacity)
 
     def cite(self, result: CommandResult) -> None:
-        """Replace a filed result by the same one citing its events' sequence ids (the runtime
-        learns them after the control plane finished the command)."""
-        for key, filed in list(self.results.items()):
-            if filed.command_id == result.command_id and filed != result:
+        """Re-file a result just finished, now citing its events' sequence ids (the runtime learns
+        them only after the control plane finished the command). Matched by key among the
+        results finished under this command id and not yet cited (several actors may use one)."""
+        keys = self.uncited.get(result.command_id)
+        if not keys:
+            return
+        bare = replace(result, event_sequence_ids=())
+        for key in keys:
+            filed = self.results.get(key)
+            if filed is None or replace(filed, event_sequence_ids=()) != bare:
+                continue
+            keys.remove(key)
+            if not keys:
+                del self.uncited[result.command_id]
+            if filed != result:
                 self.results[key] = result
                 if self.repo is not None:
                     self.repo.save(key, result, self.fingerprints.get(key, ""), self.capacity)
+            return

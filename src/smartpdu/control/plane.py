@@ -144,8 +144,7 @@ class ControlPlane:
         """File each finished result again with the sequence ids of the events it caused (the
         runtime learns them only after sealing), so a replay returns exactly the first answer."""
         for result in results:
-            if result.event_sequence_ids:
-                self._ledger.cite(result)
+            self._ledger.cite(result)
 
     def submit(self, command: OutletCommand, t_s: float) -> CommandTicket:
         """Accept a command; duplicates, rejections, denials and lockouts are answered at once."""
