@@ -3,11 +3,12 @@ benchmarks, ``smartpdu run`` and ``smartpdu calibrate``). The one place that kno
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smartpdu.config import RackConfig, load_config
+from smartpdu.config import ConfigError, RackConfig, dump_config, load_config, parse_config
 from smartpdu.events import EventLog, load_or_create_device_key
 from smartpdu.runtime.calibration_store import BENCH_SEED_KEY, load_calibration
 from smartpdu.runtime.clock import Clock, SimClock, WallClock
@@ -21,7 +22,10 @@ __all__ = [
     "demo_config_path",
     "open_data_store",
     "open_event_log",
+    "start_config",
 ]
+
+log = logging.getLogger(__name__)
 
 DEMO_CONFIG = Path(__file__).resolve().parents[3] / "configs" / "demo-rack.yaml"
 
@@ -48,6 +52,32 @@ def open_event_log(store: Store, data_dir: Path, clock: Clock) -> EventLog:
     return EventLog(store, load_or_create_device_key(Path(data_dir)), clock.now_utc)
 
 
+def start_config(store: Store, seed_config: RackConfig) -> RackConfig:
+    """The configuration a controller starts with: the store's active version wins.
+
+    ``--config`` seeds a new store (it becomes version 1); on a store that already has versions,
+    changes made over the API (``PUT /config``, rollbacks) survive a restart with the same
+    ``--config``. To replace the stored configuration by the file, import it explicitly
+    (``smartpdu run --import-config``: applied as a new, audited version). A stored version that
+    no longer parses (written by an older release) is reported and the file is used.
+    """
+    stored = store.get_config_version()
+    if stored is None:
+        return seed_config
+    try:
+        active = parse_config(stored.yaml_text, f"stored configuration version {stored.version}")
+    except ConfigError as exc:
+        log.error("%s; starting with the given configuration file instead", exc)
+        return seed_config
+    if dump_config(active) != dump_config(seed_config):
+        log.warning(
+            "starting with stored configuration version %d, not the --config file "
+            "(use --import-config to apply the file as a new version)",
+            stored.version,
+        )
+    return active
+
+
 def build_twin_runtime(
     config: RackConfig,
     data_dir: Path,
@@ -66,6 +96,7 @@ def build_twin_runtime(
 
     data_dir = Path(data_dir)
     store = open_data_store(data_dir, db_url)
+    config = start_config(store, config)
     calibration = {}
     for pdu in config.pdus:
         cal = load_calibration(store, pdu.id)

@@ -20,7 +20,7 @@ from pathlib import Path
 from smartpdu.access import AuthService
 from smartpdu.app.factory import build_twin_runtime
 from smartpdu.app.interfaces import HttpInterface, Interface, SessionPurge, run_interfaces
-from smartpdu.config import RackConfig
+from smartpdu.config import RackConfig, dump_config
 from smartpdu.runtime.engine import RackRuntime
 from smartpdu.runtime.port import RackPort
 
@@ -39,6 +39,8 @@ class ServeOptions:
     seed: int = 0
     ssl_certfile: str | None = None
     ssl_keyfile: str | None = None
+    import_config: bool = False
+    """Apply ``config`` as a new, audited version at start (else the stored version wins)."""
     port_search: int = 1
     """How many consecutive ports to try from ``port`` (the demo looks for a free one)."""
 
@@ -109,6 +111,10 @@ async def serve(options: ServeOptions, announce: Callable[[Started], object]) ->
         HttpInterface(sock, ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile),
     ]
     async with runtime:
+        if options.import_config and dump_config(runtime.config) != dump_config(options.config):
+            await runtime.apply_config(
+                dump_config(options.config), "system", "imported from --config at start"
+            )
         auth = AuthService(
             runtime.store, runtime.events, runtime.now_utc, pdu_id=options.config.pdus[0].id
         )

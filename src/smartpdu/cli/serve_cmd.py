@@ -63,6 +63,7 @@ def _serve(
     keyfile: str | None,
     accept_broken_chain: bool = False,
     allow_insecure_http: bool = False,
+    import_config: bool = False,
     *,
     port_tries: int = 1,
     announce: Callable[[Started], Awaitable[None] | None] = _announce,
@@ -99,6 +100,7 @@ def _serve(
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,
         port_search=port_tries,
+        import_config=import_config,
     )
     try:
         asyncio.run(serve(options, announce))
@@ -135,6 +137,12 @@ def run(
         "--allow-insecure-http",
         help="Serve plain HTTP on a non-loopback --host (credentials travel in clear)",
     ),
+    import_config: bool = typer.Option(
+        False,
+        "--import-config",
+        help="Apply --config as a new, audited version (otherwise the stored active version of "
+        "an existing data dir wins; --config only seeds a new one)",
+    ),
 ) -> None:
     """Run the controller for CONFIG on the digital twin, serving REST and Redfish."""
     cfg = _load(config)
@@ -150,6 +158,7 @@ def run(
         tls_key,
         accept_broken_chain,
         allow_insecure_http,
+        import_config,
     )
 
 
