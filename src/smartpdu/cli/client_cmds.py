@@ -112,6 +112,10 @@ class ApiClient:
         """POST a JSON body; a problem response raises ClientError with its detail."""
         return self._request("POST", path, json=body or None, headers=headers).json()
 
+    def patch(self, path: str, **body: Any) -> Any:
+        """PATCH a JSON body; a problem response raises ClientError with its detail."""
+        return self._request("PATCH", path, json=body).json()
+
     def stream_lines(self, path: str, **params: Any) -> Iterator[str]:
         """Yield lines of a streaming GET (SSE), no read timeout."""
         try:
