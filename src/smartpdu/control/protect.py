@@ -270,12 +270,20 @@ class ProtectionActions:
                 Severity.INFO,
             ),
         }[f.kind]
+        if f.kind is FindingKind.INRUSH:  # the limit is the logging threshold, not a violation
+            detail = (
+                f"outlet {oid}: switch-on inrush peak {f.value:.2f} {f.unit} within "
+                f"{cs.inrush_window_s:g} s of energising (logged above {f.limit:.2f} {f.unit}); "
+                "allowed, no action"
+            )
+        else:
+            detail = f"outlet {oid}: {msg} ({f.value:.2f} {f.unit}, limit {f.limit:.2f} {f.unit})"
         tk.events.append(
             action_event(
                 o.pdu_id,
                 o.source,
                 code,
-                f"outlet {oid}: {msg} ({f.value:.2f} {f.unit}, limit {f.limit:.2f} {f.unit})",
+                detail,
                 action=action,
                 reason_code=f.reason_code,
                 evidence=ev,
