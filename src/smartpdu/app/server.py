@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smartpdu.access import AuthService
+from smartpdu.app.datadir_lock import DataDirLock
 from smartpdu.app.factory import build_twin_runtime
 from smartpdu.app.interfaces import HttpInterface, Interface, SessionPurge, run_interfaces
 from smartpdu.config import RackConfig, dump_config
@@ -97,6 +98,11 @@ def _url(sock: socket.socket, tls: bool) -> str:
 
 async def serve(options: ServeOptions, announce: Callable[[Started], object]) -> None:
     """Run until interrupted; ``announce(started)`` once every interface is up."""
+    with DataDirLock(options.data_dir, "smartpdu run"):
+        await _serve_locked(options, announce)
+
+
+async def _serve_locked(options: ServeOptions, announce: Callable[[Started], object]) -> None:
     sock = bind_first_free(options.host, options.port, options.port_search)
     url = _url(sock, options.ssl_certfile is not None)
     runtime: RackRuntime = build_twin_runtime(

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from smartpdu.app.datadir_lock import DataDirBusyError, DataDirLock
 from smartpdu.app.factory import open_data_store, open_event_log
 from smartpdu.cli.serve_cmd import _load
 from smartpdu.events import Action, NewEvent
@@ -70,6 +71,15 @@ def calibrate(
             samples_per_cycle=pdu.samples_per_cycle, seed=bench_seed,
         )  # fmt: skip
 
+    lock = DataDirLock(data_dir, "smartpdu calibrate")
+    try:
+        lock.acquire()
+    except DataDirBusyError as exc:
+        _err.print(
+            f"[bold red]cannot calibrate:[/] {exc}. Calibrate with the controller stopped; "
+            "calibrating a running instance through its API is not available yet."
+        )
+        raise typer.Exit(2) from None
     store = open_data_store(data_dir, db)
     clock = WallClock()
     try:
@@ -110,6 +120,7 @@ def calibrate(
         log.close()
     finally:
         store.close()
+        lock.release()
     report = {
         "pdu_id": pdu_id,
         "outlet_id": outlet_id,

@@ -102,10 +102,15 @@ def _serve(
         port_search=port_tries,
         import_config=import_config,
     )
+    from smartpdu.app.datadir_lock import DataDirBusyError
+
     try:
         asyncio.run(serve(options, announce))
     except KeyboardInterrupt:
         pass
+    except DataDirBusyError as exc:
+        _err.print(f"[bold red]cannot start:[/] {exc}")
+        raise typer.Exit(1) from None
     except OSError as exc:
         _err.print(f"[bold red]cannot start:[/] {exc}")
         raise typer.Exit(1) from None
