@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
 
 .PHONY: demo test bench lint format services clean
 
@@ -10,12 +11,17 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
+# The demo needs the runtime dependencies only; tests, lint and benchmarks add the test tools.
+$(RUNTIME_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
+
 $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUNTIME_STAMP)
 
 ## demo: start a simulated rack (twin + runtime + API) and print URL and admin credentials
-demo: $(STAMP)
+demo: $(RUNTIME_STAMP)
 	$(VENV)/bin/smartpdu demo
 
 ## test: install test deps, start the real services the tests use, run pytest
