@@ -49,16 +49,30 @@ def d(i: int = 0, pdu_id: str = "pdu-a", code: str = EventCode.OUTLET_ON) -> New
     )
 
 
+_open_logs: list[EventLog] = []
+
+
+class TrackedLog(EventLog):
+    """An EventLog the ``store`` fixture closes before the store: tests that simulate a crash by
+    not closing still must not leave a writer thread retrying against a closed store."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        _open_logs.append(self)
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> SqliteStore:
     s = SqliteStore(tmp_path / "log.db")
     yield s  # type: ignore[misc]
+    while _open_logs:
+        _open_logs.pop().close()
     s.close()
 
 
 def test_assigns_sequence_time_and_chain(store: SqliteStore) -> None:
     clock, key = FakeClock(), DeviceKey.generate()
-    log = EventLog(store, key, clock)
+    log = TrackedLog(store, key, clock)
     e1, e2 = log.append(d(1)), log.append(d(2))
     assert (e1.sequence_id, e2.sequence_id) == (1, 2)
     assert e1.timestamp_utc == "2026-03-01T12:00:00.001000Z"
@@ -70,11 +84,11 @@ def test_assigns_sequence_time_and_chain(store: SqliteStore) -> None:
 
 def test_sequence_continues_after_restart_and_chain_verifies(store: SqliteStore) -> None:
     key = DeviceKey.generate()
-    log = EventLog(store, key, FakeClock(), checkpoint_every=4)
+    log = TrackedLog(store, key, FakeClock(), checkpoint_every=4)
     for i in range(6):
         log.append(d(i))
     # no close(): as after a crash, the last 2 events are not covered by a checkpoint
-    log2 = EventLog(store, key, FakeClock(), checkpoint_every=4)
+    log2 = TrackedLog(store, key, FakeClock(), checkpoint_every=4)
     assert log2.append(d(7)).sequence_id == 7
     log2.append(d(8))  # 7 - 4 + 1 = 4 uncovered → checkpoint at 8
     assert [c.sequence_id for c in store.checkpoints("pdu-a")] == [4, 8]
@@ -84,7 +98,7 @@ def test_sequence_continues_after_restart_and_chain_verifies(store: SqliteStore)
 
 def test_checkpoints_every_n_and_on_close(store: SqliteStore) -> None:
     key = DeviceKey.generate()
-    log = EventLog(store, key, FakeClock(), checkpoint_every=10)
+    log = TrackedLog(store, key, FakeClock(), checkpoint_every=10)
     for i in range(25):
         log.append(d(i))
     log.append(d(0, pdu_id="pdu-b"))
@@ -98,7 +112,7 @@ def test_checkpoints_every_n_and_on_close(store: SqliteStore) -> None:
 
 
 def test_append_many_is_one_transaction_across_pdus(store: SqliteStore) -> None:
-    log = EventLog(store, DeviceKey.generate(), FakeClock())
+    log = TrackedLog(store, DeviceKey.generate(), FakeClock())
     out = log.append_many([d(1), d(2, "pdu-b"), d(3)])
     assert [(e.pdu_id, e.sequence_id) for e in out] == [("pdu-a", 1), ("pdu-b", 1), ("pdu-a", 2)]
     assert len({e.timestamp_utc for e in out}) == 1
@@ -123,7 +137,7 @@ class FailingStore:
 async def test_event_is_committed_before_it_is_published(store: SqliteStore) -> None:
     bus = EventBus()
     wrapper = FailingStore(store)
-    log = EventLog(wrapper, DeviceKey.generate(), FakeClock(), bus=bus)  # type: ignore[arg-type]
+    log = TrackedLog(wrapper, DeviceKey.generate(), FakeClock(), bus=bus)  # type: ignore[arg-type]
     async with bus.subscribe() as sub:
         log.append(d(1))
         got = await sub.get()
@@ -139,7 +153,7 @@ async def test_event_is_committed_before_it_is_published(store: SqliteStore) -> 
 
 def test_concurrent_appends_from_threads(store: SqliteStore) -> None:
     key = DeviceKey.generate()
-    log = EventLog(store, key, FakeClock(), checkpoint_every=17)
+    log = TrackedLog(store, key, FakeClock(), checkpoint_every=17)
     errors: list[BaseException] = []
 
     def work(t: int) -> None:
@@ -163,7 +177,7 @@ def test_concurrent_appends_from_threads(store: SqliteStore) -> None:
 
 async def test_lagging_subscriber_is_logged_once_as_an_event(store: SqliteStore) -> None:
     bus = EventBus()
-    log = EventLog(store, DeviceKey.generate(), FakeClock(), bus=bus)
+    log = TrackedLog(store, DeviceKey.generate(), FakeClock(), bus=bus)
     async with bus.subscribe(name="slow-webhook", maxsize=2):
         for i in range(10):
             log.append(d(i))
@@ -178,7 +192,11 @@ async def test_lagging_subscriber_is_logged_once_as_an_event(store: SqliteStore)
 
 
 def test_clock_must_be_aware(store: SqliteStore) -> None:
-    log = EventLog(store, DeviceKey.generate(), lambda: datetime(2026, 1, 1))
+    log = TrackedLog(store, DeviceKey.generate(), lambda: datetime(2026, 1, 1))
     with pytest.raises(ValueError, match="naive"):
         log.append(d(1))
     assert store.last_event("pdu-a") is None
+    with pytest.raises(ValueError, match="naive"):
+        log.close()  # the clock's error surfaces, and the writer thread is stopped anyway
+    assert not log._writer.is_alive()
+    _open_logs.remove(log)

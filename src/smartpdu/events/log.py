@@ -330,11 +330,12 @@ class EventLog:
         with self._lock:
             if self._closed:
                 return
-            summaries = self._guard.due_summaries(self._clock().timestamp(), all_open=True)
-        if summaries:
-            with contextlib.suppress(Exception):
-                self.append_many(summaries)
-        try:
+        try:  # whatever fails here (clock, store), the writer thread is stopped below
+            with self._lock:
+                summaries = self._guard.due_summaries(self._clock().timestamp(), all_open=True)
+            if summaries:
+                with contextlib.suppress(Exception):
+                    self.append_many(summaries)
             self.checkpoint()
         finally:
             with self._lock:
