@@ -25,8 +25,10 @@ demo: $(RUNTIME_STAMP)
 	$(VENV)/bin/smartpdu demo
 
 ## test: install test deps, start the real services the tests use, run pytest
+# Two workers by default (the embedded-class CI machine has two cores); PYTEST_WORKERS=0 runs serially.
+PYTEST_WORKERS ?= 2
 test: $(STAMP) services
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## services: install/start PostgreSQL, Mosquitto, net-snmp clients when missing or down
 services:
