@@ -20,7 +20,7 @@ from smartpdu.access import AuthService
 from smartpdu.api import routes_access, routes_config, routes_data, routes_rack
 from smartpdu.api.deps import not_ready_problem
 from smartpdu.api.limits import BodyLimitMiddleware, max_body_bytes_from_env
-from smartpdu.api.methods import OPTIONS_MARKER, options_response
+from smartpdu.api.options import OPTIONS_MARKER, options_response
 from smartpdu.api.problems import install_problem_handlers, problem_response
 from smartpdu.api.transport import SecurityHeadersMiddleware
 from smartpdu.runtime.port import NotReadyError, RackPort, RuntimeBackend

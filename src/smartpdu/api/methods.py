@@ -7,16 +7,10 @@ against all routes instead (FastAPI nests included routers, so routes are asked,
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
-from smartpdu.api.problems import problem_response
-
-__all__ = ["allow_header", "allowed_methods", "options_response"]
-
-OPTIONS_MARKER = "smartpdu-options"
+__all__ = ["allow_header", "allowed_methods"]
 
 
 _PROBED = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -35,13 +29,3 @@ def allowed_methods(routes: list[BaseRoute], scope: Scope) -> set[str]:
 def allow_header(methods: set[str]) -> str:
     """The ``Allow`` value: the methods plus OPTIONS (answered for every known path)."""
     return ", ".join(sorted(methods | {"OPTIONS"}))
-
-
-async def options_response(request: Request) -> Response:
-    """``OPTIONS`` on any API path: 204 with the real ``Allow``, or 404 for unknown paths."""
-    methods = allowed_methods(list(request.app.router.routes), request.scope)
-    if not methods:
-        return problem_response(
-            request, 404, "No such resource: check the path against /api/v1/openapi.json."
-        )
-    return Response(status_code=204, headers={"Allow": allow_header(methods)})

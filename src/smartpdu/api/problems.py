@@ -18,6 +18,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from smartpdu.api.methods import allow_header, allowed_methods
+
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
     "ApiProblem",
@@ -170,8 +172,6 @@ def install_problem_handlers(app: FastAPI) -> None:
         status = exc.status_code
         if status == 405:
             # Starlette lists only the first matching route's methods: list them all.
-            from smartpdu.api.methods import allow_header, allowed_methods
-
             methods = allowed_methods(list(request.app.router.routes), request.scope)
             if methods:
                 headers = {**(headers or {}), "Allow": allow_header(methods)}
