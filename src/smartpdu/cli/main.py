@@ -55,6 +55,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Analyse scope captures with the metering engine.",
     ),
     "twin": ("smartpdu.cli.twin_cmd", "twin_app", "Run the digital twin with scenarios."),
+    "replay": (
+        "smartpdu.cli.replay_cmd",
+        "replay",
+        "Run SCENARIO through the full controller on the sim clock and print the events it logged.",
+    ),
     "export": (
         "smartpdu.cli.client_cmds",
         "export_app",
