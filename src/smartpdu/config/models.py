@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from smartpdu.config.alarms import AlarmsConfig
+
 __all__ = [
     "BranchConfig",
     "BreakerConfig",
@@ -250,6 +252,8 @@ class RackConfig(_Model):
     sensors: list[SensorConfig] = []
     levers: list[LeverConfig] = []
     controller: ControllerConfig = ControllerConfig()
+    alarms: AlarmsConfig = AlarmsConfig()
+    """Alarm rules: the shipped defaults, overrides and additions (``config/alarms.py``)."""
 
     def pdu(self, pdu_id: str) -> PduConfig:
         for pdu in self.pdus:

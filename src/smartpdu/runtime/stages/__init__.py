@@ -1,5 +1,6 @@
 """The stages of today's tick, one module each, and :func:`default_stages` to register them."""
 
+from smartpdu.runtime.stages.alarms import AlarmStage
 from smartpdu.runtime.stages.decide import DecideStage, metered_outlets, overlay_decisions
 from smartpdu.runtime.stages.defaults import StageParts, default_stages
 from smartpdu.runtime.stages.demand import DemandStage
@@ -11,6 +12,7 @@ from smartpdu.runtime.stages.snapshot import SnapshotStage
 from smartpdu.runtime.stages.watchers import QualityWatchStage, TransitionStage
 
 __all__ = [
+    "AlarmStage",
     "DecideStage",
     "DemandStage",
     "EnergyStage",

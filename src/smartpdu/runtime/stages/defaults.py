@@ -13,6 +13,7 @@ from smartpdu.hardware import RackHardware
 from smartpdu.metering import CalibrationSet
 from smartpdu.runtime.energy import EnergyBook
 from smartpdu.runtime.pipeline import Stage
+from smartpdu.runtime.stages.alarms import AlarmStage
 from smartpdu.runtime.stages.decide import DecideStage
 from smartpdu.runtime.stages.demand import DemandStage
 from smartpdu.runtime.stages.energy import EnergyStage
@@ -45,7 +46,7 @@ class StageParts:
 
 
 def default_stages(parts: StageParts) -> list[Stage]:
-    """measure → energy, demand, snapshot, watchers → decide → events → persist."""
+    """measure → energy, demand, snapshot, watchers, alarms → decide → events → persist."""
     return [
         MeasureStage(parts.calibration),
         EnergyStage(parts.energy),
@@ -59,6 +60,7 @@ def default_stages(parts: StageParts) -> list[Stage]:
         SnapshotStage(parts.control),
         TransitionStage(),
         QualityWatchStage(),
+        AlarmStage(parts.config, parts.store, parts.writer, parts.events),
         DecideStage(parts.control, parts.hardware, parts.control_lock),
         EventsStage(parts.events),
         PersistStage(parts.store, parts.writer, parts.energy, interval_s=parts.persist_interval_s),
