@@ -28,7 +28,7 @@ from smartpdu.alarms import (
     effective_rules,
 )
 from smartpdu.config import RackConfig
-from smartpdu.config.alarms import AlarmRuleConfig, AlarmsConfig
+from smartpdu.config.alarms import AlarmsConfig
 from smartpdu.events import EventLog
 from smartpdu.events.model import Event, format_timestamp
 from smartpdu.runtime.pipeline import Phase, StageBase, TickFrame
@@ -109,10 +109,6 @@ class AlarmStage(StageBase):
     def get(self, alarm_id: int) -> Alarm | None:
         with self._lock:
             return self._engine.get(alarm_id)
-
-    def rules(self) -> list[AlarmRuleConfig]:
-        with self._lock:
-            return self._engine.rules
 
     # -- persistence ------------------------------------------------------------------------------
     def _save(self) -> None:
