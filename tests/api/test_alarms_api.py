@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 
 import httpx
-from api_env import Env
+from api_env import PASSWORDS, Env, Served
 
 TRIGGER = {
     "rules": [
@@ -92,3 +94,34 @@ async def test_bad_rules_unknown_alarms_and_states(client: httpx.AsyncClient, en
     assert r.status_code == 200 and isinstance(r.json(), list)
     r = await client.get("/api/v1/alarms")
     assert r.status_code == 401
+
+
+def test_cli_lists_and_acknowledges_alarms(served: Served) -> None:
+    from typer.testing import CliRunner
+
+    from smartpdu.cli import app
+
+    admin = served.env.h("admin")
+    r = httpx.put(f"{served.url}/api/v1/alarm-rules", json=TRIGGER, headers=admin, timeout=30)
+    assert r.status_code == 200, r.text
+    creds = ["--url", served.url, "--user", "op", "--password", PASSWORDS["op"]]
+    runner = CliRunner()
+    found: list[dict] = []
+    for _ in range(300):
+        out = runner.invoke(app, ["alarms", "--json", *creds])
+        assert out.exit_code == 0, out.output
+        found = [a for a in json.loads(out.stdout) if a["rule"] == "test-phase-load"]
+        if found:
+            break
+        time.sleep(0.02)
+    assert found, "the alarm was never raised"
+    aid = str(found[0]["id"])
+    out = runner.invoke(app, ["alarms", "ack", aid, "--comment", "cli check", *creds])
+    assert out.exit_code == 0 and "acknowledged" in out.output, out.output
+    out = runner.invoke(app, ["alarms", "ack", aid, "--comment", "again", *creds])
+    assert out.exit_code == 1 and "409" in out.output
+    out = runner.invoke(app, ["alarms", "--json", *creds])
+    (mine,) = [a for a in json.loads(out.stdout) if a["id"] == int(aid)]
+    assert (mine["state"], mine["ack_comment"]) == ("acknowledged", "cli check")
+    out = runner.invoke(app, ["alarms", *creds])  # the table
+    assert out.exit_code == 0 and "alarms (active)" in out.output
