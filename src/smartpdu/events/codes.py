@@ -68,6 +68,11 @@ class EventCode(StrEnum):
     DEW_POINT_RISK = "DEW_POINT_RISK"
     VOC_HIGH = "VOC_HIGH"
     VIBRATION = "VIBRATION"
+    TAMPER_SUSPECTED = "TAMPER_SUSPECTED"
+    ACCESS_FORCED = "ACCESS_FORCED"
+    FIRE_PRE_ALARM = "FIRE_PRE_ALARM"
+    FIRE_ALARM = "FIRE_ALARM"
+    FIRE_RESPONSE = "FIRE_RESPONSE"
     DOOR_OPEN = "DOOR_OPEN"
     DOOR_CLOSED = "DOOR_CLOSED"
     LEVER_UNLOCKED = "LEVER_UNLOCKED"
@@ -148,6 +153,11 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.DEW_POINT_RISK, _W, "Surface temperature is close to the dew point."),
     (_E.VOC_HIGH, _W, "VOC concentration is high (possible smouldering)."),
     (_E.VIBRATION, _W, "Vibration above threshold (tamper or seismic)."),
+    (_E.TAMPER_SUSPECTED, _C, "Vibration while the rack is locked and nobody was let in."),
+    (_E.ACCESS_FORCED, _C, "A lever handle or door was opened while its lever was locked."),
+    (_E.FIRE_PRE_ALARM, _W, "VOC and a local temperature rise together: possible smouldering."),
+    (_E.FIRE_ALARM, _C, "Strong VOC and temperature rise together: fire response started."),
+    (_E.FIRE_RESPONSE, _C, "One step of the fire response plan was executed."),
     (_E.DOOR_OPEN, _I, "A rack door opened."),
     (_E.DOOR_CLOSED, _I, "A rack door closed."),
     (_E.LEVER_UNLOCKED, _I, "A locking lever was unlocked."),

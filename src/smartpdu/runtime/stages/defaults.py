@@ -20,6 +20,7 @@ from smartpdu.runtime.stages.energy import EnergyStage
 from smartpdu.runtime.stages.measure import MeasureStage
 from smartpdu.runtime.stages.persist import PersistStage
 from smartpdu.runtime.stages.publish import EventsStage
+from smartpdu.runtime.stages.safety import FireStage, TamperStage
 from smartpdu.runtime.stages.snapshot import SnapshotStage
 from smartpdu.runtime.stages.watchers import QualityWatchStage, TransitionStage
 from smartpdu.runtime.writer import StoreWriter
@@ -46,7 +47,7 @@ class StageParts:
 
 
 def default_stages(parts: StageParts) -> list[Stage]:
-    """measure → energy, demand, snapshot, watchers, alarms → decide → events → persist."""
+    """measure → energy, demand, snapshot, watchers, alarms, fire, tamper → decide → events → persist."""
     return [
         MeasureStage(parts.calibration),
         EnergyStage(parts.energy),
@@ -61,6 +62,8 @@ def default_stages(parts: StageParts) -> list[Stage]:
         TransitionStage(),
         QualityWatchStage(),
         AlarmStage(parts.config, parts.store, parts.writer, parts.events),
+        FireStage(parts.config, parts.control, parts.hardware, parts.control_lock),
+        TamperStage(parts.config),
         DecideStage(parts.control, parts.hardware, parts.control_lock),
         EventsStage(parts.events),
         PersistStage(parts.store, parts.writer, parts.energy, interval_s=parts.persist_interval_s),
