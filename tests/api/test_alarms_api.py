@@ -7,6 +7,7 @@ import json
 import time
 
 import httpx
+import pytest
 from api_env import PASSWORDS, Env, Served
 
 TRIGGER = {
@@ -125,3 +126,18 @@ def test_cli_lists_and_acknowledges_alarms(served: Served) -> None:
     assert (mine["state"], mine["ack_comment"]) == ("acknowledged", "cli check")
     out = runner.invoke(app, ["alarms", *creds])  # the table
     assert out.exit_code == 0 and "alarms (active)" in out.output
+
+
+async def test_residual_current_levels_and_trend(client: httpx.AsyncClient, env: Env) -> None:
+    await env.runtime.flush()
+    r = await client.get("/api/v1/residual-current", headers=env.h("viewer"))
+    assert r.status_code == 200, r.text
+    rows = {x["entity"]: x for x in r.json()}
+    assert {"pdu-a/inlet", "pdu-a/branch/B6", "pdu-b/inlet", "pdu-b/branch/B6"} <= set(rows)
+    b6 = rows["pdu-a/branch/B6"]
+    assert (b6["warning_ma"], b6["critical_ma"]) == (10.0, 15.0)
+    assert b6["value_ma"] == pytest.approx(
+        env.runtime.snapshot.pdus["pdu-a"].branches["B6"].residual_ma, abs=0.5
+    )
+    assert b6["forecast_critical_utc"] is None  # no hour of history yet: no trend, no forecast
+    assert (await client.get("/api/v1/residual-current")).status_code == 401

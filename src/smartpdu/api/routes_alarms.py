@@ -8,6 +8,7 @@ audited version (``CONFIG_CHANGED``), exactly as ``PUT /config`` would.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query
@@ -24,7 +25,7 @@ from smartpdu.config import ConfigError, dump_config
 from smartpdu.config.alarms import AlarmsConfig
 from smartpdu.runtime.port import AlarmsUnavailableError, RackPort
 
-__all__ = ["AckBody", "AlarmOut", "AlarmRulesOut", "router"]
+__all__ = ["AckBody", "AlarmOut", "AlarmRulesOut", "ResidualOut", "router"]
 
 router = APIRouter(tags=["alarms"])
 Reader = Annotated[Principal, Depends(require(Permission.READ))]
@@ -138,6 +139,29 @@ async def acknowledge_alarm(
     except AlarmError as exc:
         raise ApiProblem(409, f"{exc}; nothing was changed.", kind="conflict") from None
     return _out(alarm)
+
+
+class ResidualOut(BaseModel):
+    """Residual (RCM) current of one inlet or monitored branch with its trend."""
+
+    entity: str
+    pdu_id: str
+    value_ma: float | None
+    warning_ma: float | None = Field(description="Warning level of the matching alarm rule")
+    critical_ma: float | None = Field(description="Critical level of the matching alarm rule")
+    slope_ma_per_week: float | None = Field(description="Least-squares trend of the bucket means")
+    buckets: int
+    forecast_critical_utc: str | None = Field(description="When the critical level is reached")
+
+
+@router.get("/residual-current", response_model=list[ResidualOut], responses=_READ)
+async def residual_current(_: Reader, services: Services) -> list[ResidualOut]:
+    """Residual current per inlet and RCBO branch: levels, slope per week and forecast."""
+    try:
+        views = services.residual_current()
+    except AlarmsUnavailableError as exc:
+        raise _unavailable(exc) from None
+    return [ResidualOut.model_validate(asdict(v)) for v in views]
 
 
 @router.get("/alarm-rules", response_model=AlarmRulesOut, responses=_READ)

@@ -10,7 +10,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["FireConfig", "FireResponseConfig", "SafetyConfig", "TamperConfig"]
+__all__ = [
+    "FireConfig",
+    "FireResponseConfig",
+    "ResidualTrendConfig",
+    "SafetyConfig",
+    "TamperConfig",
+]
 
 
 class _Model(BaseModel):
@@ -70,6 +76,27 @@ class TamperConfig(_Model):
     """A burst within this time after an authorised unlock is someone working, not tampering."""
 
 
+class ResidualTrendConfig(_Model):
+    """Residual-current trend and forecast per inlet and RCBO branch (docs/alarms.md)."""
+
+    enabled: bool = True
+    bucket_s: float = Field(3600.0, ge=1, le=86400)
+    """Values are averaged per bucket; the trend is fitted to the bucket means."""
+    window_s: float = Field(14 * 86400.0, ge=10, le=366 * 86400)
+    min_buckets: int = Field(6, ge=2, le=10000)
+    horizon_s: float = Field(60 * 86400.0, gt=0)
+    """``RESIDUAL_CURRENT_TREND`` when the critical level is forecast within this time."""
+    min_slope_ma_per_week: float = Field(0.1, ge=0)
+    """Slower rises are noise or seasons, not a forecast."""
+
+    @model_validator(mode="after")
+    def _window(self) -> ResidualTrendConfig:
+        if self.window_s < self.bucket_s * self.min_buckets:
+            raise ValueError("window_s must hold at least min_buckets buckets")
+        return self
+
+
 class SafetyConfig(_Model):
     fire: FireConfig = FireConfig()
     tamper: TamperConfig = TamperConfig()
+    residual: ResidualTrendConfig = ResidualTrendConfig()

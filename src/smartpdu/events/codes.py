@@ -57,6 +57,7 @@ class EventCode(StrEnum):
     VOLTAGE_SWELL = "VOLTAGE_SWELL"
     LOST_NEUTRAL = "LOST_NEUTRAL"
     RESIDUAL_CURRENT_HIGH = "RESIDUAL_CURRENT_HIGH"
+    RESIDUAL_CURRENT_TREND = "RESIDUAL_CURRENT_TREND"
     ENERGY_REGISTER_RESET = "ENERGY_REGISTER_RESET"
     CALIBRATION_CHANGED = "CALIBRATION_CHANGED"
     CALIBRATION_DEGRADED = "CALIBRATION_DEGRADED"
@@ -142,6 +143,11 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.VOLTAGE_SWELL, _W, "Voltage rose above the swell threshold."),
     (_E.LOST_NEUTRAL, _C, "Phase voltages show a lost or broken neutral."),
     (_E.RESIDUAL_CURRENT_HIGH, _C, "Residual (leakage) current is above its limit."),
+    (
+        _E.RESIDUAL_CURRENT_TREND,
+        _W,
+        "Residual current rising: the critical level is forecast soon.",
+    ),
     (_E.ENERGY_REGISTER_RESET, _I, "A resettable energy register was reset."),
     (_E.CALIBRATION_CHANGED, _I, "Channel calibration data changed."),
     (_E.CALIBRATION_DEGRADED, _W, "Calibration data is invalid; the channel reports degraded."),

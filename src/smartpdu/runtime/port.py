@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from smartpdu.events.bus import EventBus
     from smartpdu.events.log import EventLog
     from smartpdu.events.model import Event, NewEvent
+    from smartpdu.runtime.stages.residual import ResidualView
     from smartpdu.storage.base import Store
     from smartpdu.storage.records import ConfigVersion, ConfigVersionInfo, HistoryPoint
 
@@ -263,6 +264,13 @@ class RackPort:
         from smartpdu.alarms import effective_rules
 
         return effective_rules(self.config.alarms)
+
+    def residual_current(self) -> list[ResidualView]:
+        """Residual current per inlet and monitored branch: levels, slope per week, forecast."""
+        desk = getattr(self._rt, "residual_desk", None)
+        if desk is None:
+            raise AlarmsUnavailableError("this controller runs no residual-current trend")
+        return list(desk.views(self.config))
 
     async def acknowledge_alarm(self, alarm_id: int, actor: str, comment: str) -> Alarm:
         """Acknowledge an active alarm (audited ``ALARM_ACKNOWLEDGED``); ``AlarmError`` if it

@@ -8,6 +8,7 @@ from smartpdu.runtime.stages.energy import EnergyStage
 from smartpdu.runtime.stages.measure import MeasureStage
 from smartpdu.runtime.stages.persist import PersistStage
 from smartpdu.runtime.stages.publish import EventsStage
+from smartpdu.runtime.stages.residual import ResidualStage
 from smartpdu.runtime.stages.safety import FireStage, TamperStage
 from smartpdu.runtime.stages.snapshot import SnapshotStage
 from smartpdu.runtime.stages.watchers import QualityWatchStage, TransitionStage
@@ -22,6 +23,7 @@ __all__ = [
     "MeasureStage",
     "PersistStage",
     "QualityWatchStage",
+    "ResidualStage",
     "SnapshotStage",
     "StageParts",
     "TamperStage",

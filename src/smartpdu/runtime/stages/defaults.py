@@ -20,6 +20,7 @@ from smartpdu.runtime.stages.energy import EnergyStage
 from smartpdu.runtime.stages.measure import MeasureStage
 from smartpdu.runtime.stages.persist import PersistStage
 from smartpdu.runtime.stages.publish import EventsStage
+from smartpdu.runtime.stages.residual import ResidualStage
 from smartpdu.runtime.stages.safety import FireStage, TamperStage
 from smartpdu.runtime.stages.snapshot import SnapshotStage
 from smartpdu.runtime.stages.watchers import QualityWatchStage, TransitionStage
@@ -47,7 +48,8 @@ class StageParts:
 
 
 def default_stages(parts: StageParts) -> list[Stage]:
-    """measure → energy, demand, snapshot, watchers, alarms, fire, tamper → decide → events → persist."""
+    """measure → energy, demand, snapshot, watchers, alarms, fire, tamper, residual trend →
+    decide → events → persist."""
     return [
         MeasureStage(parts.calibration),
         EnergyStage(parts.energy),
@@ -64,6 +66,7 @@ def default_stages(parts: StageParts) -> list[Stage]:
         AlarmStage(parts.config, parts.store, parts.writer, parts.events),
         FireStage(parts.config, parts.control, parts.hardware, parts.control_lock),
         TamperStage(parts.config),
+        ResidualStage(parts.config, parts.store, parts.writer),
         DecideStage(parts.control, parts.hardware, parts.control_lock),
         EventsStage(parts.events),
         PersistStage(parts.store, parts.writer, parts.energy, interval_s=parts.persist_interval_s),
