@@ -41,6 +41,9 @@ class Transition(StrEnum):
     ACKNOWLEDGED = "acknowledged"
 
 
+_LOW = ConditionKind.LOW
+
+
 @dataclass(frozen=True, slots=True)
 class Condition:
     """What one condition checks: ``value`` above (HIGH, RATE) or below (LOW) ``limit``."""
@@ -57,16 +60,16 @@ class Condition:
     latch: bool = False
 
     def exceeded(self, value: float) -> bool:
-        return value < self.limit if self.kind is ConditionKind.LOW else value > self.limit
+        return value < self.limit if self.kind is _LOW else value > self.limit
 
     def back_to_normal(self, value: float) -> bool:
-        if self.kind is ConditionKind.LOW:
+        if self.kind is _LOW:
             return value > self.limit + self.hysteresis
         return value < self.limit - self.hysteresis
 
     def worse(self, a: float, b: float) -> float:
         """The value further beyond the limit (the peak of an excursion)."""
-        return min(a, b) if self.kind is ConditionKind.LOW else max(a, b)
+        return min(a, b) if self.kind is _LOW else max(a, b)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +98,10 @@ def evaluate(
             return state, None
         return replace(state, stale=True, pending_since_s=None), None
     if not state.active:
-        if not cond.exceeded(value):
-            if state.pending_since_s is None and not state.stale and state.value == value:
+        if not cond.exceeded(value):  # the common case: normal stays normal, nothing allocated
+            if state.pending_since_s is None and not state.stale:
                 return state, None
-            return ConditionState(value=value), None
+            return _NORMAL, None
         since = state.pending_since_s if state.pending_since_s is not None else t_s
         if t_s - since + 1e-9 >= cond.on_delay_s:
             return ConditionState(active=True, raised_at_s=t_s, value=value, peak=value), (
@@ -117,7 +120,11 @@ def evaluate(
         return replace(
             state, stale=False, pending_since_s=since, returned=True, value=value, peak=peak
         ), None
-    return ConditionState(value=value), Transition.CLEARED
+    return _NORMAL, Transition.CLEARED
+
+
+_NORMAL = ConditionState()
+"""The state of a condition that is inside its limit (shared, immutable)."""
 
 
 def acknowledge(state: ConditionState) -> tuple[ConditionState, Transition | None]:
@@ -127,5 +134,5 @@ def acknowledge(state: ConditionState) -> tuple[ConditionState, Transition | Non
     if not state.active or state.acknowledged:
         return state, None
     if state.returned:
-        return ConditionState(value=state.value), Transition.CLEARED
+        return _NORMAL, Transition.CLEARED
     return replace(state, acknowledged=True), Transition.ACKNOWLEDGED

@@ -14,9 +14,10 @@ import fnmatch
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from smartpdu.alarms.condition import (
+    _NORMAL,
     Condition,
     ConditionKind,
     ConditionState,
@@ -38,6 +39,7 @@ __all__ = [
     "SampleTable",
 ]
 
+_RATE = ConditionKind.RATE
 HISTORY_SIZE = 500
 """Closed alarms remembered (the event log keeps them all)."""
 
@@ -46,9 +48,8 @@ class AlarmError(ValueError):
     """An alarm request that cannot be honoured (unknown id, nothing to acknowledge)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
-    """One entity's value of one metric in the latest window."""
+class Sample(NamedTuple):
+    """One entity's value of one metric in the latest window (a tuple: thousands per second)."""
 
     entity: str
     """``pdu-a/outlet/7``, ``pdu-a/inlet/L1``, ``rack/sensor/temp-top``, ``rack``."""
@@ -130,7 +131,7 @@ class AlarmEngine:
 
     def __init__(self, rules: Iterable[AlarmRuleConfig] = ()) -> None:
         self._rules: list[tuple[AlarmRuleConfig, list[Condition]]] = []
-        self._slots: dict[str, _Slot] = {}
+        self._slots: dict[tuple[str, str, str], _Slot] = {}
         self._rates: dict[tuple[str, str], RateWindow] = {}
         self._match: dict[tuple[str, str], bool] = {}
         self._history: deque[Alarm] = deque(maxlen=HISTORY_SIZE)
@@ -193,7 +194,7 @@ class AlarmEngine:
                     slope = window.add(t_s, s.value)
                 for cond in conds:
                     value = s.value
-                    if cond.kind is ConditionKind.RATE:
+                    if cond.kind is _RATE:
                         value = None if slope is None else abs(slope)
                     change = self._step(rule, cond, s, value, t_s, now_utc)
                     if change is not None:
@@ -209,21 +210,25 @@ class AlarmEngine:
         t_s: float,
         now_utc: str,
     ) -> AlarmChange | None:
-        key = f"{rule.id}/{s.entity}/{cond.name}"
+        key = (rule.id, s.entity, cond.name)
         slot = self._slots.get(key)
         if slot is None:
-            if value is None:
-                return None  # nothing known, nothing to track
-            slot = self._slots[key] = _Slot(rule, cond, s.entity, s.pdu_id, s.unit,
-                                             ConditionState())  # fmt: skip
-        state, tr = evaluate(cond, slot.state, value, t_s)
-        slot.state = state
+            state, tr = evaluate(cond, _NORMAL, value, t_s)
+            if state is _NORMAL or value is None:
+                return None  # inside the limit (or unknown) and nothing pending: no slot needed
+            slot = self._slots[key] = _Slot(rule, cond, s.entity, s.pdu_id, s.unit, state)
+        else:
+            state, tr = evaluate(cond, slot.state, value, t_s)
+            slot.state = state
+            if state is _NORMAL and slot.alarm is None and tr is None:
+                del self._slots[key]
         if tr is Transition.RAISED:
-            slot.alarm = self._new_alarm(key, slot, now_utc)
+            slot.alarm = self._new_alarm("/".join(key), slot, now_utc)
             return AlarmChange(slot.alarm, tr)
         if tr is Transition.CLEARED and slot.alarm is not None:
-            alarm = replace(slot.alarm, value=slot.state.value)
+            alarm = replace(slot.alarm, value=value)
             slot.alarm = None
+            del self._slots[key]
             return self._close(alarm, now_utc)
         if slot.alarm is not None:
             slot.alarm = replace(slot.alarm, value=state.value, peak=state.peak,
@@ -241,8 +246,8 @@ class AlarmEngine:
             severity=cond.severity,
             entity=slot.entity,
             pdu_id=slot.pdu_id,
-            metric=rule.metric if cond.kind is not ConditionKind.RATE else f"{rule.metric}/min",
-            unit=slot.unit if cond.kind is not ConditionKind.RATE else f"{slot.unit}/min",
+            metric=rule.metric if cond.kind is not _RATE else f"{rule.metric}/min",
+            unit=slot.unit if cond.kind is not _RATE else f"{slot.unit}/min",
             limit=cond.limit,
             value=st.value,
             peak=st.peak,
@@ -250,7 +255,7 @@ class AlarmEngine:
             raised_utc=now_utc,
             event_code=rule.event_code,
             latched=cond.latch,
-            window_s=rule.rate_window_s if cond.kind is ConditionKind.RATE else cond.on_delay_s,
+            window_s=rule.rate_window_s if cond.kind is _RATE else cond.on_delay_s,
             hysteresis=cond.hysteresis,
         )
 
@@ -268,8 +273,11 @@ class AlarmEngine:
         """Acknowledge an active alarm (``AlarmError`` if unknown or already acknowledged).
 
         Returns the acknowledgement and, for a latched alarm already back to normal, its clear."""
-        slot = next((s for s in self._slots.values() if s.alarm and s.alarm.id == alarm_id), None)
-        if slot is None or slot.alarm is None:
+        key, slot = next(
+            ((k, s) for k, s in self._slots.items() if s.alarm and s.alarm.id == alarm_id),
+            (None, None),
+        )
+        if key is None or slot is None or slot.alarm is None:
             raise AlarmError(f"no active alarm {alarm_id}")
         if slot.alarm.state == "acknowledged":
             raise AlarmError(f"alarm {alarm_id} is already acknowledged")
@@ -279,7 +287,7 @@ class AlarmEngine:
                         ack_comment=comment, acknowledged_utc=now_utc)  # fmt: skip
         out = [AlarmChange(acked, Transition.ACKNOWLEDGED, actor, comment)]
         if tr is Transition.CLEARED:
-            slot.alarm = None
+            del self._slots[key]
             out.append(self._close(acked, now_utc, "LATCH_ACKNOWLEDGED", actor))
         else:
             slot.alarm = acked
@@ -331,6 +339,7 @@ class AlarmEngine:
             state = ConditionState(active=True, acknowledged=bool(item.get("acknowledged")),
                                    returned=alarm.returned, value=alarm.value,
                                    peak=alarm.peak)  # fmt: skip
-            self._slots[alarm.key] = _Slot(rule, cond, alarm.entity, alarm.pdu_id, alarm.unit,
-                                           state, alarm)  # fmt: skip
+            key = (alarm.rule, alarm.entity, alarm.condition)
+            self._slots[key] = _Slot(rule, cond, alarm.entity, alarm.pdu_id, alarm.unit, state,
+                                     alarm)  # fmt: skip
         return orphans

@@ -20,6 +20,7 @@ a rule here with the id of a default replaces it, ``disabled`` switches rules of
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 from typing import Annotated, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -77,8 +78,9 @@ ALARM_EVENT_CODES: Final = get_args(RaiseCode)
 """Codes a rule may raise with (cleared and acknowledged are always ALARM_CLEARED/_ACKNOWLEDGED)."""
 
 
+@cache
 def metrics_of_level(level: RuleLevel) -> dict[str, str]:
-    """Metric name → unit a rule may watch at ``level``."""
+    """Metric name → unit a rule may watch at ``level`` (cached: do not modify the result)."""
     out: dict[str, str] = {}
     if level is not RuleLevel.RACK:
         for m in CATALOGUE:

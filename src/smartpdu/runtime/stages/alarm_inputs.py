@@ -68,11 +68,9 @@ def _ratings(config: RackConfig, pdu_id: str, level: RuleLevel) -> dict[str, flo
 def _channel_samples(
     config: RackConfig, pdu_id: str, metered: BlockMetrics, level: RuleLevel, metric: str
 ) -> list[Sample]:
-    prefix = _PREFIX[level]
-    rows = [(k, ch) for k, ch in enumerate(metered.channels) if ch.startswith(prefix)]
-    if not rows:
+    idx, chans = _rows(metered.channels, _PREFIX[level])
+    if not idx:
         return []
-    idx = [k for k, _ in rows]
     m = metered.metrics
     if metric == "load_pct":
         values = np.asarray(m.i_rms_a)[idx]
@@ -87,16 +85,29 @@ def _channel_samples(
         unit = metrics_of_level(level)[metric]
     flags = np.asarray(m.flags)[idx].tolist()
     out = []
-    for (_, ch), v, f in zip(rows, values.tolist(), flags, strict=True):
-        name = ch.split("/", 1)[1]
-        if metric == "load_pct":
-            rating = ratings.get(name)
+    isfinite = math.isfinite
+    entities = _entities(pdu_id, chans)
+    for ch, entity, v, f in zip(chans, entities, values.tolist(), flags, strict=True):
+        if ratings:
+            rating = ratings.get(ch.split("/", 1)[1])
             v = 100.0 * v / rating if rating else math.nan
         bad = f & BAD_FLAGS
-        ok = math.isfinite(v) and not bad
+        ok = isfinite(v) and not bad
         quality = _quality(f) if bad else ("ok" if ok else "no_value")
-        out.append(Sample(f"{pdu_id}/{ch}", pdu_id, v if ok else None, unit, quality))
+        out.append(Sample(entity, pdu_id, v if ok else None, unit, quality))
     return out
+
+
+@lru_cache(maxsize=256)
+def _entities(pdu_id: str, chans: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"{pdu_id}/{ch}" for ch in chans)
+
+
+@lru_cache(maxsize=256)
+def _rows(channels: tuple[str, ...], prefix: str) -> tuple[list[int], tuple[str, ...]]:
+    """Row indices and names of the channels starting with ``prefix`` (cached per layout)."""
+    rows = [(k, ch) for k, ch in enumerate(channels) if ch.startswith(prefix)]
+    return [k for k, _ in rows], tuple(ch for _, ch in rows)
 
 
 def _entity_samples(snap: RackSnapshot, level: RuleLevel, metric: str) -> list[Sample]:
