@@ -96,7 +96,28 @@ class ResidualTrendConfig(_Model):
         return self
 
 
+class HotspotConfig(_Model):
+    """Contact-resistance estimation per outlet terminal (docs/safety.md)."""
+
+    enabled: bool = True
+    r_th_c_per_w: float = Field(8.0, gt=0, le=1000)
+    """Thermal resistance terminal → ambient of the outlet design (K/W; datasheet/commissioning)."""
+    tau_s: float = Field(300.0, gt=0, le=86400)
+    """Thermal time constant of the terminal."""
+    step_s: float = Field(5.0, ge=0.2, le=600)
+    memory_s: float = Field(120.0, ge=5, le=86400)
+    """Forgetting memory of the least squares."""
+    min_current_a: float = Field(2.0, gt=0)
+    """Below this the terminal barely heats: no estimate."""
+    alert_factor: float = Field(3.0, gt=1)
+    min_increase_mohm: float = Field(10.0, gt=0)
+    """Suspected when the estimate exceeds both factor × nominal and nominal + this."""
+    hold_s: float = Field(30.0, ge=0, le=3600)
+    min_samples: float = Field(6.0, ge=1)
+
+
 class SafetyConfig(_Model):
     fire: FireConfig = FireConfig()
     tamper: TamperConfig = TamperConfig()
     residual: ResidualTrendConfig = ResidualTrendConfig()
+    hotspot: HotspotConfig = HotspotConfig()

@@ -65,6 +65,7 @@ class EventCode(StrEnum):
     GHOST_POWER = "GHOST_POWER"
     SENSOR_FAULT = "SENSOR_FAULT"
     TEMPERATURE_HIGH = "TEMPERATURE_HIGH"
+    CONTACT_RESISTANCE_SUSPECTED = "CONTACT_RESISTANCE_SUSPECTED"
     HUMIDITY_HIGH = "HUMIDITY_HIGH"
     DEW_POINT_RISK = "DEW_POINT_RISK"
     VOC_HIGH = "VOC_HIGH"
@@ -155,6 +156,11 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.GHOST_POWER, _W, "Power measured on an outlet that is switched off."),
     (_E.SENSOR_FAULT, _W, "A sensor is stuck, noisy or disconnected."),
     (_E.TEMPERATURE_HIGH, _W, "A temperature is above its limit."),
+    (
+        _E.CONTACT_RESISTANCE_SUSPECTED,
+        _W,
+        "An outlet terminal heats more than its current explains.",
+    ),
     (_E.HUMIDITY_HIGH, _W, "Relative humidity is above its limit."),
     (_E.DEW_POINT_RISK, _W, "Surface temperature is close to the dew point."),
     (_E.VOC_HIGH, _W, "VOC concentration is high (possible smouldering)."),

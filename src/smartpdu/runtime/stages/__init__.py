@@ -5,6 +5,7 @@ from smartpdu.runtime.stages.decide import DecideStage, metered_outlets, overlay
 from smartpdu.runtime.stages.defaults import StageParts, default_stages
 from smartpdu.runtime.stages.demand import DemandStage
 from smartpdu.runtime.stages.energy import EnergyStage
+from smartpdu.runtime.stages.hotspot import HotspotStage
 from smartpdu.runtime.stages.measure import MeasureStage
 from smartpdu.runtime.stages.persist import PersistStage
 from smartpdu.runtime.stages.publish import EventsStage
@@ -20,6 +21,7 @@ __all__ = [
     "EnergyStage",
     "EventsStage",
     "FireStage",
+    "HotspotStage",
     "MeasureStage",
     "PersistStage",
     "QualityWatchStage",

@@ -17,6 +17,7 @@ from smartpdu.runtime.stages.alarms import AlarmStage
 from smartpdu.runtime.stages.decide import DecideStage
 from smartpdu.runtime.stages.demand import DemandStage
 from smartpdu.runtime.stages.energy import EnergyStage
+from smartpdu.runtime.stages.hotspot import HotspotStage
 from smartpdu.runtime.stages.measure import MeasureStage
 from smartpdu.runtime.stages.persist import PersistStage
 from smartpdu.runtime.stages.publish import EventsStage
@@ -48,7 +49,7 @@ class StageParts:
 
 
 def default_stages(parts: StageParts) -> list[Stage]:
-    """measure → energy, demand, snapshot, watchers, alarms, fire, tamper, residual trend →
+    """measure → energy, demand, snapshot, watchers, alarms, fire, tamper, residual trend, hotspot →
     decide → events → persist."""
     return [
         MeasureStage(parts.calibration),
@@ -67,6 +68,7 @@ def default_stages(parts: StageParts) -> list[Stage]:
         FireStage(parts.config, parts.control, parts.hardware, parts.control_lock),
         TamperStage(parts.config),
         ResidualStage(parts.config, parts.store, parts.writer),
+        HotspotStage(parts.config),
         DecideStage(parts.control, parts.hardware, parts.control_lock),
         EventsStage(parts.events),
         PersistStage(parts.store, parts.writer, parts.energy, interval_s=parts.persist_interval_s),
