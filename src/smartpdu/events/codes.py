@@ -53,6 +53,8 @@ class EventCode(StrEnum):
     FEED_RESTORED = "FEED_RESTORED"
     PHASE_OVERLOAD = "PHASE_OVERLOAD"
     FEED_OVERLOAD = "FEED_OVERLOAD"
+    REDUNDANCY_MISWIRED = "REDUNDANCY_MISWIRED"
+    N_REDUNDANCY_COMPROMISED = "N_REDUNDANCY_COMPROMISED"
     VOLTAGE_SAG = "VOLTAGE_SAG"
     VOLTAGE_SWELL = "VOLTAGE_SWELL"
     LOST_NEUTRAL = "LOST_NEUTRAL"
@@ -140,6 +142,8 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.FEED_RESTORED, _I, "An inlet feed has voltage again."),
     (_E.PHASE_OVERLOAD, _W, "A phase current is above its limit."),
     (_E.FEED_OVERLOAD, _W, "A feed's total load is above its limit."),
+    (_E.REDUNDANCY_MISWIRED, _W, "Every PSU of a multi-PSU device is on the same feed."),
+    (_E.N_REDUNDANCY_COMPROMISED, _W, "If one feed failed, the other would be overloaded."),
     (_E.VOLTAGE_SAG, _W, "Voltage dipped below the sag threshold."),
     (_E.VOLTAGE_SWELL, _W, "Voltage rose above the swell threshold."),
     (_E.LOST_NEUTRAL, _C, "Phase voltages show a lost or broken neutral."),

@@ -9,6 +9,7 @@ from smartpdu.runtime.stages.hotspot import HotspotStage
 from smartpdu.runtime.stages.measure import MeasureStage
 from smartpdu.runtime.stages.persist import PersistStage
 from smartpdu.runtime.stages.publish import EventsStage
+from smartpdu.runtime.stages.redundancy import RedundancyStage
 from smartpdu.runtime.stages.residual import ResidualStage
 from smartpdu.runtime.stages.safety import FireStage, TamperStage
 from smartpdu.runtime.stages.snapshot import SnapshotStage
@@ -25,6 +26,7 @@ __all__ = [
     "MeasureStage",
     "PersistStage",
     "QualityWatchStage",
+    "RedundancyStage",
     "ResidualStage",
     "SnapshotStage",
     "StageParts",

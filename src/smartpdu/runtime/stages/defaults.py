@@ -21,6 +21,7 @@ from smartpdu.runtime.stages.hotspot import HotspotStage
 from smartpdu.runtime.stages.measure import MeasureStage
 from smartpdu.runtime.stages.persist import PersistStage
 from smartpdu.runtime.stages.publish import EventsStage
+from smartpdu.runtime.stages.redundancy import RedundancyStage
 from smartpdu.runtime.stages.residual import ResidualStage
 from smartpdu.runtime.stages.safety import FireStage, TamperStage
 from smartpdu.runtime.stages.snapshot import SnapshotStage
@@ -49,8 +50,8 @@ class StageParts:
 
 
 def default_stages(parts: StageParts) -> list[Stage]:
-    """measure → energy, demand, snapshot, watchers, alarms, fire, tamper, residual trend, hotspot →
-    decide → events → persist."""
+    """measure → energy, demand, snapshot, watchers, alarms, fire, tamper, residual trend,
+    hotspot, redundancy → decide → events → persist."""
     return [
         MeasureStage(parts.calibration),
         EnergyStage(parts.energy),
@@ -69,6 +70,7 @@ def default_stages(parts: StageParts) -> list[Stage]:
         TamperStage(parts.config),
         ResidualStage(parts.config, parts.store, parts.writer),
         HotspotStage(parts.config),
+        RedundancyStage(),
         DecideStage(parts.control, parts.hardware, parts.control_lock),
         EventsStage(parts.events),
         PersistStage(parts.store, parts.writer, parts.energy, interval_s=parts.persist_interval_s),
