@@ -12,7 +12,7 @@ from smartpdu.alarms.defaults import DEFAULT_RULES
 from smartpdu.alarms.engine import Alarm, AlarmChange, AlarmEngine, AlarmError, Sample, SampleTable
 from smartpdu.alarms.events import alarm_event, alarm_source
 from smartpdu.alarms.rate import RateWindow, slope_per_min
-from smartpdu.alarms.rules import conditions_of, effective_rules
+from smartpdu.alarms.rules import conditions_of, effective_rules, sensor_thresholds
 
 __all__ = [
     "DEFAULT_RULES",
@@ -33,5 +33,6 @@ __all__ = [
     "conditions_of",
     "effective_rules",
     "evaluate",
+    "sensor_thresholds",
     "slope_per_min",
 ]

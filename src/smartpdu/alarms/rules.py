@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable
 
 from smartpdu.alarms.condition import Condition, ConditionKind
 from smartpdu.alarms.defaults import DEFAULT_RULES
 from smartpdu.config.alarms import AlarmRuleConfig, AlarmsConfig
 
-__all__ = ["conditions_of", "effective_rules"]
+__all__ = ["conditions_of", "effective_rules", "sensor_thresholds"]
 
 
 def effective_rules(
@@ -59,4 +60,26 @@ def conditions_of(rule: AlarmRuleConfig) -> list[Condition]:
                 latch=rule.latch,
             )
         )
+    return out
+
+
+def sensor_thresholds(
+    rules: Iterable[AlarmRuleConfig], entity: str, kind: str, position: str | None
+) -> dict[str, float]:
+    """The limits the rules apply to one sensor's value, by name (``high_warning``, …); the last
+    matching rule wins per limit (as in evaluation order, a later rule overrides)."""
+    out: dict[str, float] = {}
+    for r in rules:
+        if r.level.value != "sensor" or r.metric != "value":
+            continue
+        if r.sensor_kind is not None and r.sensor_kind != kind:
+            continue
+        if r.positions and position not in r.positions:
+            continue
+        if not fnmatch.fnmatchcase(entity, r.match):
+            continue
+        for name in ("high_warning", "high_critical", "low_warning", "low_critical"):
+            v = getattr(r, name)
+            if v is not None:
+                out[name] = float(v)
     return out

@@ -3,10 +3,11 @@
 - ``REDUNDANCY_MISWIRED`` once per miswired device when the stage starts or the configuration
   changes (the wiring is configuration: it is known before the first measurement).
 - Once a second, while every feed is present, the failover projection of each feed
-  (:func:`smartpdu.analytics.failover_projection`), smoothed with a 10 s exponential average (the
-  breakers' thermal release sees an average too, GPU bursts are not a steady load), is compared
+  (:func:`smartpdu.analytics.failover_projection`), smoothed with a 30 s exponential average (the
+  breakers' thermal release sees an average too: GPU bursts are not a steady load; the first
+  samples are plainly averaged, and nothing is judged before ``MIN_SAMPLES`` seconds), is compared
   with the limits: ``N_REDUNDANCY_COMPROMISED`` when a surviving branch or phase would carry more
-  than 80 % (warning) or 100 % (critical) of its rating; ``ALARM_CLEARED`` below 75 %.
+  than 80 % (warning) or 100 % (critical) of its rating; ``ALARM_CLEARED`` below 70 %.
 """
 
 from __future__ import annotations
@@ -20,12 +21,20 @@ from smartpdu.events.codes import Severity
 from smartpdu.events.model import Action
 from smartpdu.runtime.pipeline import Phase, StageBase, TickFrame
 
-__all__ = ["CLEAR_PCT", "CRITICAL_PCT", "SMOOTHING_S", "WARNING_PCT", "RedundancyStage"]
+__all__ = [
+    "CLEAR_PCT",
+    "CRITICAL_PCT",
+    "MIN_SAMPLES",
+    "SMOOTHING_S",
+    "WARNING_PCT",
+    "RedundancyStage",
+]
 
 WARNING_PCT = 80.0
 CRITICAL_PCT = 100.0
-CLEAR_PCT = 75.0
-SMOOTHING_S = 10.0
+CLEAR_PCT = 70.0
+SMOOTHING_S = 30.0
+MIN_SAMPLES = 10
 
 
 class RedundancyStage(StageBase):
@@ -37,6 +46,7 @@ class RedundancyStage(StageBase):
         self._last_s: float | None = None
         self._ema: dict[tuple[str, str, str], float] = {}
         self._level: dict[tuple[str, str, str], int] = {}
+        self._samples = 0
 
     def run(self, frame: TickFrame) -> None:
         cfg = frame.config
@@ -55,13 +65,17 @@ class RedundancyStage(StageBase):
         snap = frame.require_snapshot()
         if not all(p.inlet.feed_present for p in snap.pdus.values()):
             return  # a feed is down: the real loads speak, protection and shedding act
-        a = 1.0 - math.exp(-dt / SMOOTHING_S) if dt > 0 else 1.0
+        self._samples += 1
+        # bias-corrected start: a plain mean of the first samples, then the exponential average
+        a = max(1.0 - math.exp(-dt / SMOOTHING_S) if dt > 0 else 1.0, 1.0 / self._samples)
         for feed in sorted({p.feed for p in cfg.pdus}):
             for load in failover_projection(cfg, snap, feed):
                 key = (feed, load.pdu_id, load.entity)
                 prev = self._ema.get(key)
                 pct = load.pct if prev is None else prev + a * (load.pct - prev)
                 self._ema[key] = pct
+                if self._samples < MIN_SAMPLES:
+                    continue
                 old = self._level.get(key, 0)
                 new = 2 if pct >= CRITICAL_PCT else 1 if pct >= WARNING_PCT else old
                 if pct < CLEAR_PCT:
@@ -95,14 +109,15 @@ def _miswired_events(cfg: RackConfig) -> list[NewEvent]:
 
 def _compromised(load: FailoverLoad, pct: float, level: int) -> NewEvent:
     limit = CRITICAL_PCT if level == 2 else WARNING_PCT
+    smoothed_a = pct * load.limit_a / 100.0
     return NewEvent(
         pdu_id=load.pdu_id,
         source=load.entity,
         event_code="N_REDUNDANCY_COMPROMISED",
         message=(
             f"if feed {load.failed_feed} fails, {load.pdu_id} {load.entity} carries "
-            f"{load.projected_a:.1f} A = {pct:.0f} % of its {load.limit_a:g} A rating "
-            f"(limit {limit:g} %)"
+            f"{smoothed_a:.1f} A on average = {pct:.0f} % of its {load.limit_a:g} A rating "
+            f"(limit {limit:g} %; {load.projected_a:.1f} A right now)"
         ),
         severity=Severity.CRITICAL if level == 2 else Severity.WARNING,
         action_taken=Action.NOTIFY,
@@ -111,7 +126,8 @@ def _compromised(load: FailoverLoad, pct: float, level: int) -> NewEvent:
             "failed_feed": load.failed_feed,
             "measured_a": round(load.measured_a, 3),
             "moved_a": round(load.moved_a, 3),
-            "projected_a": round(load.projected_a, 3),
+            "projected_a": round(smoothed_a, 3),
+            "instant_projected_a": round(load.projected_a, 3),
             "value": round(pct, 2),
             "limit": limit,
             "unit": "%",
