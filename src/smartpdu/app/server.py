@@ -16,14 +16,17 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from smartpdu.access import AuthService
 from smartpdu.app.datadir_lock import DataDirLock
 from smartpdu.app.factory import build_twin_runtime
 from smartpdu.app.interfaces import HttpInterface, Interface, SessionPurge, run_interfaces
+from smartpdu.app.scenario_player import scenario_stages
 from smartpdu.config import RackConfig, dump_config
 from smartpdu.runtime.engine import RackRuntime
 from smartpdu.runtime.port import RackPort
+from smartpdu.twin.scenario import Scenario
 
 __all__ = ["ServeOptions", "Started", "bind_first_free", "bind_socket", "serve"]
 
@@ -44,6 +47,8 @@ class ServeOptions:
     """Apply ``config`` as a new, audited version at start (else the stored version wins)."""
     port_search: int = 1
     """How many consecutive ports to try from ``port`` (the demo looks for a free one)."""
+    scenario: Scenario | None = None
+    """Play this timeline on the live twin (``smartpdu run --scenario``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,12 +110,16 @@ async def serve(options: ServeOptions, announce: Callable[[Started], object]) ->
 async def _serve_locked(options: ServeOptions, announce: Callable[[Started], object]) -> None:
     sock = bind_first_free(options.host, options.port, options.port_search)
     url = _url(sock, options.ssl_certfile is not None)
+    extra: dict[str, Any] = {}
+    if options.scenario is not None:
+        extra["stages"] = scenario_stages(options.scenario)
     runtime: RackRuntime = build_twin_runtime(
         options.config,
         options.data_dir,
         db_url=options.db_url,
         seed=options.seed,
         sim=False,
+        **extra,
     )
     interfaces: list[Interface] = [
         SessionPurge(),

@@ -33,5 +33,13 @@ def validate(
         f"valid: {file} — rack {cfg.rack.name!r}, {len(cfg.pdus)} PDU(s), {outlets} outlets, "
         f"{len(cfg.devices)} devices"
     )
+    from smartpdu.analytics import miswired_devices
+
+    for device, feed, n in miswired_devices(cfg):
+        _err.print(
+            f"[bold yellow]warning:[/] device {device!r}: all {n} PSUs are on feed {feed} "
+            "(no A/B redundancy)",
+            highlight=False,
+        )
     if show:
         typer.echo(dump_config(cfg))

@@ -55,6 +55,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Analyse scope captures with the metering engine.",
     ),
     "twin": ("smartpdu.cli.twin_cmd", "twin_app", "Run the digital twin with scenarios."),
+    "replay": (
+        "smartpdu.cli.replay_cmd",
+        "replay",
+        "Run SCENARIO through the full controller on the sim clock and print the events it logged.",
+    ),
     "export": (
         "smartpdu.cli.client_cmds",
         "export_app",
@@ -63,6 +68,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "audit": ("smartpdu.cli.client_cmds", "audit_app", "Verify the tamper-evident event log."),
     "outlet": ("smartpdu.cli.outlet_cmd", "outlet_app", "Switch outlets of a running instance."),
     "user": ("smartpdu.cli.user_cmd", "user_app", "Manage users of a running instance."),
+    "alarms": (
+        "smartpdu.cli.alarms_cmd",
+        "alarms_app",
+        "List and acknowledge alarms of a running instance.",
+    ),
 }
 
 

@@ -17,6 +17,7 @@ from smartpdu.config import ConfigError, RackConfig, load_config
 
 if TYPE_CHECKING:
     from smartpdu.app.server import Started
+    from smartpdu.twin.scenario import Scenario
 
 _out = Console()
 _err = Console(stderr=True, soft_wrap=True)
@@ -64,6 +65,7 @@ def _serve(
     accept_broken_chain: bool = False,
     allow_insecure_http: bool = False,
     import_config: bool = False,
+    scenario: Path | None = None,
     *,
     port_tries: int = 1,
     announce: Callable[[Started], Awaitable[None] | None] = _announce,
@@ -89,7 +91,9 @@ def _serve(
     except BrokenChainError as exc:
         _err.print(f"[bold red]refusing to start:[/] {exc}")
         raise typer.Exit(3) from None
+    timeline = _load_scenario(scenario, cfg) if scenario is not None else None
     options = ServeOptions(
+        scenario=timeline,
         config=cfg,
         data_dir=data_dir,
         db_url=db,
@@ -148,6 +152,11 @@ def run(
         help="Apply --config as a new, audited version (otherwise the stored active version of "
         "an existing data dir wins; --config only seeds a new one)",
     ),
+    scenario: Path | None = typer.Option(
+        None,
+        "--scenario",
+        help="Play this scenario timeline on the live twin (demos, training, tests)",
+    ),
 ) -> None:
     """Run the controller for CONFIG on the digital twin, serving REST and Redfish."""
     cfg = _load(config)
@@ -164,7 +173,25 @@ def run(
         accept_broken_chain,
         allow_insecure_http,
         import_config,
+        scenario,
     )
+
+
+def _load_scenario(path: Path, cfg: RackConfig) -> Scenario:
+    """The scenario at ``path``, checked against the rack; exit 2 naming every problem."""
+    from smartpdu.twin.scenario import ScenarioError, check_scenario, load_scenario
+
+    try:
+        timeline = load_scenario(path)
+        problems = check_scenario(timeline, cfg)
+        if problems:
+            raise ScenarioError(problems, str(path))
+    except ConfigError as exc:
+        _err.print(f"[bold red]invalid:[/] {exc.source} ({len(exc.issues)} problem(s))")
+        for issue in exc.issues:
+            _err.print(f"  [yellow]{issue.path}[/]: {issue.message}", highlight=False)
+        raise typer.Exit(2) from None
+    return timeline
 
 
 async def _announce_with_profile(started: Started) -> None:

@@ -13,6 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from smartpdu.config.alarms import AlarmsConfig
+from smartpdu.config.safety import SafetyConfig
+
 __all__ = [
     "BranchConfig",
     "BreakerConfig",
@@ -250,6 +253,10 @@ class RackConfig(_Model):
     sensors: list[SensorConfig] = []
     levers: list[LeverConfig] = []
     controller: ControllerConfig = ControllerConfig()
+    alarms: AlarmsConfig = AlarmsConfig()
+    """Alarm rules: the shipped defaults, overrides and additions (``config/alarms.py``)."""
+    safety: SafetyConfig = SafetyConfig()
+    """Early fire detection and tamper detection (``config/safety.py``)."""
 
     def pdu(self, pdu_id: str) -> PduConfig:
         for pdu in self.pdus:

@@ -53,10 +53,13 @@ class EventCode(StrEnum):
     FEED_RESTORED = "FEED_RESTORED"
     PHASE_OVERLOAD = "PHASE_OVERLOAD"
     FEED_OVERLOAD = "FEED_OVERLOAD"
+    REDUNDANCY_MISWIRED = "REDUNDANCY_MISWIRED"
+    N_REDUNDANCY_COMPROMISED = "N_REDUNDANCY_COMPROMISED"
     VOLTAGE_SAG = "VOLTAGE_SAG"
     VOLTAGE_SWELL = "VOLTAGE_SWELL"
     LOST_NEUTRAL = "LOST_NEUTRAL"
     RESIDUAL_CURRENT_HIGH = "RESIDUAL_CURRENT_HIGH"
+    RESIDUAL_CURRENT_TREND = "RESIDUAL_CURRENT_TREND"
     ENERGY_REGISTER_RESET = "ENERGY_REGISTER_RESET"
     CALIBRATION_CHANGED = "CALIBRATION_CHANGED"
     CALIBRATION_DEGRADED = "CALIBRATION_DEGRADED"
@@ -64,10 +67,16 @@ class EventCode(StrEnum):
     GHOST_POWER = "GHOST_POWER"
     SENSOR_FAULT = "SENSOR_FAULT"
     TEMPERATURE_HIGH = "TEMPERATURE_HIGH"
+    CONTACT_RESISTANCE_SUSPECTED = "CONTACT_RESISTANCE_SUSPECTED"
     HUMIDITY_HIGH = "HUMIDITY_HIGH"
     DEW_POINT_RISK = "DEW_POINT_RISK"
     VOC_HIGH = "VOC_HIGH"
     VIBRATION = "VIBRATION"
+    TAMPER_SUSPECTED = "TAMPER_SUSPECTED"
+    ACCESS_FORCED = "ACCESS_FORCED"
+    FIRE_PRE_ALARM = "FIRE_PRE_ALARM"
+    FIRE_ALARM = "FIRE_ALARM"
+    FIRE_RESPONSE = "FIRE_RESPONSE"
     DOOR_OPEN = "DOOR_OPEN"
     DOOR_CLOSED = "DOOR_CLOSED"
     LEVER_UNLOCKED = "LEVER_UNLOCKED"
@@ -133,10 +142,17 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.FEED_RESTORED, _I, "An inlet feed has voltage again."),
     (_E.PHASE_OVERLOAD, _W, "A phase current is above its limit."),
     (_E.FEED_OVERLOAD, _W, "A feed's total load is above its limit."),
+    (_E.REDUNDANCY_MISWIRED, _W, "Every PSU of a multi-PSU device is on the same feed."),
+    (_E.N_REDUNDANCY_COMPROMISED, _W, "If one feed failed, the other would be overloaded."),
     (_E.VOLTAGE_SAG, _W, "Voltage dipped below the sag threshold."),
     (_E.VOLTAGE_SWELL, _W, "Voltage rose above the swell threshold."),
     (_E.LOST_NEUTRAL, _C, "Phase voltages show a lost or broken neutral."),
     (_E.RESIDUAL_CURRENT_HIGH, _C, "Residual (leakage) current is above its limit."),
+    (
+        _E.RESIDUAL_CURRENT_TREND,
+        _W,
+        "Residual current rising: the critical level is forecast soon.",
+    ),
     (_E.ENERGY_REGISTER_RESET, _I, "A resettable energy register was reset."),
     (_E.CALIBRATION_CHANGED, _I, "Channel calibration data changed."),
     (_E.CALIBRATION_DEGRADED, _W, "Calibration data is invalid; the channel reports degraded."),
@@ -144,10 +160,20 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.GHOST_POWER, _W, "Power measured on an outlet that is switched off."),
     (_E.SENSOR_FAULT, _W, "A sensor is stuck, noisy or disconnected."),
     (_E.TEMPERATURE_HIGH, _W, "A temperature is above its limit."),
+    (
+        _E.CONTACT_RESISTANCE_SUSPECTED,
+        _W,
+        "An outlet terminal heats more than its current explains.",
+    ),
     (_E.HUMIDITY_HIGH, _W, "Relative humidity is above its limit."),
     (_E.DEW_POINT_RISK, _W, "Surface temperature is close to the dew point."),
     (_E.VOC_HIGH, _W, "VOC concentration is high (possible smouldering)."),
     (_E.VIBRATION, _W, "Vibration above threshold (tamper or seismic)."),
+    (_E.TAMPER_SUSPECTED, _C, "Vibration while the rack is locked and nobody was let in."),
+    (_E.ACCESS_FORCED, _C, "A lever handle or door was opened while its lever was locked."),
+    (_E.FIRE_PRE_ALARM, _W, "VOC and a local temperature rise together: possible smouldering."),
+    (_E.FIRE_ALARM, _C, "Strong VOC and temperature rise together: fire response started."),
+    (_E.FIRE_RESPONSE, _C, "One step of the fire response plan was executed."),
     (_E.DOOR_OPEN, _I, "A rack door opened."),
     (_E.DOOR_CLOSED, _I, "A rack door closed."),
     (_E.LEVER_UNLOCKED, _I, "A locking lever was unlocked."),

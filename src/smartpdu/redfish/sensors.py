@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -184,7 +185,24 @@ def environment_sensor_ids(snap: RackSnapshot) -> list[str]:
     return [_ENV_IDS.get(s.id, s.id) for s in snap.sensors.values() if s.kind in _ENV_KINDS]
 
 
-def _environment(snap: RackSnapshot, sid: str) -> dict[str, Any] | None:
+_REDFISH_THRESHOLDS = {
+    "high_warning": "UpperCaution",
+    "high_critical": "UpperCritical",
+    "low_warning": "LowerCaution",
+    "low_critical": "LowerCritical",
+}
+
+
+def _thresholds(limits: dict[str, float], scale: float) -> dict[str, Any]:
+    """Redfish ``Thresholds`` from alarm-rule limits (scaled like the reading)."""
+    return {
+        _REDFISH_THRESHOLDS[name]: {"Reading": rnd(value * scale)} for name, value in limits.items()
+    }
+
+
+def _environment(
+    snap: RackSnapshot, sid: str, limits: Callable[[str, str], dict[str, float]] | None = None
+) -> dict[str, Any] | None:
     if sid in _ENV_IDS:  # derived rows are served under their Redfish id only
         return None
     snap_id = next((k for k, v in _ENV_IDS.items() if v == sid), sid)
@@ -202,6 +220,9 @@ def _environment(snap: RackSnapshot, sid: str) -> dict[str, Any] | None:
         ReadingUnits=units,
         PhysicalContext="Room" if snap_id in _ENV_IDS else "Chassis",
     )
+    found = limits(snap_id, s.kind) if limits is not None else {}
+    if found:
+        body["Thresholds"] = _thresholds(found, scale)
     if s.status not in ("ok", "OK", "normal"):
         body["Status"] = {"State": "Enabled", "Health": "Warning"}
     return body
@@ -211,9 +232,22 @@ def build_sensor(ctx: Ctx, params: dict[str, str]) -> dict[str, Any]:
     chassis, sid = params["chassis"], params["sensor"]
     body = None
     if chassis == RACK_CHASSIS:
-        body = _environment(ctx.snapshot, sid)
+        body = _environment(ctx.snapshot, sid, _rule_limits(ctx))
     elif chassis in ctx.snapshot.pdus:
         body = _electrical(ctx.snapshot.pdus[chassis], sid)
     if body is None:
         raise RedfishError(404, "ResourceNotFound", "Sensor", sid)
     return body
+
+
+def _rule_limits(ctx: Ctx) -> Callable[[str, str], dict[str, float]]:
+    """Per sensor: the limits of the effective alarm rules (docs/alarms.md)."""
+    from smartpdu.alarms import sensor_thresholds
+
+    rules = ctx.port.alarm_rules()
+    position = {s.id: s.position for s in ctx.port.config.sensors}
+
+    def limits(sensor_id: str, kind: str) -> dict[str, float]:
+        return sensor_thresholds(rules, f"rack/sensor/{sensor_id}", kind, position.get(sensor_id))
+
+    return limits

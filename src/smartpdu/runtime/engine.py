@@ -54,7 +54,7 @@ from smartpdu.runtime.energy import EnergyBook, reset_audited
 from smartpdu.runtime.fanout import SnapshotHub
 from smartpdu.runtime.pacing import OVERRUN_WINDOWS, run_paced
 from smartpdu.runtime.pipeline import Pipeline, Stage, TickFrame
-from smartpdu.runtime.stages import StageParts, default_stages
+from smartpdu.runtime.stages import AlarmStage, ResidualStage, StageParts, default_stages
 from smartpdu.runtime.writer import StoreWriter
 from smartpdu.storage import Store
 
@@ -163,6 +163,16 @@ class RackRuntime:
 
     def now_utc(self) -> datetime:
         return self._clock.now_utc()
+
+    @property
+    def alarm_desk(self) -> AlarmStage | None:
+        """The alarm stage of the pipeline (active alarms, history, acknowledge), if any."""
+        return next((s for s in self.pipeline.stages if isinstance(s, AlarmStage)), None)
+
+    @property
+    def residual_desk(self) -> ResidualStage | None:
+        """The residual-current trend stage (levels, slope, forecast), if any."""
+        return next((s for s in self.pipeline.stages if isinstance(s, ResidualStage)), None)
 
     def snapshots(self) -> AsyncIterator[RackSnapshot]:
         return self._hub.stream()

@@ -31,19 +31,26 @@ from smartpdu.model.commands import CommandResult, OutletCommand
 from smartpdu.model.snapshot import RackSnapshot
 
 if TYPE_CHECKING:
+    from smartpdu.alarms import Alarm
+    from smartpdu.config.alarms import AlarmRuleConfig
     from smartpdu.events.bus import EventBus
     from smartpdu.events.log import EventLog
     from smartpdu.events.model import Event, NewEvent
+    from smartpdu.runtime.stages.residual import ResidualView
     from smartpdu.storage.base import Store
     from smartpdu.storage.records import ConfigVersion, ConfigVersionInfo, HistoryPoint
 
-__all__ = ["NotReadyError", "RackPort", "RuntimeBackend"]
+__all__ = ["AlarmsUnavailableError", "NotReadyError", "RackPort", "RuntimeBackend"]
 
 _T = TypeVar("_T")
 
 
 class NotReadyError(RuntimeError):
     """The controller has not measured its first window yet; retry in a moment."""
+
+
+class AlarmsUnavailableError(RuntimeError):
+    """This runtime runs no alarm stage."""
 
 
 @runtime_checkable
@@ -233,3 +240,41 @@ class RackPort:
     async def reset_energy(self, pdu_id: str, channel: str | None, actor: str) -> int:
         """Reset resettable energy registers (audited); return how many channels."""
         return await self._rt.reset_energy(pdu_id, channel, actor)
+
+    # -- alarms -----------------------------------------------------------------------------------
+    def _alarms(self) -> Any:
+        desk = getattr(self._rt, "alarm_desk", None)
+        if desk is None:
+            raise AlarmsUnavailableError("this controller runs no alarm engine")
+        return desk
+
+    def active_alarms(self) -> list[Alarm]:
+        """Alarms raised or acknowledged and not yet cleared, newest first."""
+        return list(self._alarms().active())
+
+    def alarm_history(self) -> list[Alarm]:
+        """Recently cleared alarms, newest first (the event log holds every one)."""
+        return list(self._alarms().history())
+
+    def alarm(self, alarm_id: int) -> Alarm | None:
+        return self._alarms().get(alarm_id)  # type: ignore[no-any-return]
+
+    def alarm_rules(self) -> list[AlarmRuleConfig]:
+        """The effective rules of the active configuration (defaults, overrides, additions)."""
+        from smartpdu.alarms import effective_rules
+
+        return effective_rules(self.config.alarms)
+
+    def residual_current(self) -> list[ResidualView]:
+        """Residual current per inlet and monitored branch: levels, slope per week, forecast."""
+        desk = getattr(self._rt, "residual_desk", None)
+        if desk is None:
+            raise AlarmsUnavailableError("this controller runs no residual-current trend")
+        return list(desk.views(self.config))
+
+    async def acknowledge_alarm(self, alarm_id: int, actor: str, comment: str) -> Alarm:
+        """Acknowledge an active alarm (audited ``ALARM_ACKNOWLEDGED``); ``AlarmError`` if it
+        is unknown, cleared or already acknowledged."""
+        desk = self._alarms()
+        alarm, _ = await self._io(desk.acknowledge, alarm_id, actor, comment, self.now_utc())
+        return alarm  # type: ignore[no-any-return]

@@ -13,12 +13,17 @@ from smartpdu.hardware import RackHardware
 from smartpdu.metering import CalibrationSet
 from smartpdu.runtime.energy import EnergyBook
 from smartpdu.runtime.pipeline import Stage
+from smartpdu.runtime.stages.alarms import AlarmStage
 from smartpdu.runtime.stages.decide import DecideStage
 from smartpdu.runtime.stages.demand import DemandStage
 from smartpdu.runtime.stages.energy import EnergyStage
+from smartpdu.runtime.stages.hotspot import HotspotStage
 from smartpdu.runtime.stages.measure import MeasureStage
 from smartpdu.runtime.stages.persist import PersistStage
 from smartpdu.runtime.stages.publish import EventsStage
+from smartpdu.runtime.stages.redundancy import RedundancyStage
+from smartpdu.runtime.stages.residual import ResidualStage
+from smartpdu.runtime.stages.safety import FireStage, TamperStage
 from smartpdu.runtime.stages.snapshot import SnapshotStage
 from smartpdu.runtime.stages.watchers import QualityWatchStage, TransitionStage
 from smartpdu.runtime.writer import StoreWriter
@@ -45,7 +50,8 @@ class StageParts:
 
 
 def default_stages(parts: StageParts) -> list[Stage]:
-    """measure → energy, demand, snapshot, watchers → decide → events → persist."""
+    """measure → energy, demand, snapshot, watchers, alarms, fire, tamper, residual trend,
+    hotspot, redundancy → decide → events → persist."""
     return [
         MeasureStage(parts.calibration),
         EnergyStage(parts.energy),
@@ -59,6 +65,12 @@ def default_stages(parts: StageParts) -> list[Stage]:
         SnapshotStage(parts.control),
         TransitionStage(),
         QualityWatchStage(),
+        AlarmStage(parts.config, parts.store, parts.writer, parts.events),
+        FireStage(parts.config, parts.control, parts.hardware, parts.control_lock),
+        TamperStage(parts.config),
+        ResidualStage(parts.config, parts.store, parts.writer),
+        HotspotStage(parts.config),
+        RedundancyStage(),
         DecideStage(parts.control, parts.hardware, parts.control_lock),
         EventsStage(parts.events),
         PersistStage(parts.store, parts.writer, parts.energy, interval_s=parts.persist_interval_s),
