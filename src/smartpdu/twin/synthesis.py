@@ -1,0 +1,117 @@
+"""Sample synthesis of one window: harmonic vectors in, float32 sample rows out.
+
+Every twin waveform is ``Im Σ C_h e^{jhθ}`` over the feed's phase angle (``supply``), so a whole
+PDU's outlet currents are one matrix product: the (outlets × 2H) real coefficient rows
+``[Re C, Im C]`` times the feed's (2H × n) basis. Three things keep that cheap:
+
+- **float32 samples.** The ADC noise floor (4 mA, 50 mV) is 10⁴ times the float32 rounding of the
+  largest sample (≈ 2 µA at 32 A peak); a real 24-bit front end delivers no more. The product runs
+  as a single-precision GEMM, and every later pass (sums, rms, noise) moves half the bytes.
+- **cached tables.** The float32 basis is converted once per feed frequency (the supply caches the
+  float64 basis until the frequency random walk steps, once a second) and dropped when it changes.
+- **preallocated coefficient rows.** One (outlets × 2H) array per PDU is rewritten in place each
+  window; outlets with nothing plugged in keep zero rows, so the product writes the whole outlet
+  block at once (no scatter, no zero fill). The sample arrays themselves are fresh per window:
+  they leave with the acquisition, and a consumer may keep them (waveform captures).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from smartpdu.twin.rack_topology import Topology
+from smartpdu.twin.supply import HARMONICS, N_HARMONICS, Supply
+
+__all__ = ["SAMPLE_DTYPE", "PduWindow", "Synthesizer"]
+
+SAMPLE_DTYPE = np.float32
+"""Dtype of every sample array the twin delivers (see module doc for the error budget)."""
+
+FArray = npt.NDArray[np.float64]
+SArray = npt.NDArray[np.float32]
+CArray = npt.NDArray[np.complex128]
+_SQRT2 = math.sqrt(2.0)
+
+
+@dataclass(slots=True)
+class PduWindow:
+    """Arrays of one PDU for the window being built (current rows as in ``SampleBlock``)."""
+
+    basis: SArray
+    rot: CArray
+    """Start-phase rotation ``e^{jhθ0}`` of this window's feed."""
+    v: SArray
+    i: SArray
+    fs: float
+    env: FArray | None
+    dirty: bool = False
+
+    def samples(self, c: CArray, start: int = 0) -> FArray:
+        """Samples from ``start`` of the waveform with harmonic vector ``c`` (θ0-relative)."""
+        c = c * self.rot
+        row = np.concatenate([c.real, c.imag]).astype(SAMPLE_DTYPE)
+        return (row @ self.basis[:, start:]).astype(np.float64)
+
+
+class Synthesizer:
+    """Turns per-outlet harmonic vectors into the current and voltage sample rows of each PDU."""
+
+    def __init__(self, topo: Topology, supply: Supply) -> None:
+        self._topo = topo
+        self._supply = supply
+        n_pdu = len(topo.pdu_ids)
+        self._coef = [
+            np.zeros((o1 - o0, 2 * N_HARMONICS), dtype=SAMPLE_DTYPE) for o0, o1 in topo.out_slice
+        ]
+        self._vcoef = [np.empty((ph, 2 * N_HARMONICS), dtype=SAMPLE_DTYPE) for ph in topo.phases]
+        self._tables: dict[str, tuple[FArray, SArray]] = {}
+        self._vshape: list[tuple[CArray, CArray] | None] = [None] * n_pdu
+
+    def basis(self, p: int) -> SArray:
+        """The float32 basis of PDU ``p``'s feed at its current frequency (cached until it moves)."""
+        topo = self._topo
+        feed = topo.pdu_feed[p]
+        src = self._supply.basis(feed, topo.nominal_hz[p], topo.fs[p], topo.n[p])
+        key = f"{feed}/{topo.n[p]}"
+        hit = self._tables.get(key)
+        if hit is not None and hit[0] is src:
+            return hit[1]
+        table = src.astype(SAMPLE_DTYPE)
+        table.flags.writeable = False
+        self._tables[key] = (src, table)
+        return table
+
+    def currents(self, p: int, c_out: CArray, rot: CArray) -> SArray:
+        """Fresh (channels × n) current rows of PDU ``p``: outlet rows synthesised, sums unset.
+
+        ``c_out``: harmonic vector per global outlet (θ0-relative); ``rot``: the window's start
+        rotation of the PDU's feed.
+        """
+        topo = self._topo
+        o0 = topo.out_slice[p][0]
+        used = topo.used_outlets[p]
+        coef = self._coef[p]
+        c = c_out[o0 + used] * rot
+        coef[used, :N_HARMONICS] = c.real
+        coef[used, N_HARMONICS:] = c.imag
+        i = np.empty((topo.n_channels[p], topo.n[p]), dtype=SAMPLE_DTYPE)
+        np.matmul(coef, self.basis(p), out=i[topo.row_outlets[p] :])
+        return i
+
+    def voltages(self, p: int, harmonics: CArray, rot: CArray) -> SArray:
+        """Fresh (phases × n) line-to-neutral voltage rows of PDU ``p`` at nominal level."""
+        topo = self._topo
+        shape = self._vshape[p]
+        if shape is None or shape[0] is not harmonics:  # fixed per feed: cache the phase table
+            scaled = harmonics * topo.v_rot[p] * (_SQRT2 * topo.vnom[p])
+            self._vshape[p] = shape = (harmonics, scaled)
+        vc, c = self._vcoef[p], shape[1] * rot
+        vc[:, :N_HARMONICS] = c.real
+        vc[:, N_HARMONICS:] = c.imag
+        v = np.empty((topo.phases[p], topo.n[p]), dtype=SAMPLE_DTYPE)
+        np.matmul(vc, self.basis(p), out=v)
+        return v
