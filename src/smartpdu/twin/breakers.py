@@ -28,10 +28,12 @@ from smartpdu.twin.breaker_physics import (
     step_device,
     step_physics,
 )
+from smartpdu.twin.sample_stats import mean_square, row_peak
 
 __all__ = ["Breaker", "PduBreakers", "Trip", "branch_physics", "inlet_physics"]
 
 FArray = npt.NDArray[np.float64]
+Samples = npt.NDArray[np.floating]
 
 
 def _tolerance(seed: int | None, device: str) -> Tolerance:
@@ -97,18 +99,19 @@ class PduBreakers:
         return np.array([b.closed for b in self.branches], dtype=bool)
 
     def step_branches(
-        self, currents: FArray, residual_ma: FArray, fs: float, dt_s: float
+        self, currents: Samples, residual_ma: FArray, fs: float, dt_s: float
     ) -> list[tuple[int, Trip]]:
         """Step every branch breaker on its (nb, n) current; return (branch index, trip)."""
         n = currents.shape[1]
-        rms = np.sqrt(np.einsum("ij,ij->i", currents, currents) / n)
-        peak = np.max(np.abs(currents), axis=1)
+        rms: list[float] = np.sqrt(mean_square(currents)).tolist()
+        peak: list[float] = row_peak(currents).tolist()
+        leak: list[float] = np.asarray(residual_ma, dtype=np.float64).tolist()
         trips: list[tuple[int, Trip]] = []
         for k, b in enumerate(self.branches):
             if not b.closed:
                 b.state = cool(b.device, b.state, dt_s)
                 continue
-            i_rms, i_peak = float(rms[k]), float(peak[k])
+            i_rms, i_peak = rms[k], peak[k]
             magnetic = i_peak >= math.sqrt(2.0) * b.device.magnetic_a
             b.state, release = step_device(
                 b.device,
@@ -119,7 +122,7 @@ class PduBreakers:
                 t_cross_s=first_crossing_s(currents[k], b.device.magnetic_a, fs)
                 if magnetic
                 else math.inf,
-                residual_ma=float(residual_ma[k]),
+                residual_ma=leak[k],
             )
             if release is not None:
                 b.closed = False
@@ -127,7 +130,7 @@ class PduBreakers:
                 trips.append((k, Trip(b.breaker_id, release, cut, i_rms, i_peak)))
         return trips
 
-    def step_inlet(self, phases: FArray, neutral: FArray, fs: float, dt_s: float) -> Trip | None:
+    def step_inlet(self, phases: Samples, neutral: Samples, fs: float, dt_s: float) -> Trip | None:
         """Step the MCCB on its poles and the neutral; return a trip if it opened."""
         b = self.inlet
         if not b.closed:
@@ -137,8 +140,8 @@ class PduBreakers:
         if release is None:
             return None
         b.closed = False
-        rms = np.sqrt(np.einsum("ij,ij->i", phases, phases) / phases.shape[1])
-        i_rms, i_peak = float(rms.max()), float(np.max(np.abs(phases)))
+        i_rms = float(np.sqrt(mean_square(phases)).max())
+        i_peak = float(row_peak(phases).max())
         return Trip("inlet", release, _cut_index(release.at_s, phases.shape[1], fs), i_rms, i_peak)
 
     def reset(self, breaker_id: str) -> None:

@@ -37,6 +37,7 @@ from smartpdu.twin.loads import (
 from smartpdu.twin.physical_log import TwinEvent
 from smartpdu.twin.psu import PsuBank, humidity_leakage_factor
 from smartpdu.twin.rack_topology import Topology
+from smartpdu.twin.sample_stats import mean_square
 from smartpdu.twin.relay import RelayBank
 from smartpdu.twin.supply import HARMONICS, N_HARMONICS, Supply, phase_rotation, star_point_matrix
 from smartpdu.twin.synthesis import SAMPLE_DTYPE, PduWindow, Synthesizer
@@ -277,10 +278,11 @@ class RackTwin:
         for p, pdu in enumerate(self.config.pdus):
             rot = rots[pdu.feed]
             feed = self.supply.feed(pdu.feed)
-            i = synth.currents(p, c_out, rot)
+            basis = synth.basis(p)
+            i = synth.currents(p, c_out, rot, basis)
             env = envs[p]
             if feed.present and self.breakers[p].inlet.closed:
-                v = synth.voltages(p, feed.voltage_harmonics, rot)
+                v = synth.voltages(p, feed.voltage_harmonics, rot, basis)
                 if env is not None:
                     env32 = env.astype(SAMPLE_DTYPE)
                     v *= env32
@@ -294,7 +296,7 @@ class RackTwin:
                     v[:] = 0.0
             else:
                 v = np.zeros((topo.phases[p], topo.n[p]), dtype=SAMPLE_DTYPE)
-            wins.append(PduWindow(synth.basis(p), rot, v, i, topo.fs[p], env))
+            wins.append(PduWindow(basis, rot, v, i, topo.fs[p], env))
         return wins
 
     def _add_inrush(self, wins: list[PduWindow], coef: CArray, angle: FArray, t0: float) -> None:
@@ -344,18 +346,18 @@ class RackTwin:
             nph, ro, n = topo.phases[p], topo.row_outlets[p], topo.n[p]
             o0, o1 = topo.out_slice[p]
             b0, b1 = topo.branch_slice[p]
-            i_out = w.i[ro:]
-            out_rms[o0:o1] = np.sqrt(np.einsum("ij,ij->i", i_out, i_out) / n)
-            p_ph = np.einsum("ij,ij->i", w.v, w.i[:nph]).astype(np.float64) / n
+            np.sqrt(mean_square(w.i[ro:]), out=out_rms[o0:o1])
+            p_ph = np.vecdot(w.v, w.i[:nph]).astype(np.float64) / n
             it_power += float(p_ph.sum())
             if nph == 3:  # conductance per phase, for the star point if the neutral opens
-                v2 = np.einsum("ij,ij->i", w.v, w.v).astype(np.float64) / n
-                if np.all(v2 > 1.0):
+                v2 = mean_square(w.v)
+                if (v2 > 1.0).all():
                     self._neutral_w[p] = np.maximum(p_ph, 0.0) / v2
-            live = np.concatenate(
-                [np.full(nph + 1, pdu_live[p]), branch_closed[b0:b1] & pdu_live[p], out_live[o0:o1]]
-            )
+            live = np.empty(topo.n_channels[p], dtype=bool)
+            live[:nph] = live[nph] = pdu_live[p]
             live[nph] &= not self._lost_neutral[p]
+            live[nph + 1 : ro] = branch_closed[b0:b1] & pdu_live[p]
+            live[ro:] = out_live[o0:o1]
             self._noise.add(w, live, bool(pdu_live[p]))
             blocks[self.pdu_ids[p]] = SampleBlock(
                 pdu_id=self.pdu_ids[p],

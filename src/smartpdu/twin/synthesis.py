@@ -85,11 +85,11 @@ class Synthesizer:
         self._tables[key] = (src, table)
         return table
 
-    def currents(self, p: int, c_out: CArray, rot: CArray) -> SArray:
+    def currents(self, p: int, c_out: CArray, rot: CArray, basis: SArray) -> SArray:
         """Fresh (channels × n) current rows of PDU ``p``: outlet rows synthesised, sums unset.
 
         ``c_out``: harmonic vector per global outlet (θ0-relative); ``rot``: the window's start
-        rotation of the PDU's feed.
+        rotation of the PDU's feed; ``basis``: :meth:`basis` of the PDU.
         """
         topo = self._topo
         o0 = topo.out_slice[p][0]
@@ -99,10 +99,10 @@ class Synthesizer:
         coef[used, :N_HARMONICS] = c.real
         coef[used, N_HARMONICS:] = c.imag
         i = np.empty((topo.n_channels[p], topo.n[p]), dtype=SAMPLE_DTYPE)
-        np.matmul(coef, self.basis(p), out=i[topo.row_outlets[p] :])
+        np.matmul(coef, basis, out=i[topo.row_outlets[p] :])
         return i
 
-    def voltages(self, p: int, harmonics: CArray, rot: CArray) -> SArray:
+    def voltages(self, p: int, harmonics: CArray, rot: CArray, basis: SArray) -> SArray:
         """Fresh (phases × n) line-to-neutral voltage rows of PDU ``p`` at nominal level."""
         topo = self._topo
         shape = self._vshape[p]
@@ -113,5 +113,5 @@ class Synthesizer:
         vc[:, :N_HARMONICS] = c.real
         vc[:, N_HARMONICS:] = c.imag
         v = np.empty((topo.phases[p], topo.n[p]), dtype=SAMPLE_DTYPE)
-        np.matmul(vc, self.basis(p), out=v)
+        np.matmul(vc, basis, out=v)
         return v

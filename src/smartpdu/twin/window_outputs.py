@@ -42,10 +42,10 @@ class NoiseBank:
         ni, nv = w.i.size, w.v.size
         off = int(self._rng.integers(0, _NOISE_BANK - ni - nv))
         noise = self._i[off : off + ni].reshape(w.i.shape)
-        if live.all():
-            w.i += noise
-        else:
-            np.add(w.i, noise, out=w.i, where=live[:, None])
+        dead = np.flatnonzero(~live)
+        kept = w.i[dead]  # a few rows: cheaper than a masked add over the whole block
+        w.i += noise
+        w.i[dead] = kept
         if v_live:
             w.v += self._v[off + ni : off + ni + nv].reshape(w.v.shape)
 
