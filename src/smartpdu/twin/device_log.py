@@ -57,6 +57,12 @@ class DeviceLog:
     ) -> list[TwinEvent]:
         """Events for PSUs alive ``prev`` → ``alive_end`` and devices starting/stopping."""
         topo = self._topo
+        if (
+            not first_window
+            and prev.tobytes() == alive_end.tobytes()
+            and switch.tobytes() == self._switch_prev.tobytes()
+        ):
+            return []  # same PSUs and switches as last window: nothing started or stopped
         events: list[TwinEvent] = []
         n_alive = np.bincount(topo.psu_device, weights=alive_end, minlength=len(self._names))
         running = switch & (n_alive > 0)

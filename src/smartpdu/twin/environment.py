@@ -11,6 +11,7 @@ no value, :attr:`SensorStatus.OPEN`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,7 +61,7 @@ _BINARY_CHATTER_P = 0.3
 
 
 def _relax(value: float, target: float, dt_s: float, tau_s: float) -> float:
-    return target + (value - target) * float(np.exp(-dt_s / tau_s))
+    return target + (value - target) * math.exp(-dt_s / tau_s)
 
 
 @dataclass(slots=True)

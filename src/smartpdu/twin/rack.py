@@ -42,7 +42,7 @@ from smartpdu.twin.relay import RelayBank
 from smartpdu.twin.supply import HARMONICS, N_HARMONICS, Supply, phase_rotation, star_point_matrix
 from smartpdu.twin.synthesis import SAMPLE_DTYPE, PduWindow, Synthesizer
 from smartpdu.twin.thermal import terminal_temperature_step
-from smartpdu.twin.window_outputs import NoiseBank, StatusCache, TerminalProbes, residuals
+from smartpdu.twin.window_outputs import NoiseBank, Residuals, StatusCache, TerminalProbes
 from smartpdu.twin.window_protection import WindowProtection
 
 __all__ = ["RackTwin"]
@@ -145,6 +145,7 @@ class RackTwin:
             topo, self.breakers, self._lost_neutral, self._log_trip
         )
         self._status = StatusCache(topo)
+        self._residuals = Residuals(topo)
 
     # ---- clock ---------------------------------------------------------------------------
     @property
@@ -239,8 +240,9 @@ class RackTwin:
         psu_level = level[topo.psu_pdu, topo.psu_phase]
         alive = energized[topo.psu_outlet] & (psu_level >= _V_MIN) & (psu_level <= _V_MAX)
         bank = self.psus
-        if self._k > 0:
-            bank.start_inrush(np.flatnonzero(alive & ~bank.alive), t0)
+        new = alive & ~bank.alive
+        if self._k > 0 and new.any():
+            bank.start_inrush(new.nonzero()[0], t0)
         bank.stop_inrush(~alive)
         shares = bank.shares(alive)
         mid = t0 + 0.5 * dt  # a step at a window edge belongs to the window it mostly covers
@@ -368,7 +370,7 @@ class RackTwin:
                 current_a=w.i,
                 channels=topo.channels[p],
                 channel_phase=topo.channel_phase[p],
-                residual_ma=residuals(topo, p, leak),
+                residual_ma=self._residuals.of(p, leak),
                 residual_channels=topo.residual_channels[p],
             )
             status[self.pdu_ids[p]] = self._status.status(

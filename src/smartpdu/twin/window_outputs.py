@@ -18,7 +18,15 @@ from smartpdu.twin.breakers import PduBreakers
 from smartpdu.twin.rack_topology import Topology
 from smartpdu.twin.synthesis import SAMPLE_DTYPE, PduWindow
 
-__all__ = ["NOISE_I_A", "NOISE_V_V", "NoiseBank", "StatusCache", "TerminalProbes", "residuals"]
+__all__ = [
+    "NOISE_I_A",
+    "NOISE_V_V",
+    "NoiseBank",
+    "Residuals",
+    "StatusCache",
+    "TerminalProbes",
+    "residuals",
+]
 
 FArray = npt.NDArray[np.float64]
 BArray = npt.NDArray[np.bool_]
@@ -26,6 +34,7 @@ BArray = npt.NDArray[np.bool_]
 NOISE_I_A, NOISE_V_V = 0.004, 0.05
 """ADC noise σ on live current and voltage channels."""
 _NOISE_BANK = 1 << 17
+_OFFSET_BATCH = 512
 _PHASORS = np.exp(-2j * math.pi * np.arange(3) / 3)
 
 
@@ -37,17 +46,48 @@ class NoiseBank:
         self._i = (bank * NOISE_I_A).astype(SAMPLE_DTYPE)
         self._v = (bank * NOISE_V_V).astype(SAMPLE_DTYPE)
         self._rng = offset_rng
+        self._u: list[float] = []
+
+    def _offset(self, span: int) -> int:
+        """A uniform offset in ``[0, span)``; the uniforms are drawn in batches (one call each)."""
+        if not self._u:
+            self._u = self._rng.random(_OFFSET_BATCH).tolist()
+        return int(self._u.pop() * span)
 
     def add(self, w: PduWindow, live: BArray, v_live: bool) -> None:
         ni, nv = w.i.size, w.v.size
-        off = int(self._rng.integers(0, _NOISE_BANK - ni - nv))
+        off = self._offset(_NOISE_BANK - ni - nv)
         noise = self._i[off : off + ni].reshape(w.i.shape)
-        dead = np.flatnonzero(~live)
-        kept = w.i[dead]  # a few rows: cheaper than a masked add over the whole block
-        w.i += noise
-        w.i[dead] = kept
+        if live.all():
+            w.i += noise
+        else:
+            dead = (~live).nonzero()[0]
+            kept = w.i[dead]  # a few rows: cheaper than a masked add over the whole block
+            w.i += noise
+            w.i[dead] = kept
         if v_live:
             w.v += self._v[off + ni : off + ni + nv].reshape(w.v.shape)
+
+
+class Residuals:
+    """Residual currents per PDU, recomputed only when the leakage currents changed.
+
+    The arrays handed out are read-only: the same one goes with every window until it changes.
+    """
+
+    def __init__(self, topo: Topology) -> None:
+        self._topo = topo
+        self._last: list[tuple[bytes, FArray] | None] = [None] * len(topo.pdu_ids)
+
+    def of(self, p: int, leak: FArray) -> FArray:
+        key = leak.tobytes()
+        hit = self._last[p]
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        out = residuals(self._topo, p, leak)
+        out.flags.writeable = False
+        self._last[p] = (key, out)
+        return out
 
 
 def residuals(topo: Topology, p: int, leak: FArray) -> FArray:
@@ -71,8 +111,9 @@ class TerminalProbes:
 
     def read(self, temps_c: FArray) -> tuple[SensorReading, ...]:
         temps = np.round(temps_c, 2)
-        changed = np.flatnonzero(temps != self._shown)
-        if len(changed):
+        diff = temps != self._shown
+        if diff.any():
+            changed = diff.nonzero()[0]
             for k, v in zip(changed.tolist(), temps[changed].tolist(), strict=True):
                 self._readings[k] = SensorReading(self._ids[k], "terminal_temperature", v, "degC")
             self._shown = temps
