@@ -211,12 +211,6 @@ def first_crossing_s(current: Samples, limit_a: float, fs: float) -> float:
     return float(hits[0] / fs) if len(hits) else math.inf
 
 
-def _definite(pickup: float | None, value: float, timer: float, set_s: float) -> float:
-    if pickup is None or value < pickup:
-        return math.inf
-    return max(set_s - timer, 0.0)
-
-
 def step_physics(
     dev: BreakerPhysics,
     state: PhysicsState,
@@ -267,18 +261,22 @@ def step_device(
     when |i| first reached the magnetic threshold's peak (inf if never)."""
     # Release times as plain floats; a Release is built only for the one that opens (cheap when
     # nothing trips, which is almost every step). Ties go to the first in this order.
-    t_mag = min(t_cross_s + dev.release_delay_s, dt_s) if t_cross_s < math.inf else math.inf
-    t_st = _definite(dev.short_time_a, i_rms, state.short_time_s, dev.short_time_s)
-    t_n = _definite(dev.neutral_a, neutral_a, state.neutral_s, dev.neutral_s)
-    t_res = _definite(dev.residual_ma, residual_ma, state.residual_s, dev.residual_s)
-    tau = dev.tau_s
+    inf = math.inf
+    t_mag = min(t_cross_s + dev.release_delay_s, dt_s) if t_cross_s < inf else inf
+    st_on = dev.short_time_a is not None and i_rms >= dev.short_time_a
+    n_on = dev.neutral_a is not None and neutral_a >= dev.neutral_a
+    res_on = dev.residual_ma is not None and residual_ma >= dev.residual_ma
+    t_st = max(dev.short_time_s - state.short_time_s, 0.0) if st_on else inf
+    t_n = max(dev.neutral_s - state.neutral_s, 0.0) if n_on else inf
+    t_res = max(dev.residual_s - state.residual_s, 0.0) if res_on else inf
+    tau = dev.r_th_k_per_w * dev.capacity_j_per_k
     steady = i_rms * i_rms * dev.heater_ohm * dev.r_th_k_per_w
     if state.rise >= dev.trip_rise_k and i_rms > 0.0:
         t_th = 0.0  # a strip still bent past its latch point opens at once
     elif steady > dev.trip_rise_k:
         t_th = tau * math.log((steady - state.rise) / (steady - dev.trip_rise_k))
     else:
-        t_th = math.inf
+        t_th = inf
     t = min(t_mag, t_st, t_n, t_res, t_th)
     if t <= dt_s:
         first = _release(dev, t, (t_mag, t_st, t_n, t_res), i_rms, i_peak, neutral_a, residual_ma)
@@ -290,9 +288,9 @@ def step_device(
     return (
         PhysicsState(
             rise,
-            _timer(dev.short_time_a, i_rms, state.short_time_s, dt_s),
-            _timer(dev.neutral_a, neutral_a, state.neutral_s, dt_s),
-            _timer(dev.residual_ma, residual_ma, state.residual_s, dt_s),
+            state.short_time_s + dt_s if st_on else 0.0,
+            state.neutral_s + dt_s if n_on else 0.0,
+            state.residual_s + dt_s if res_on else 0.0,
         ),
         None,
     )
@@ -324,7 +322,3 @@ def _release(
 def cool(dev: BreakerPhysics, state: PhysicsState, dt_s: float) -> PhysicsState:
     """An open device: no current, the strip (or the image) cools; timers reset."""
     return PhysicsState(state.rise * math.exp(-dt_s / dev.tau_s))
-
-
-def _timer(pickup: float | None, value: float, timer: float, dt_s: float) -> float:
-    return timer + dt_s if pickup is not None and value >= pickup else 0.0

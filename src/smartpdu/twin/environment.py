@@ -71,6 +71,11 @@ class _Release:
     temp_rise_c: float
 
 
+_DRAW_BATCH = 256
+"""Noise numbers drawn per generator call: one call per sensor and step costs more than the
+reading itself. Each step still consumes exactly one normal and one uniform per sensor."""
+
+
 @dataclass(slots=True)
 class _SensorState:
     config: SensorConfig
@@ -78,6 +83,15 @@ class _SensorState:
     fault: str | None = None
     last_value: float | None = None
     frozen: float | None = None
+    gauss: list[float] = field(default_factory=list)
+    uniform: list[float] = field(default_factory=list)
+
+    def draw(self) -> tuple[float, float]:
+        """This step's (standard normal, uniform) pair, taken in the generator's order."""
+        if not self.gauss:
+            self.gauss = self.rng.standard_normal(_DRAW_BATCH).tolist()[::-1]
+            self.uniform = self.rng.random(_DRAW_BATCH).tolist()[::-1]
+        return self.gauss.pop(), self.uniform.pop()
 
 
 @dataclass(slots=True)
@@ -240,8 +254,8 @@ class Environment:
         cfg = state.config
         sigma, noisy_sigma = _NOISE[cfg.kind]
         # Always draw the same numbers per step so a fault never shifts later noise.
-        gauss = float(state.rng.standard_normal())
-        flip = float(state.rng.random()) < _BINARY_CHATTER_P
+        gauss, u = state.draw()
+        flip = u < _BINARY_CHATTER_P
         value = self._true_value(cfg)
         binary = cfg.kind in (SensorKind.DOOR, SensorKind.SMOKE)
         if state.fault == "noisy":
