@@ -37,8 +37,8 @@ from smartpdu.twin.loads import (
 from smartpdu.twin.physical_log import TwinEvent
 from smartpdu.twin.psu import PsuBank, humidity_leakage_factor
 from smartpdu.twin.rack_topology import Topology
-from smartpdu.twin.sample_stats import mean_square
 from smartpdu.twin.relay import RelayBank
+from smartpdu.twin.sample_stats import mean_square
 from smartpdu.twin.supply import HARMONICS, N_HARMONICS, Supply, phase_rotation, star_point_matrix
 from smartpdu.twin.synthesis import SAMPLE_DTYPE, PduWindow, Synthesizer
 from smartpdu.twin.thermal import terminal_temperature_step
@@ -141,9 +141,7 @@ class RackTwin:
         self._device_log = DeviceLog(topo, [d.name for d in config.devices])
         self._noise = NoiseBank(np.random.default_rng(ss[5]), self._rng_noise)
         self._synth = Synthesizer(topo, self.supply)
-        self._protection = WindowProtection(
-            topo, self.breakers, self._lost_neutral, self._log_trip
-        )
+        self._protection = WindowProtection(topo, self.breakers, self._lost_neutral, self._log_trip)
         self._status = StatusCache(topo)
         self._residuals = Residuals(topo)
 

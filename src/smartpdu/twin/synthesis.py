@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from smartpdu.twin.rack_topology import Topology
-from smartpdu.twin.supply import HARMONICS, N_HARMONICS, Supply
+from smartpdu.twin.supply import N_HARMONICS, Supply
 
 __all__ = ["SAMPLE_DTYPE", "PduWindow", "Synthesizer"]
 

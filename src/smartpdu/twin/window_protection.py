@@ -55,7 +55,7 @@ class WindowProtection:
         cut_s: dict[int, float] = {}
         branch_leak = np.bincount(
             topo.out_branch[topo.psu_outlet], weights=leak, minlength=topo.n_branches
-        )
+        ).astype(np.float64)
         for p, w in enumerate(wins):
             rb, ro = topo.row_branches[p], topo.row_outlets[p]
             nb = ro - rb
