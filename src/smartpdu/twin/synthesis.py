@@ -58,12 +58,17 @@ class PduWindow:
 
 
 def _odd_powers(z: CArray) -> CArray:
-    """Rows ``z^h`` for every h in :data:`HARMONICS` (1, 3, 5, ...)."""
+    """Rows ``z^h`` for every h in :data:`HARMONICS` (1, 3, 5, ...), by doubling: rows
+    ``z^1..z^(2k-1)`` times ``z^(2k)`` give the next k rows (log2(H) products, not H)."""
     out = np.empty((N_HARMONICS, len(z)), dtype=np.complex128)
     out[0] = z
-    z2 = z * z
-    for k in range(1, N_HARMONICS):
-        np.multiply(out[k - 1], z2, out=out[k])
+    step = z * z
+    k = 1
+    while k < N_HARMONICS:
+        m = min(k, N_HARMONICS - k)
+        np.multiply(out[:m], step, out=out[k : k + m])
+        step = step * step
+        k += m
     return out
 
 
