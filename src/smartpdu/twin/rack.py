@@ -346,7 +346,8 @@ class RackTwin:
             nph, ro, n = topo.phases[p], topo.row_outlets[p], topo.n[p]
             o0, o1 = topo.out_slice[p]
             b0, b1 = topo.branch_slice[p]
-            np.sqrt(mean_square(w.i[ro:]), out=out_rms[o0:o1])
+            ms = mean_square(w.i[ro:]) if w.ms is None else w.ms[ro:]
+            np.sqrt(ms, out=out_rms[o0:o1])
             p_ph = np.vecdot(w.v, w.i[:nph]).astype(np.float64) / n
             it_power += float(p_ph.sum())
             if nph == 3:  # conductance per phase, for the star point if the neutral opens

@@ -49,6 +49,8 @@ class PduWindow:
     fs: float
     env: FArray | None
     dirty: bool = False
+    ms: FArray | None = None
+    """Mean square of every current row as the breakers saw it; ``None`` once rows changed."""
 
     def samples(self, c: CArray, start: int = 0) -> FArray:
         """Samples from ``start`` of the waveform with harmonic vector ``c`` (θ0-relative)."""

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from smartpdu.twin.breakers import PduBreakers, Trip
 from smartpdu.twin.psu import PsuBank
 from smartpdu.twin.rack_topology import Topology
+from smartpdu.twin.sample_stats import mean_square, row_peak
 from smartpdu.twin.synthesis import SAMPLE_DTYPE, PduWindow
 
 __all__ = ["TripLogger", "WindowProtection"]
@@ -61,8 +62,19 @@ class WindowProtection:
             nb = ro - rb
             b0 = topo.branch_slice[p][0]
             breakers = self._breakers[p]
-            np.matmul(self._branch_of_outlet[p], w.i[ro:], out=w.i[rb:ro])
-            trips = breakers.step_branches(w.i[rb:ro], branch_leak[b0 : b0 + nb], w.fs, dt)
+            self.sums(p, w)
+            # one pass for every row's mean square (the breakers' rms, the terminals' I²R later)
+            # and one for the peaks of phases, neutral and branches
+            w.ms = mean_square(w.i)
+            peak = row_peak(w.i[:ro])
+            trips = breakers.step_branches(
+                w.i[rb:ro],
+                branch_leak[b0 : b0 + nb],
+                w.fs,
+                dt,
+                ms=w.ms[rb:ro],
+                peak_a=peak[rb:ro],
+            )
             for k, trip in trips:
                 rows = ro + topo.outlets_of_branch[p][k]
                 w.i[rows, trip.cut :] = 0.0
@@ -70,16 +82,29 @@ class WindowProtection:
                 for j in topo.psus_of_branch[b0 + k]:
                     cut_s[int(j)] = trip.cut / w.fs
                 self._log_trip(p, trip, t0)
-            self.phase_sums(p, w)
+            if trips:  # the phase and neutral rows change from the cut on
+                self.phase_sums(p, w)
+                w.ms = mean_square(w.i)
+                peak = row_peak(w.i[:ro])
             nph = topo.phases[p]
-            trip_in = breakers.step_inlet(w.i[:nph], w.i[nph], w.fs, dt)
+            trip_in = breakers.step_inlet(
+                w.i[:nph], w.i[nph], w.fs, dt, ms=w.ms[: nph + 1], peak_a=peak[:nph]
+            )
             if trip_in is not None:
+                w.ms = None
                 w.i[:, trip_in.cut :] = 0.0
                 w.v[:, trip_in.cut :] = 0.0
                 for j in topo.psus_of_pdu[p]:
                     cut_s[int(j)] = min(cut_s.get(int(j), math.inf), trip_in.cut / w.fs)
                 self._log_trip(p, trip_in, t0)
         return cut_s
+
+    def sums(self, p: int, w: PduWindow) -> None:
+        """Branch rows from the outlet rows, then phase and neutral rows."""
+        topo = self._topo
+        rb, ro = topo.row_branches[p], topo.row_outlets[p]
+        np.matmul(self._branch_of_outlet[p], w.i[ro:], out=w.i[rb:ro])
+        self.phase_sums(p, w)
 
     def phase_sums(self, p: int, w: PduWindow) -> None:
         """Phase rows from the branch rows; the neutral carries their sum (0 if it is lost)."""
@@ -122,6 +147,5 @@ class WindowProtection:
                 w.dirty = True
         for p, w in enumerate(wins):
             if w.dirty:
-                rb, ro = topo.row_branches[p], topo.row_outlets[p]
-                np.matmul(self._branch_of_outlet[p], w.i[ro:], out=w.i[rb:ro])
-                self.phase_sums(p, w)
+                self.sums(p, w)
+                w.ms = None
