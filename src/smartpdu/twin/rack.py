@@ -116,6 +116,7 @@ class RackTwin:
         self._pfc = np.array([k in (LoadKind.ACTIVE_PFC, LoadKind.GPU) for k in kinds], dtype=bool)
         self._res = np.array([k is LoadKind.RESISTIVE for k in kinds], dtype=bool)
         self._rated = np.array([cl.rated_power_w for cl in cfg_loads], dtype=float)
+        self._rated_psu, self._vnom_psu = self._rated[dev], topo.vnom[topo.psu_pdu]
         npfc = non_pfc_template()
         base = np.empty((len(dev), N_HARMONICS), dtype=np.complex128)
         for j, kind in enumerate(kinds):
@@ -216,8 +217,7 @@ class RackTwin:
         self.relays.step(t0)
         n_pdu = len(self.pdu_ids)
         present = np.array([self.supply.feed(f).present for f in topo.pdu_feed])
-        inlet_closed = np.array([b.inlet.closed for b in self.breakers])
-        branch_closed = np.concatenate([b.branch_closed() for b in self.breakers])
+        live = self._live(present)
         level = np.zeros((n_pdu, 3))
         angle = np.zeros((n_pdu, 3))
         mats: list[FArray | None] = [None] * n_pdu
@@ -233,8 +233,7 @@ class RackTwin:
                     mats[p], ratio = star_point_matrix(self._neutral_w[p])
                     level[p] *= np.abs(ratio)
                     angle[p] = np.angle(ratio)
-        pdu_live = present & inlet_closed
-        energized = pdu_live[topo.out_pdu] & branch_closed[topo.out_branch] & self.relays.closed
+        energized = live[2]
         psu_level = level[topo.psu_pdu, topo.psu_phase]
         alive = energized[topo.psu_outlet] & (psu_level >= _V_MIN) & (psu_level <= _V_MAX)
         bank = self.psus
@@ -248,8 +247,8 @@ class RackTwin:
         p_psu = (self._rated * frac)[topo.psu_device] * shares
         coef = psu_current_coefficients(
             p_psu,
-            self._rated[topo.psu_device],
-            topo.vnom[topo.psu_pdu],
+            self._rated_psu,
+            self._vnom_psu,
             psu_level,
             angle[topo.psu_pdu, topo.psu_phase],
             base=self._base,
@@ -266,7 +265,17 @@ class RackTwin:
         alive_end = alive.copy()
         if cut_s:
             self._protection.failover(wins, coef, bank, shares, cut_s, alive_end)
-        return self._finish(wins, alive_end, leak, present, t0, dt, cut_s)
+        if self._protection.tripped:
+            live = self._live(present)
+        return self._finish(wins, alive_end, leak, present, live, t0, dt, cut_s)
+
+    def _live(self, present: BArray) -> tuple[BArray, BArray, BArray]:
+        """Which PDUs (feed and inlet), branches (breaker closed) and outlets are energised."""
+        topo = self.topo
+        pdu_live = present & np.array([b.inlet.closed for b in self.breakers])
+        branch_closed = np.concatenate([b.branch_closed() for b in self.breakers])
+        out_live = pdu_live[topo.out_pdu] & branch_closed[topo.out_branch] & self.relays.closed
+        return pdu_live, branch_closed, out_live
 
     def _generate(
         self, coef: CArray, envs: list[FArray | None], mats: list[FArray | None]
@@ -324,6 +333,7 @@ class RackTwin:
         alive_end: BArray,
         leak: FArray,
         present: BArray,
+        live_now: tuple[BArray, BArray, BArray],
         t0: float,
         dt: float,
         cut_s: dict[int, float],
@@ -334,10 +344,7 @@ class RackTwin:
             self._device_log.update(self.psus.alive, alive_end, switch, t0, cut_s, self._k == 0)
         )
         self.psus.alive = alive_end
-        inlet_closed = np.array([b.inlet.closed for b in self.breakers])
-        branch_closed = np.concatenate([b.branch_closed() for b in self.breakers])
-        pdu_live = present & inlet_closed
-        out_live = pdu_live[topo.out_pdu] & branch_closed[topo.out_branch] & self.relays.closed
+        pdu_live, branch_closed, out_live = live_now
         blocks: dict[str, SampleBlock] = {}
         status: dict[str, PduStatus] = {}
         out_rms = np.empty(topo.n_outlets)

@@ -29,7 +29,7 @@ def _relax(value: npt.ArrayLike, target: npt.ArrayLike, dt_s: float, tau_s: floa
         raise ValueError(f"dt_s must be >= 0, got {dt_s}")
     if tau_s <= 0:
         raise ValueError(f"tau_s must be > 0, got {tau_s}")
-    decay = np.exp(-dt_s / tau_s)
+    decay = math.exp(-dt_s / tau_s)
     t_inf = np.asarray(target, dtype=np.float64)
     return t_inf + (np.asarray(value, dtype=np.float64) - t_inf) * decay
 

@@ -45,6 +45,8 @@ class WindowProtection:
         self._lost_neutral = lost_neutral
         """Shared with the twin (flags set by injections)."""
         self._log_trip = log_trip
+        self.tripped = False
+        """Whether a breaker opened in the last :meth:`protect`."""
         self._branch_of_outlet = [m.astype(SAMPLE_DTYPE) for m in topo.branch_of_outlet]
         self._phase_of_branch = [m.astype(SAMPLE_DTYPE) for m in topo.phase_of_branch]
 
@@ -54,6 +56,7 @@ class WindowProtection:
         """Step branch then inlet breakers; zero what they cut. Returns cut time per PSU."""
         topo = self._topo
         cut_s: dict[int, float] = {}
+        self.tripped = False
         branch_leak = np.bincount(
             topo.out_branch[topo.psu_outlet], weights=leak, minlength=topo.n_branches
         ).astype(np.float64)
@@ -97,6 +100,7 @@ class WindowProtection:
                 for j in topo.psus_of_pdu[p]:
                     cut_s[int(j)] = min(cut_s.get(int(j), math.inf), trip_in.cut / w.fs)
                 self._log_trip(p, trip_in, t0)
+            self.tripped |= bool(trips) or trip_in is not None
         return cut_s
 
     def sums(self, p: int, w: PduWindow) -> None:
