@@ -26,7 +26,7 @@ import numpy.typing as npt
 from smartpdu.twin.rack_topology import Topology
 from smartpdu.twin.supply import N_HARMONICS, Supply
 
-__all__ = ["SAMPLE_DTYPE", "PduWindow", "Synthesizer"]
+__all__ = ["SAMPLE_DTYPE", "PduWindow", "Synthesizer", "harmonic_table", "real_rows"]
 
 SAMPLE_DTYPE = np.float32
 """Dtype of every sample array the twin delivers (see module doc for the error budget)."""
@@ -54,8 +54,7 @@ class PduWindow:
 
     def samples(self, c: CArray, start: int = 0) -> FArray:
         """Samples from ``start`` of the waveform with harmonic vector ``c`` (θ0-relative)."""
-        c = c * self.rot
-        row = np.concatenate([c.real, c.imag]).astype(SAMPLE_DTYPE)
+        row = real_rows(c * self.rot).astype(SAMPLE_DTYPE)
         return (row @ self.basis[:, start:]).astype(np.float64)
 
 
@@ -74,10 +73,22 @@ def _odd_powers(z: CArray) -> CArray:
     return out
 
 
-def harmonic_table(freq_hz: float, fs: float, n: int, block: int) -> SArray:
-    """The (2H × n) basis ``[sin hθ; cos hθ]``, θ = 2π·f·k/fs, as float32.
+def real_rows(c: CArray) -> FArray:
+    """Coefficient rows for :func:`harmonic_table`: ``Re C_h, Im C_h`` interleaved per harmonic.
 
-    Same values as :meth:`Supply.basis` (to float32 rounding) at a fraction of the cost: with
+    ``x = Im Σ C_h e^{jhθ} = Σ Re C_h·sin hθ + Im C_h·cos hθ``, so the rows are the complex
+    array's own memory viewed as float64 — no copy.
+    """
+    c = np.ascontiguousarray(c)
+    return c.view(np.float64)
+
+
+def harmonic_table(freq_hz: float, fs: float, n: int, block: int) -> SArray:
+    """The (2H × n) basis ``sin h₁θ, cos h₁θ, sin h₂θ, cos h₂θ, ...``, θ = 2π·f·k/fs, float32.
+
+    Rows interleaved per harmonic so that a complex coefficient array is its own real coefficient
+    row (:func:`real_rows`). Same values as :meth:`Supply.basis` (whose rows are all sines then
+    all cosines) to float32 rounding, at a fraction of the cost: with
     ``k = block·c + r`` the angle addition theorem turns every row into products of two short
     tables, ``sin h(θc+θr) = sin hθr·cos hθc + cos hθr·sin hθc`` — one batched (H × 2C × 2) @
     (H × 2 × block) product instead of n complex exponentials and H·n complex products.
@@ -93,10 +104,8 @@ def harmonic_table(freq_hz: float, fs: float, n: int, block: int) -> SArray:
     mix = np.empty((N_HARMONICS, 2 * nb, 2))
     mix[:, :nb, 0], mix[:, :nb, 1] = zc.real, zc.imag  # sin(a+b) = sin a·cos b + cos a·sin b
     mix[:, nb:, 0], mix[:, nb:, 1] = -zc.imag, zc.real  # cos(a+b) = cos a·cos b − sin a·sin b
-    prod = np.matmul(mix, rows).reshape(N_HARMONICS, 2, n)
-    out = np.empty((2, N_HARMONICS, n), dtype=SAMPLE_DTYPE)
-    out[:] = prod.transpose(1, 0, 2)
-    return out.reshape(2 * N_HARMONICS, n)
+    prod = np.matmul(mix, rows)  # (H, 2C, block): C sine blocks, then C cosine blocks
+    return prod.reshape(2 * N_HARMONICS, n).astype(SAMPLE_DTYPE)
 
 
 class Synthesizer:
@@ -137,9 +146,7 @@ class Synthesizer:
         o0 = topo.out_slice[p][0]
         used = topo.used_outlets[p]
         coef = self._coef[p]
-        c = c_out[o0 + used] * rot
-        coef[used, :N_HARMONICS] = c.real
-        coef[used, N_HARMONICS:] = c.imag
+        coef[used] = real_rows(c_out[o0 + used] * rot)
         i = np.empty((topo.n_channels[p], topo.n[p]), dtype=SAMPLE_DTYPE)
         np.matmul(coef, basis, out=i[topo.row_outlets[p] :])
         return i
@@ -151,9 +158,8 @@ class Synthesizer:
         if shape is None or shape[0] is not harmonics:  # fixed per feed: cache the phase table
             scaled = harmonics * topo.v_rot[p] * (_SQRT2 * topo.vnom[p])
             self._vshape[p] = shape = (harmonics, scaled)
-        vc, c = self._vcoef[p], shape[1] * rot
-        vc[:, :N_HARMONICS] = c.real
-        vc[:, N_HARMONICS:] = c.imag
+        vc = self._vcoef[p]
+        vc[:] = real_rows(shape[1] * rot)
         v = np.empty((topo.phases[p], topo.n[p]), dtype=SAMPLE_DTYPE)
         np.matmul(vc, basis, out=v)
         return v
