@@ -114,6 +114,8 @@ class _Rows:
     phases: tuple[str, ...]
     branch: npt.NDArray[np.intp]
     branches: tuple[str, ...]
+    both: npt.NDArray[np.intp]
+    """Inlet rows, then branch rows."""
 
     @classmethod
     def of(cls, channels: tuple[str, ...]) -> _Rows:
@@ -128,6 +130,7 @@ class _Rows:
             tuple(name for _, name in inlet),
             np.array([k for k, _ in branch], dtype=np.intp),
             tuple(name for _, name in branch),
+            np.array([k for k, _ in [*inlet, *branch]], dtype=np.intp),
         )
 
 
@@ -157,12 +160,12 @@ class _Accumulator:
         if rows is None:
             rows = self.rows[block.channels] = _Rows.of(block.channels)
         n_in = len(rows.inlet)
-        # only the rows the summary uses, in float64 (mean of squares and of v·i as before)
-        current = np.asarray(block.current_a)[np.concatenate([rows.inlet, rows.branch])]
-        current = current.astype(np.float64)
-        rms = np.sqrt(np.mean(current * current, axis=1)).tolist()
+        # only the rows the summary uses, summed in float64: mean of i² and of v·i per row
+        current = np.asarray(block.current_a)[rows.both].astype(np.float64)
+        n = current.shape[-1]
+        rms = np.sqrt(np.vecdot(current, current) / n).tolist()
         v = np.asarray(block.voltage_v)[np.asarray(block.channel_phase)[rows.inlet]]
-        power_w = np.mean(v.astype(np.float64) * current[:n_in], axis=1).tolist()
+        power_w = (np.vecdot(v.astype(np.float64), current[:n_in]) / n).tolist()
         energy = self.energy_j.setdefault(pdu_id, {})
         peaks = self.max_inlet.setdefault(pdu_id, {})
         for phase, p_w, i_rms in zip(rows.phases, power_w, rms[:n_in], strict=True):
