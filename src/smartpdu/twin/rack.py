@@ -9,12 +9,14 @@ instant and the surviving PSUs of affected devices take over from that instant. 
 neutral channels are sums of outlet currents. Terminal temperatures, environment, levers and the
 controller's power source follow.
 
+This module holds the state and the order of the steps; the steps live next to it: sample
+synthesis (``synthesis``), breakers acting inside the window (``window_protection``), noise,
+residuals, probes and status (``window_outputs``) and the PSU/device log (``device_log``).
+
 Injections (``feed_loss``, ``relay_fault``, ...) take effect from the next window.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import numpy.typing as npt
@@ -39,8 +41,8 @@ from smartpdu.twin.psu import PsuBank, humidity_leakage_factor
 from smartpdu.twin.rack_topology import Topology
 from smartpdu.twin.relay import RelayBank
 from smartpdu.twin.sample_stats import mean_square
-from smartpdu.twin.supply import HARMONICS, N_HARMONICS, Supply, phase_rotation, star_point_matrix
-from smartpdu.twin.synthesis import SAMPLE_DTYPE, PduWindow, Synthesizer
+from smartpdu.twin.supply import N_HARMONICS, Supply, phase_rotation, star_point_matrix
+from smartpdu.twin.synthesis import SAMPLE_DTYPE, PduWindow, Synthesizer, add_inrush
 from smartpdu.twin.thermal import terminal_temperature_step
 from smartpdu.twin.window_outputs import NoiseBank, Residuals, StatusCache, TerminalProbes
 from smartpdu.twin.window_protection import WindowProtection
@@ -257,7 +259,7 @@ class RackTwin:
             resistive=self._res,
         )
         wins = self._generate(coef, envs, mats)
-        self._add_inrush(wins, coef, angle, t0)
+        add_inrush(wins, topo, self.psus, coef, angle, self._pulse, self._rot, t0)
         leak = np.where(alive, bank.leak_ma, 0.0) * humidity_leakage_factor(
             self.environment.humidity_pct
         )
@@ -307,25 +309,6 @@ class RackTwin:
                 v = np.zeros((topo.phases[p], topo.n[p]), dtype=SAMPLE_DTYPE)
             wins.append(PduWindow(basis, rot, v, i, topo.fs[p], env))
         return wins
-
-    def _add_inrush(self, wins: list[PduWindow], coef: CArray, angle: FArray, t0: float) -> None:
-        """Add the capacitor-charging pulses and the soft-start of PSUs whose input just came on."""
-        topo, bank = self.topo, self.psus
-        for j in bank.inrush_active(t0):
-            p = int(topo.psu_pdu[j])
-            w = wins[p]
-            n = topo.n[p]
-            tau = float(bank.inrush_tau_s[j])
-            t_rel = (t0 - float(bank.inrush_start_s[j])) + np.arange(n) / w.fs
-            decay = np.exp(-t_rel / tau)
-            pc = self._pulse * self._rot[j] * np.exp(1j * HARMONICS * angle[p, topo.psu_phase[j]])
-            pulse = w.samples(pc)
-            if math.isnan(bank.inrush_amp_a[j]):
-                first = np.abs(pulse * decay)[: topo.spc[p]]
-                bank.inrush_amp_a[j] = float(bank.inrush_peak_a[j]) / float(first.max())
-            steady = w.samples(coef[j])
-            row = topo.row_outlets[p] + int(topo.psu_outlet[j]) - topo.out_slice[p][0]
-            w.i[row] += (float(bank.inrush_amp_a[j]) * pulse - steady) * decay
 
     def _finish(
         self,

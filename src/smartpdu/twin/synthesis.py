@@ -23,10 +23,18 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from smartpdu.twin.psu import PsuBank
 from smartpdu.twin.rack_topology import Topology
-from smartpdu.twin.supply import N_HARMONICS, Supply
+from smartpdu.twin.supply import HARMONICS, N_HARMONICS, Supply
 
-__all__ = ["SAMPLE_DTYPE", "PduWindow", "Synthesizer", "harmonic_table", "real_rows"]
+__all__ = [
+    "SAMPLE_DTYPE",
+    "PduWindow",
+    "Synthesizer",
+    "add_inrush",
+    "harmonic_table",
+    "real_rows",
+]
 
 SAMPLE_DTYPE = np.float32
 """Dtype of every sample array the twin delivers (see module doc for the error budget)."""
@@ -163,3 +171,33 @@ class Synthesizer:
         v = np.empty((topo.phases[p], topo.n[p]), dtype=SAMPLE_DTYPE)
         np.matmul(vc, basis, out=v)
         return v
+
+
+def add_inrush(
+    wins: list[PduWindow],
+    topo: Topology,
+    bank: PsuBank,
+    coef: CArray,
+    angle: FArray,
+    pulse: CArray,
+    rot: CArray,
+    t0: float,
+) -> None:
+    """Add the capacitor-charging pulses and the soft-start of PSUs whose input just came on.
+
+    ``coef``: each PSU's steady harmonic vector; ``angle``: phase shift per (PDU, phase) (lost
+    neutral); ``pulse``: the unit-peak pulse template; ``rot``: each PSU's phase rotation.
+    """
+    for j in bank.inrush_active(t0):
+        p = int(topo.psu_pdu[j])
+        w = wins[p]
+        tau = float(bank.inrush_tau_s[j])
+        t_rel = (t0 - float(bank.inrush_start_s[j])) + np.arange(topo.n[p]) / w.fs
+        decay = np.exp(-t_rel / tau)
+        wave = w.samples(pulse * rot[j] * np.exp(1j * HARMONICS * angle[p, topo.psu_phase[j]]))
+        if math.isnan(bank.inrush_amp_a[j]):
+            first = np.abs(wave * decay)[: topo.spc[p]]
+            bank.inrush_amp_a[j] = float(bank.inrush_peak_a[j]) / float(first.max())
+        steady = w.samples(coef[j])
+        row = topo.row_outlets[p] + int(topo.psu_outlet[j]) - topo.out_slice[p][0]
+        w.i[row] += (float(bank.inrush_amp_a[j]) * wave - steady) * decay
