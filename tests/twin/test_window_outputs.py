@@ -74,3 +74,12 @@ def test_status_is_rebuilt_when_a_relay_or_breaker_changes() -> None:
     tripped = cache.status(0, True, breakers, closed, cycles)
     assert tripped.breakers["B1"] is BreakerState.TRIPPED
     assert cache.status(0, False, breakers, closed, cycles).feed_present is False
+
+
+def test_noise_bank_grows_for_blocks_larger_than_its_default() -> None:
+    rows, n = 120, 1536  # a large PDU: more samples than the default bank minus one block
+    bank = NoiseBank(np.random.default_rng(0), np.random.default_rng(1), largest_block=rows * n)
+    w = _window(rows, n)
+    w.i[:] = 0.0
+    bank.add(w, np.ones(rows, dtype=bool), v_live=False)
+    assert 0.8 * NOISE_I_A < np.std(w.i) < 1.2 * NOISE_I_A

@@ -142,7 +142,9 @@ class RackTwin:
         self._neutral_w = np.ones((len(config.pdus), 3))
         self._poe = config.controller.poe
         self._device_log = DeviceLog(topo, [d.name for d in config.devices])
-        self._noise = NoiseBank(np.random.default_rng(ss[5]), self._rng_noise)
+        shapes = zip(topo.n_channels, topo.phases, topo.n, strict=True)
+        largest = max((rows + ph) * n for rows, ph, n in shapes)
+        self._noise = NoiseBank(np.random.default_rng(ss[5]), self._rng_noise, largest)
         self._synth = Synthesizer(topo, self.supply)
         self._protection = WindowProtection(topo, self.breakers, self._lost_neutral, self._log_trip)
         self._status = StatusCache(topo)

@@ -41,8 +41,16 @@ _PHASORS = np.exp(-2j * math.pi * np.arange(3) / 3)
 class NoiseBank:
     """ADC noise from a pre-drawn bank at a random offset; dead channels stay at exactly 0."""
 
-    def __init__(self, bank_rng: np.random.Generator, offset_rng: np.random.Generator) -> None:
-        bank = bank_rng.standard_normal(_NOISE_BANK)
+    def __init__(
+        self,
+        bank_rng: np.random.Generator,
+        offset_rng: np.random.Generator,
+        largest_block: int = 0,
+    ) -> None:
+        """``largest_block``: most samples (currents and voltages) of one PDU window; the bank
+        holds at least twice that so every window still starts at a random offset."""
+        self._size = max(_NOISE_BANK, 2 * largest_block)
+        bank = bank_rng.standard_normal(self._size)
         self._i = (bank * NOISE_I_A).astype(SAMPLE_DTYPE)
         self._v = (bank * NOISE_V_V).astype(SAMPLE_DTYPE)
         self._rng = offset_rng
@@ -56,7 +64,7 @@ class NoiseBank:
 
     def add(self, w: PduWindow, live: BArray, v_live: bool) -> None:
         ni, nv = w.i.size, w.v.size
-        off = self._offset(_NOISE_BANK - ni - nv)
+        off = self._offset(self._size - ni - nv)
         noise = self._i[off : off + ni].reshape(w.i.shape)
         if live.all():
             w.i += noise
