@@ -43,10 +43,7 @@ ALLOWED: set[tuple[str, str]] = {
     ("access/users.py", "storage"),
 }
 
-LINE_ALLOWED: set[str] = {
-    # twin/rack.py (RackTwin: window generation, protection, failover, logging) is due for a split
-    "twin/rack.py",
-}
+LINE_ALLOWED: set[str] = set()
 
 
 def _modules() -> Iterator[Path]:

@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 
 from smartpdu.config.models import BreakerConfig, MccbConfig
+from smartpdu.twin.sample_stats import mean_square, row_peak
 
 __all__ = [
     "CURVE_BANDS",
@@ -52,6 +53,7 @@ __all__ = [
 ]
 
 FArray = npt.NDArray[np.float64]
+Samples = npt.NDArray[np.floating]
 ReleaseBand = Literal["thermal", "magnetic", "short_time", "instantaneous", "residual", "neutral"]
 
 CURVE_BANDS: dict[str, tuple[float, float]] = {"B": (3.0, 5.0), "C": (5.0, 10.0), "D": (10.0, 20.0)}
@@ -202,28 +204,22 @@ def mccb_physics(
     )
 
 
-def first_crossing_s(current: FArray, limit_a: float, fs: float) -> float:
+def first_crossing_s(current: Samples, limit_a: float, fs: float) -> float:
     """Seconds into the step at which any row's |i| first reaches ``√2·limit_a`` (inf if never)."""
     rows = current.reshape(-1, current.shape[-1])
     hits = np.flatnonzero(np.any(np.abs(rows) >= _SQRT2 * limit_a, axis=0))
     return float(hits[0] / fs) if len(hits) else math.inf
 
 
-def _definite(pickup: float | None, value: float, timer: float, set_s: float) -> float:
-    if pickup is None or value < pickup:
-        return math.inf
-    return max(set_s - timer, 0.0)
-
-
 def step_physics(
     dev: BreakerPhysics,
     state: PhysicsState,
-    current: FArray,
+    current: Samples,
     fs: float,
     dt_s: float,
     *,
     residual_ma: float = 0.0,
-    neutral: FArray | None = None,
+    neutral: Samples | None = None,
 ) -> tuple[PhysicsState, Release | None]:
     """Advance a *closed* device by one step of samples ``current`` (one row, or one per pole).
 
@@ -232,12 +228,12 @@ def step_physics(
     most loaded pole, the instantaneous on the first pole to reach its threshold.
     """
     rows = current.reshape(-1, current.shape[-1])
-    i_rms = float(np.sqrt(np.einsum("ij,ij->i", rows, rows) / rows.shape[1]).max())
-    peak = float(np.max(np.abs(rows)))
+    i_rms = math.sqrt(float(mean_square(rows).max()))
+    peak = float(row_peak(rows).max())
     t_cross = (
         first_crossing_s(rows, dev.magnetic_a, fs) if peak >= _SQRT2 * dev.magnetic_a else math.inf
     )
-    i_n = 0.0 if neutral is None else float(np.sqrt(np.mean(neutral * neutral)))
+    i_n = 0.0 if neutral is None else math.sqrt(float(mean_square(neutral)))
     return step_device(
         dev,
         state,
@@ -263,32 +259,27 @@ def step_device(
 ) -> tuple[PhysicsState, Release | None]:
     """:func:`step_physics` on the step's figures: rms of the most loaded pole, highest |i|, and
     when |i| first reached the magnetic threshold's peak (inf if never)."""
-    candidates: list[Release] = []
-    if t_cross_s < math.inf:
-        # Once pulled in, the armature opens the contacts even if the pulse ends with the step.
-        t = min(t_cross_s + dev.release_delay_s, dt_s)
-        candidates.append(Release(dev.magnetic_band, i_peak / _SQRT2, dev.magnetic_a, "A", t))
-    for band, pickup, value, timer, set_s, unit in (
-        ("short_time", dev.short_time_a, i_rms, state.short_time_s, dev.short_time_s, "A"),
-        ("neutral", dev.neutral_a, neutral_a, state.neutral_s, dev.neutral_s, "A"),
-        ("residual", dev.residual_ma, residual_ma, state.residual_s, dev.residual_s, "mA"),
-    ):
-        t = _definite(pickup, value, timer, set_s)
-        if t < math.inf and pickup is not None:
-            candidates.append(Release(band, value, pickup, unit, t))  # type: ignore[arg-type]
-    tau = dev.tau_s
+    # Release times as plain floats; a Release is built only for the one that opens (cheap when
+    # nothing trips, which is almost every step). Ties go to the first in this order.
+    inf = math.inf
+    t_mag = min(t_cross_s + dev.release_delay_s, dt_s) if t_cross_s < inf else inf
+    st_on = dev.short_time_a is not None and i_rms >= dev.short_time_a
+    n_on = dev.neutral_a is not None and neutral_a >= dev.neutral_a
+    res_on = dev.residual_ma is not None and residual_ma >= dev.residual_ma
+    t_st = max(dev.short_time_s - state.short_time_s, 0.0) if st_on else inf
+    t_n = max(dev.neutral_s - state.neutral_s, 0.0) if n_on else inf
+    t_res = max(dev.residual_s - state.residual_s, 0.0) if res_on else inf
+    tau = dev.r_th_k_per_w * dev.capacity_j_per_k
     steady = i_rms * i_rms * dev.heater_ohm * dev.r_th_k_per_w
     if state.rise >= dev.trip_rise_k and i_rms > 0.0:
         t_th = 0.0  # a strip still bent past its latch point opens at once
     elif steady > dev.trip_rise_k:
         t_th = tau * math.log((steady - state.rise) / (steady - dev.trip_rise_k))
     else:
-        t_th = math.inf
-    if t_th < math.inf:
-        candidates.append(Release("thermal", i_rms, dev.thermal_pickup_a, "A", t_th))
-    first = min(candidates, key=lambda r: r.at_s, default=None)
-    if first is not None and first.at_s <= dt_s:
-        t = first.at_s
+        t_th = inf
+    t = min(t_mag, t_st, t_n, t_res, t_th)
+    if t <= dt_s:
+        first = _release(dev, t, (t_mag, t_st, t_n, t_res), i_rms, i_peak, neutral_a, residual_ma)
         rise_at = steady + (state.rise - steady) * math.exp(-t / tau)
         if first.band == "thermal":
             rise_at = max(rise_at, dev.trip_rise_k)
@@ -297,18 +288,37 @@ def step_device(
     return (
         PhysicsState(
             rise,
-            _timer(dev.short_time_a, i_rms, state.short_time_s, dt_s),
-            _timer(dev.neutral_a, neutral_a, state.neutral_s, dt_s),
-            _timer(dev.residual_ma, residual_ma, state.residual_s, dt_s),
+            state.short_time_s + dt_s if st_on else 0.0,
+            state.neutral_s + dt_s if n_on else 0.0,
+            state.residual_s + dt_s if res_on else 0.0,
         ),
         None,
     )
 
 
+def _release(
+    dev: BreakerPhysics,
+    t: float,
+    times: tuple[float, float, float, float],
+    i_rms: float,
+    i_peak: float,
+    neutral_a: float,
+    residual_ma: float,
+) -> Release:
+    """The release that opens at ``t`` (the first of magnetic, short time, neutral, residual,
+    thermal whose time is ``t``)."""
+    t_mag, t_st, t_n, t_res = times
+    if t_mag == t:
+        return Release(dev.magnetic_band, i_peak / _SQRT2, dev.magnetic_a, "A", t)
+    if t_st == t and dev.short_time_a is not None:
+        return Release("short_time", i_rms, dev.short_time_a, "A", t)
+    if t_n == t and dev.neutral_a is not None:
+        return Release("neutral", neutral_a, dev.neutral_a, "A", t)
+    if t_res == t and dev.residual_ma is not None:
+        return Release("residual", residual_ma, dev.residual_ma, "mA", t)
+    return Release("thermal", i_rms, dev.thermal_pickup_a, "A", t)
+
+
 def cool(dev: BreakerPhysics, state: PhysicsState, dt_s: float) -> PhysicsState:
     """An open device: no current, the strip (or the image) cools; timers reset."""
     return PhysicsState(state.rise * math.exp(-dt_s / dev.tau_s))
-
-
-def _timer(pickup: float | None, value: float, timer: float, dt_s: float) -> float:
-    return timer + dt_s if pickup is not None and value >= pickup else 0.0

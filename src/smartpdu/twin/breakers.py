@@ -26,12 +26,13 @@ from smartpdu.twin.breaker_physics import (
     mcb_physics,
     mccb_physics,
     step_device,
-    step_physics,
 )
+from smartpdu.twin.sample_stats import mean_square, row_peak
 
 __all__ = ["Breaker", "PduBreakers", "Trip", "branch_physics", "inlet_physics"]
 
 FArray = npt.NDArray[np.float64]
+Samples = npt.NDArray[np.floating]
 
 
 def _tolerance(seed: int | None, device: str) -> Tolerance:
@@ -97,18 +98,29 @@ class PduBreakers:
         return np.array([b.closed for b in self.branches], dtype=bool)
 
     def step_branches(
-        self, currents: FArray, residual_ma: FArray, fs: float, dt_s: float
+        self,
+        currents: Samples,
+        residual_ma: FArray,
+        fs: float,
+        dt_s: float,
+        *,
+        ms: FArray | None = None,
+        peak_a: Samples | None = None,
     ) -> list[tuple[int, Trip]]:
-        """Step every branch breaker on its (nb, n) current; return (branch index, trip)."""
+        """Step every branch breaker on its (nb, n) current; return (branch index, trip).
+
+        ``ms``/``peak_a``: each row's mean square and largest |i| if the caller has them already.
+        """
         n = currents.shape[1]
-        rms = np.sqrt(np.einsum("ij,ij->i", currents, currents) / n)
-        peak = np.max(np.abs(currents), axis=1)
+        rms: list[float] = np.sqrt(mean_square(currents) if ms is None else ms).tolist()
+        peak: list[float] = (row_peak(currents) if peak_a is None else peak_a).tolist()
+        leak: list[float] = np.asarray(residual_ma, dtype=np.float64).tolist()
         trips: list[tuple[int, Trip]] = []
         for k, b in enumerate(self.branches):
             if not b.closed:
                 b.state = cool(b.device, b.state, dt_s)
                 continue
-            i_rms, i_peak = float(rms[k]), float(peak[k])
+            i_rms, i_peak = rms[k], peak[k]
             magnetic = i_peak >= math.sqrt(2.0) * b.device.magnetic_a
             b.state, release = step_device(
                 b.device,
@@ -119,7 +131,7 @@ class PduBreakers:
                 t_cross_s=first_crossing_s(currents[k], b.device.magnetic_a, fs)
                 if magnetic
                 else math.inf,
-                residual_ma=float(residual_ma[k]),
+                residual_ma=leak[k],
             )
             if release is not None:
                 b.closed = False
@@ -127,18 +139,44 @@ class PduBreakers:
                 trips.append((k, Trip(b.breaker_id, release, cut, i_rms, i_peak)))
         return trips
 
-    def step_inlet(self, phases: FArray, neutral: FArray, fs: float, dt_s: float) -> Trip | None:
-        """Step the MCCB on its poles and the neutral; return a trip if it opened."""
+    def step_inlet(
+        self,
+        phases: Samples,
+        neutral: Samples,
+        fs: float,
+        dt_s: float,
+        *,
+        ms: FArray | None = None,
+        peak_a: Samples | None = None,
+    ) -> Trip | None:
+        """Step the MCCB on its poles and the neutral; return a trip if it opened.
+
+        ``ms``: mean square of each pole then the neutral, ``peak_a``: largest |i| of each pole,
+        if the caller has them already (the same figures :func:`step_physics` computes).
+        """
         b = self.inlet
         if not b.closed:
             b.state = cool(b.device, b.state, dt_s)
             return None
-        b.state, release = step_physics(b.device, b.state, phases, fs, dt_s, neutral=neutral)
+        if ms is None:
+            ms = np.append(mean_square(phases), mean_square(neutral))
+        if peak_a is None:
+            peak_a = row_peak(phases)
+        nph = len(phases)
+        i_rms, i_peak = math.sqrt(float(ms[:nph].max())), float(peak_a.max())
+        magnetic = i_peak >= math.sqrt(2.0) * b.device.magnetic_a
+        b.state, release = step_device(
+            b.device,
+            b.state,
+            dt_s,
+            i_rms=i_rms,
+            i_peak=i_peak,
+            t_cross_s=first_crossing_s(phases, b.device.magnetic_a, fs) if magnetic else math.inf,
+            neutral_a=math.sqrt(float(ms[nph])),
+        )
         if release is None:
             return None
         b.closed = False
-        rms = np.sqrt(np.einsum("ij,ij->i", phases, phases) / phases.shape[1])
-        i_rms, i_peak = float(rms.max()), float(np.max(np.abs(phases)))
         return Trip("inlet", release, _cut_index(release.at_s, phases.shape[1], fs), i_rms, i_peak)
 
     def reset(self, breaker_id: str) -> None:

@@ -11,6 +11,7 @@ no value, :attr:`SensorStatus.OPEN`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -60,7 +61,7 @@ _BINARY_CHATTER_P = 0.3
 
 
 def _relax(value: float, target: float, dt_s: float, tau_s: float) -> float:
-    return target + (value - target) * float(np.exp(-dt_s / tau_s))
+    return target + (value - target) * math.exp(-dt_s / tau_s)
 
 
 @dataclass(slots=True)
@@ -70,6 +71,11 @@ class _Release:
     temp_rise_c: float
 
 
+_DRAW_BATCH = 256
+"""Noise numbers drawn per generator call: one call per sensor and step costs more than the
+reading itself. Each step still consumes exactly one normal and one uniform per sensor."""
+
+
 @dataclass(slots=True)
 class _SensorState:
     config: SensorConfig
@@ -77,6 +83,32 @@ class _SensorState:
     fault: str | None = None
     last_value: float | None = None
     frozen: float | None = None
+    gauss: list[float] = field(default_factory=list)
+    uniform: list[float] = field(default_factory=list)
+    # per-kind constants, looked up once (enum hashing and .value are slow per step)
+    kind: str = field(init=False)
+    unit: str = field(init=False)
+    sigma: float = field(init=False)
+    noisy_sigma: float = field(init=False)
+    binary: bool = field(init=False)
+    floor: float | None = field(init=False)
+    ceiling: float | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        kind = self.config.kind
+        self.kind, self.unit = kind.value, _UNITS[kind]
+        self.sigma, self.noisy_sigma = _NOISE[kind]
+        self.binary = kind in (SensorKind.DOOR, SensorKind.SMOKE)
+        bounded = kind in (SensorKind.HUMIDITY, SensorKind.VOC, SensorKind.VIBRATION)
+        self.floor = 0.0 if bounded else None
+        self.ceiling = 100.0 if kind is SensorKind.HUMIDITY else None
+
+    def draw(self) -> tuple[float, float]:
+        """This step's (standard normal, uniform) pair, taken in the generator's order."""
+        if not self.gauss:
+            self.gauss = self.rng.standard_normal(_DRAW_BATCH).tolist()[::-1]
+            self.uniform = self.rng.random(_DRAW_BATCH).tolist()[::-1]
+        return self.gauss.pop(), self.uniform.pop()
 
 
 @dataclass(slots=True)
@@ -237,26 +269,26 @@ class Environment:
 
     def _read(self, state: _SensorState) -> SensorReading:
         cfg = state.config
-        sigma, noisy_sigma = _NOISE[cfg.kind]
         # Always draw the same numbers per step so a fault never shifts later noise.
-        gauss = float(state.rng.standard_normal())
-        flip = float(state.rng.random()) < _BINARY_CHATTER_P
+        gauss, u = state.draw()
         value = self._true_value(cfg)
-        binary = cfg.kind in (SensorKind.DOOR, SensorKind.SMOKE)
+        binary = state.binary
         if state.fault == "noisy":
-            value = (1.0 - value if flip else value) if binary else value + noisy_sigma * gauss
+            flip = u < _BINARY_CHATTER_P
+            value = (
+                (1.0 - value if flip else value) if binary else value + state.noisy_sigma * gauss
+            )
         elif not binary:
-            value += sigma * gauss
-        if cfg.kind in (SensorKind.HUMIDITY,):
-            value = min(max(value, 0.0), 100.0)
-        elif cfg.kind in (SensorKind.VOC, SensorKind.VIBRATION):
-            value = max(value, 0.0)
-        unit = _UNITS[cfg.kind]
+            value += state.sigma * gauss
+        if state.floor is not None:
+            value = max(value, state.floor)
+        if state.ceiling is not None:
+            value = min(value, state.ceiling)
         if state.fault == "open":
-            return SensorReading(cfg.id, cfg.kind.value, None, unit, SensorStatus.OPEN)
+            return SensorReading(cfg.id, state.kind, None, state.unit, SensorStatus.OPEN)
         if state.fault == "stuck":
             if state.frozen is None:
                 state.frozen = value
             value = state.frozen
         state.last_value = value
-        return SensorReading(cfg.id, cfg.kind.value, value, unit, SensorStatus.OK)
+        return SensorReading(cfg.id, state.kind, value, state.unit, SensorStatus.OK)

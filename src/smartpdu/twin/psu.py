@@ -29,6 +29,9 @@ IArray = npt.NDArray[np.intp]
 SHARE_DRIFT_LIMIT = 0.03
 SHARE_DRIFT_SIGMA = 0.0005
 """Per-window step of the share random walk (a few minutes to cross the ±3-point range)."""
+_DRIFT_BATCH = 256
+"""Windows of random-walk steps drawn per generator call (one call per window costs more than
+the step)."""
 
 
 def effective_shares(share: FArray, device: IArray, alive: BArray, n_devices: int) -> FArray:
@@ -59,21 +62,28 @@ class PsuBank:
     inrush_amp_a: FArray = field(init=False)
     """Envelope amplitude fixed in the first inrush window so the first pulse peaks at the
     configured ``inrush_peak_a``; NaN while not yet fixed."""
+    _walk: FArray = field(init=False)
+    _walk_k: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         n = len(self.device)
+        self._walk = np.empty((0, n))
         self.share_drift = np.zeros(n)
         self.alive = np.zeros(n, dtype=bool)
         self.inrush_start_s = np.full(n, np.nan)
         self.inrush_amp_a = np.full(n, np.nan)
 
     def shares(self, alive: BArray) -> FArray:
-        share = np.clip(self.share_cfg + self.share_drift, 0.01, None)
+        share = np.maximum(self.share_cfg + self.share_drift, 0.01)
         return effective_shares(share, self.device, alive, self.n_devices)
 
     def drift(self, rng: np.random.Generator) -> None:
         """One window of the slow sharing drift (bounded, reflected at the limits)."""
-        d = self.share_drift + rng.normal(0.0, SHARE_DRIFT_SIGMA, len(self.device))
+        if self._walk_k >= len(self._walk):
+            self._walk = rng.normal(0.0, SHARE_DRIFT_SIGMA, (_DRIFT_BATCH, len(self.device)))
+            self._walk_k = 0
+        d = self.share_drift + self._walk[self._walk_k]
+        self._walk_k += 1
         d = np.where(d > SHARE_DRIFT_LIMIT, 2 * SHARE_DRIFT_LIMIT - d, d)
         self.share_drift = np.where(d < -SHARE_DRIFT_LIMIT, -2 * SHARE_DRIFT_LIMIT - d, d)
 

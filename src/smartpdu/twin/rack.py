@@ -9,28 +9,24 @@ instant and the surviving PSUs of affected devices take over from that instant. 
 neutral channels are sums of outlet currents. Terminal temperatures, environment, levers and the
 controller's power source follow.
 
+This module holds the state and the order of the steps; the steps live next to it: sample
+synthesis (``synthesis``), breakers acting inside the window (``window_protection``), noise,
+residuals, probes and status (``window_outputs``) and the PSU/device log (``device_log``).
+
 Injections (``feed_loss``, ``relay_fault``, ...) take effect from the next window.
 """
 
 from __future__ import annotations
-
-import math
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from smartpdu.config.models import LoadKind, PowerUpState, RackConfig
 from smartpdu.hardware.interface import LeverAction
-from smartpdu.hardware.samples import (
-    Acquisition,
-    BreakerState,
-    PduStatus,
-    SampleBlock,
-    SensorReading,
-)
+from smartpdu.hardware.samples import Acquisition, PduStatus, SampleBlock
 from smartpdu.twin.breakers import PduBreakers, Trip
 from smartpdu.twin.controller_power import select_power_source
+from smartpdu.twin.device_log import DeviceLog, breaker_path, trip_event
 from smartpdu.twin.environment import Environment
 from smartpdu.twin.levers import LeverBank
 from smartpdu.twin.loads import (
@@ -44,37 +40,20 @@ from smartpdu.twin.physical_log import TwinEvent
 from smartpdu.twin.psu import PsuBank, humidity_leakage_factor
 from smartpdu.twin.rack_topology import Topology
 from smartpdu.twin.relay import RelayBank
-from smartpdu.twin.supply import HARMONICS, N_HARMONICS, Supply, phase_rotation, star_point_matrix
+from smartpdu.twin.sample_stats import mean_square
+from smartpdu.twin.supply import N_HARMONICS, Supply, phase_rotation, star_point_matrix
+from smartpdu.twin.synthesis import SAMPLE_DTYPE, PduWindow, Synthesizer, add_inrush
 from smartpdu.twin.thermal import terminal_temperature_step
+from smartpdu.twin.window_outputs import NoiseBank, Residuals, StatusCache, TerminalProbes
+from smartpdu.twin.window_protection import WindowProtection
 
 __all__ = ["RackTwin"]
 
 FArray = npt.NDArray[np.float64]
-_SQRT2 = math.sqrt(2.0)
+BArray = npt.NDArray[np.bool_]
+CArray = npt.NDArray[np.complex128]
 _V_MIN, _V_MAX = 0.5, 1.35
 """PSU input range in multiples of nominal: below it drops out, above it protects itself."""
-_NOISE_I_A, _NOISE_V_V = 0.004, 0.05
-"""ADC noise σ on live current and voltage channels."""
-_NOISE_BANK = 1 << 17
-
-
-@dataclass(slots=True)
-class _Window:
-    """Arrays of one PDU for the window being built."""
-
-    basis: FArray
-    rot: npt.NDArray[np.complex128]
-    """Start-phase rotation ``e^{jhθ0}`` of this window's feed."""
-    v: FArray
-    i: FArray
-    fs: float
-    env: FArray | None
-    dirty: bool = False
-
-    def samples(self, c: npt.NDArray[np.complex128], start: int = 0) -> FArray:
-        """Samples from ``start`` of the waveform with harmonic vector ``c`` (θ0-relative)."""
-        c = c * self.rot
-        return np.concatenate([c.real, c.imag]) @ self.basis[:, start:]
 
 
 class RackTwin:
@@ -139,6 +118,7 @@ class RackTwin:
         self._pfc = np.array([k in (LoadKind.ACTIVE_PFC, LoadKind.GPU) for k in kinds], dtype=bool)
         self._res = np.array([k is LoadKind.RESISTIVE for k in kinds], dtype=bool)
         self._rated = np.array([cl.rated_power_w for cl in cfg_loads], dtype=float)
+        self._rated_psu, self._vnom_psu = self._rated[dev], topo.vnom[topo.psu_pdu]
         npfc = non_pfc_template()
         base = np.empty((len(dev), N_HARMONICS), dtype=np.complex128)
         for j, kind in enumerate(kinds):
@@ -157,17 +137,18 @@ class RackTwin:
             [o.contact_resistance_mohm for p in config.pdus for o in p.outlets], dtype=float
         )
         self._t_term = np.full(topo.n_outlets, self.environment.ambient_c)
-        self._term_shown = np.full(topo.n_outlets, np.nan)
-        self._term_readings: list[SensorReading] = [
-            SensorReading(sid, "terminal_temperature", None, "degC") for sid in topo.terminal_ids
-        ]
+        self._probes = TerminalProbes(topo.terminal_ids)
         self._lost_neutral = np.zeros(len(config.pdus), dtype=bool)
         self._neutral_w = np.ones((len(config.pdus), 3))
         self._poe = config.controller.poe
-        self._running = np.zeros(len(config.devices), dtype=bool)
-        self._switch_prev = np.ones(len(config.devices), dtype=bool)
-        bank = np.random.default_rng(ss[5]).standard_normal(_NOISE_BANK)
-        self._noise_i, self._noise_v = bank * _NOISE_I_A, bank * _NOISE_V_V
+        self._device_log = DeviceLog(topo, [d.name for d in config.devices])
+        shapes = zip(topo.n_channels, topo.phases, topo.n, strict=True)
+        largest = max((rows + ph) * n for rows, ph, n in shapes)
+        self._noise = NoiseBank(np.random.default_rng(ss[5]), self._rng_noise, largest)
+        self._synth = Synthesizer(topo, self.supply)
+        self._protection = WindowProtection(topo, self.breakers, self._lost_neutral, self._log_trip)
+        self._status = StatusCache(topo)
+        self._residuals = Residuals(topo)
 
     # ---- clock ---------------------------------------------------------------------------
     @property
@@ -231,7 +212,7 @@ class RackTwin:
 
     def reset_breaker(self, pdu_id: str, breaker_id: str) -> None:
         self.breakers[self.topo.pdu(pdu_id)].reset(breaker_id)
-        self._log("breaker_reset", f"{pdu_id}/{_breaker_path(breaker_id)}")
+        self._log("breaker_reset", f"{pdu_id}/{breaker_path(breaker_id)}")
 
     # ---- one window ------------------------------------------------------------------------
     def acquire(self) -> Acquisition:
@@ -240,8 +221,7 @@ class RackTwin:
         self.relays.step(t0)
         n_pdu = len(self.pdu_ids)
         present = np.array([self.supply.feed(f).present for f in topo.pdu_feed])
-        inlet_closed = np.array([b.inlet.closed for b in self.breakers])
-        branch_closed = np.concatenate([b.branch_closed() for b in self.breakers])
+        live = self._live(present)
         level = np.zeros((n_pdu, 3))
         angle = np.zeros((n_pdu, 3))
         mats: list[FArray | None] = [None] * n_pdu
@@ -249,22 +229,21 @@ class RackTwin:
         for p in range(n_pdu):
             envs[p] = env = self.supply.envelope(topo.pdu_feed[p], t0, topo.fs[p], topo.n[p])
             env_rms = 1.0 if env is None else float(np.sqrt(np.mean(env * env)))
-            lvl = np.full(3, env_rms if present[p] else 0.0)
+            level[p] = env_rms if present[p] else 0.0
             if self._lost_neutral[p]:
                 if topo.phases[p] == 1:
-                    lvl[:] = 0.0
+                    level[p] = 0.0
                 else:
                     mats[p], ratio = star_point_matrix(self._neutral_w[p])
-                    lvl *= np.abs(ratio)
+                    level[p] *= np.abs(ratio)
                     angle[p] = np.angle(ratio)
-            level[p] = lvl
-        pdu_live = present & inlet_closed
-        energized = pdu_live[topo.out_pdu] & branch_closed[topo.out_branch] & self.relays.closed
+        energized = live[2]
         psu_level = level[topo.psu_pdu, topo.psu_phase]
         alive = energized[topo.psu_outlet] & (psu_level >= _V_MIN) & (psu_level <= _V_MAX)
         bank = self.psus
-        if self._k > 0:
-            bank.start_inrush(np.flatnonzero(alive & ~bank.alive), t0)
+        new = alive & ~bank.alive
+        if self._k > 0 and new.any():
+            bank.start_inrush(new.nonzero()[0], t0)
         bank.stop_inrush(~alive)
         shares = bank.shares(alive)
         mid = t0 + 0.5 * dt  # a step at a window edge belongs to the window it mostly covers
@@ -272,8 +251,8 @@ class RackTwin:
         p_psu = (self._rated * frac)[topo.psu_device] * shares
         coef = psu_current_coefficients(
             p_psu,
-            self._rated[topo.psu_device],
-            topo.vnom[topo.psu_pdu],
+            self._rated_psu,
+            self._vnom_psu,
             psu_level,
             angle[topo.psu_pdu, topo.psu_phase],
             base=self._base,
@@ -281,194 +260,98 @@ class RackTwin:
             pfc=self._pfc,
             resistive=self._res,
         )
-        wins = self._generate(coef, envs, mats, level, t0)
-        self._add_inrush(wins, coef, angle, t0)
+        wins = self._generate(coef, envs, mats)
+        add_inrush(wins, topo, self.psus, coef, angle, self._pulse, self._rot, t0)
         leak = np.where(alive, bank.leak_ma, 0.0) * humidity_leakage_factor(
             self.environment.humidity_pct
         )
-        cut_s = self._protect(wins, leak, t0, dt)
+        cut_s = self._protection.protect(wins, leak, t0, dt)
         alive_end = alive.copy()
         if cut_s:
-            self._failover(wins, coef, alive, shares, cut_s, alive_end)
-        return self._finish(wins, alive_end, leak, present, t0, dt, cut_s)
+            self._protection.failover(wins, coef, bank, shares, cut_s, alive_end)
+        if self._protection.tripped:
+            live = self._live(present)
+        return self._finish(wins, alive_end, leak, present, live, t0, dt, cut_s)
+
+    def _live(self, present: BArray) -> tuple[BArray, BArray, BArray]:
+        """Which PDUs (feed and inlet), branches (breaker closed) and outlets are energised."""
+        topo = self.topo
+        pdu_live = present & np.array([b.inlet.closed for b in self.breakers])
+        branch_closed = np.concatenate([b.branch_closed() for b in self.breakers])
+        out_live = pdu_live[topo.out_pdu] & branch_closed[topo.out_branch] & self.relays.closed
+        return pdu_live, branch_closed, out_live
 
     def _generate(
-        self,
-        coef: npt.NDArray[np.complex128],
-        envs: list[FArray | None],
-        mats: list[FArray | None],
-        level: FArray,
-        t0: float,
-    ) -> list[_Window]:
-        topo = self.topo
+        self, coef: CArray, envs: list[FArray | None], mats: list[FArray | None]
+    ) -> list[PduWindow]:
+        topo, synth = self.topo, self._synth
         c_out = topo.outlet_of_psu @ coef
-        wins: list[_Window] = []
+        wins: list[PduWindow] = []
         rots = {f: self.supply.start_rotation(f) for f in self.supply.feeds}
         for p, pdu in enumerate(self.config.pdus):
-            fs, n = topo.fs[p], topo.n[p]
-            basis = self.supply.basis(pdu.feed, pdu.nominal_frequency_hz, fs, n)
             rot = rots[pdu.feed]
             feed = self.supply.feed(pdu.feed)
-            i = np.empty((topo.n_channels[p], n))
-            o0 = topo.out_slice[p][0]
-            used = topo.used_outlets[p]  # outlets with a PSU plugged in; the rest carry 0 A
-            c = c_out[o0 + used] * rot
-            ro = topo.row_outlets[p]
-            i[ro:] = 0.0
-            i[ro + used] = np.concatenate([c.real, c.imag], axis=1) @ basis
+            basis = synth.basis(p)
+            i = synth.currents(p, c_out, rot, basis)
             env = envs[p]
             if feed.present and self.breakers[p].inlet.closed:
-                vc = feed.voltage_harmonics * topo.v_rot[p] * rot * (_SQRT2 * topo.vnom[p])
-                v = np.concatenate([vc.real, vc.imag], axis=1) @ basis
+                v = synth.voltages(p, feed.voltage_harmonics, rot, basis)
                 if env is not None:
-                    v *= env
+                    env32 = env.astype(SAMPLE_DTYPE)
+                    v *= env32
                     res_rows = topo.res_rows[p]
                     if len(res_rows):
-                        i[res_rows] *= env
+                        i[res_rows] *= env32
                 mat = mats[p]
                 if mat is not None:
-                    v = mat @ v
+                    v = (mat.astype(SAMPLE_DTYPE) @ v).astype(SAMPLE_DTYPE)
                 elif self._lost_neutral[p]:
                     v[:] = 0.0
             else:
-                v = np.zeros((topo.phases[p], n))
-            wins.append(_Window(basis, rot, v, i, fs, env))
+                v = np.zeros((topo.phases[p], topo.n[p]), dtype=SAMPLE_DTYPE)
+            wins.append(PduWindow(basis, rot, v, i, topo.fs[p], env))
         return wins
-
-    def _add_inrush(
-        self, wins: list[_Window], coef: npt.NDArray[np.complex128], angle: FArray, t0: float
-    ) -> None:
-        """Add the capacitor-charging pulses and the soft-start of PSUs whose input just came on."""
-        topo, bank = self.topo, self.psus
-        for j in bank.inrush_active(t0):
-            p = int(topo.psu_pdu[j])
-            w = wins[p]
-            n = topo.n[p]
-            tau = float(bank.inrush_tau_s[j])
-            t_rel = (t0 - float(bank.inrush_start_s[j])) + np.arange(n) / w.fs
-            decay = np.exp(-t_rel / tau)
-            pc = self._pulse * self._rot[j] * np.exp(1j * HARMONICS * angle[p, topo.psu_phase[j]])
-            pulse = w.samples(pc)
-            if math.isnan(bank.inrush_amp_a[j]):
-                first = np.abs(pulse * decay)[: topo.spc[p]]
-                bank.inrush_amp_a[j] = float(bank.inrush_peak_a[j]) / float(first.max())
-            steady = w.samples(coef[j])
-            row = topo.row_outlets[p] + int(topo.psu_outlet[j]) - topo.out_slice[p][0]
-            w.i[row] += (float(bank.inrush_amp_a[j]) * pulse - steady) * decay
-
-    def _protect(self, wins: list[_Window], leak: FArray, t0: float, dt: float) -> dict[int, float]:
-        """Step branch then inlet breakers; zero what they cut. Returns cut time per PSU."""
-        topo = self.topo
-        cut_s: dict[int, float] = {}
-        branch_leak = np.bincount(
-            topo.out_branch[topo.psu_outlet], weights=leak, minlength=topo.n_branches
-        ).astype(np.float64)
-        for p, w in enumerate(wins):
-            rb, ro = topo.row_branches[p], topo.row_outlets[p]
-            nb = ro - rb
-            b0 = topo.branch_slice[p][0]
-            np.matmul(topo.branch_of_outlet[p], w.i[ro:], out=w.i[rb:ro])
-            trips = self.breakers[p].step_branches(w.i[rb:ro], branch_leak[b0 : b0 + nb], w.fs, dt)
-            for k, trip in trips:
-                rows = ro + topo.outlets_of_branch[p][k]
-                w.i[rows, trip.cut :] = 0.0
-                w.i[rb + k, trip.cut :] = 0.0
-                for j in topo.psus_of_branch[b0 + k]:
-                    cut_s[int(j)] = trip.cut / w.fs
-                self._log_trip(p, trip, t0)
-            self._phase_sums(p, w)
-            nph = topo.phases[p]
-            trip_in = self.breakers[p].step_inlet(w.i[:nph], w.i[nph], w.fs, dt)
-            if trip_in is not None:
-                w.i[:, trip_in.cut :] = 0.0
-                w.v[:, trip_in.cut :] = 0.0
-                for j in topo.psus_of_pdu[p]:
-                    cut_s[int(j)] = min(cut_s.get(int(j), math.inf), trip_in.cut / w.fs)
-                self._log_trip(p, trip_in, t0)
-        return cut_s
-
-    def _phase_sums(self, p: int, w: _Window) -> None:
-        topo = self.topo
-        nph, rb, ro = topo.phases[p], topo.row_branches[p], topo.row_outlets[p]
-        np.matmul(topo.phase_of_branch[p], w.i[rb:ro], out=w.i[:nph])
-        if self._lost_neutral[p]:
-            w.i[:nph] -= w.i[:nph].mean(axis=0)
-            w.i[nph] = 0.0
-        else:
-            np.sum(w.i[:nph], axis=0, out=w.i[nph])
-
-    def _failover(
-        self,
-        wins: list[_Window],
-        coef: npt.NDArray[np.complex128],
-        alive: npt.NDArray[np.bool_],
-        shares: FArray,
-        cut_s: dict[int, float],
-        alive_end: npt.NDArray[np.bool_],
-    ) -> None:
-        """From each cut instant, the surviving PSUs of the device carry its whole load."""
-        topo = self.topo
-        for j in cut_s:
-            alive_end[j] = False
-        new_shares = self.psus.shares(alive_end)
-        devices = {int(topo.psu_device[j]) for j in cut_s}
-        for d in devices:
-            t_cut = min(cut_s[j] for j in cut_s if topo.psu_device[j] == d)
-            for jj in np.flatnonzero((topo.psu_device == d) & alive_end):
-                j = int(jj)
-                if shares[j] <= 0.0:
-                    continue
-                p = int(topo.psu_pdu[j])
-                w = wins[p]
-                c = min(topo.n[p], math.ceil(t_cut * w.fs))
-                extra = (new_shares[j] / shares[j] - 1.0) * coef[j]
-                row = topo.row_outlets[p] + int(topo.psu_outlet[j]) - topo.out_slice[p][0]
-                w.i[row, c:] += w.samples(extra, c)
-                w.dirty = True
-        for p, w in enumerate(wins):
-            if w.dirty:
-                rb, ro = topo.row_branches[p], topo.row_outlets[p]
-                np.matmul(topo.branch_of_outlet[p], w.i[ro:], out=w.i[rb:ro])
-                self._phase_sums(p, w)
 
     def _finish(
         self,
-        wins: list[_Window],
-        alive_end: npt.NDArray[np.bool_],
+        wins: list[PduWindow],
+        alive_end: BArray,
         leak: FArray,
-        present: npt.NDArray[np.bool_],
+        present: BArray,
+        live_now: tuple[BArray, BArray, BArray],
         t0: float,
         dt: float,
         cut_s: dict[int, float],
     ) -> Acquisition:
         topo = self.topo
-        self._log_devices(alive_end, t0, cut_s)
+        switch = np.array([ld.switched_on for ld in self.loads])
+        self.physical_log.extend(
+            self._device_log.update(self.psus.alive, alive_end, switch, t0, cut_s, self._k == 0)
+        )
         self.psus.alive = alive_end
-        inlet_closed = np.array([b.inlet.closed for b in self.breakers])
-        branch_closed = np.concatenate([b.branch_closed() for b in self.breakers])
-        pdu_live = present & inlet_closed
-        out_live = pdu_live[topo.out_pdu] & branch_closed[topo.out_branch] & self.relays.closed
+        pdu_live, branch_closed, out_live = live_now
         blocks: dict[str, SampleBlock] = {}
         status: dict[str, PduStatus] = {}
         out_rms = np.empty(topo.n_outlets)
         it_power = 0.0
         for p, w in enumerate(wins):
-            nph, ro = topo.phases[p], topo.row_outlets[p]
+            nph, ro, n = topo.phases[p], topo.row_outlets[p], topo.n[p]
             o0, o1 = topo.out_slice[p]
             b0, b1 = topo.branch_slice[p]
-            i_out = w.i[ro:]
-            out_rms[o0:o1] = np.sqrt(np.einsum("ij,ij->i", i_out, i_out) / topo.n[p])
-            p_ph = np.einsum("ij,ij->i", w.v, w.i[:nph]) / topo.n[p]
+            ms = mean_square(w.i[ro:]) if w.ms is None else w.ms[ro:]
+            np.sqrt(ms, out=out_rms[o0:o1])
+            p_ph = np.vecdot(w.v, w.i[:nph]).astype(np.float64) / n
             it_power += float(p_ph.sum())
             if nph == 3:  # conductance per phase, for the star point if the neutral opens
-                v2 = np.einsum("ij,ij->i", w.v, w.v) / topo.n[p]
-                if np.all(v2 > 1.0):
+                v2 = mean_square(w.v)
+                if (v2 > 1.0).all():
                     self._neutral_w[p] = np.maximum(p_ph, 0.0) / v2
-            live = np.concatenate(
-                [np.full(nph + 1, pdu_live[p]), branch_closed[b0:b1] & pdu_live[p], out_live[o0:o1]]
-            )
+            live = np.empty(topo.n_channels[p], dtype=bool)
+            live[:nph] = live[nph] = pdu_live[p]
             live[nph] &= not self._lost_neutral[p]
-            self._add_noise(w, live, bool(pdu_live[p]))
+            live[nph + 1 : ro] = branch_closed[b0:b1] & pdu_live[p]
+            live[ro:] = out_live[o0:o1]
+            self._noise.add(w, live, bool(pdu_live[p]))
             blocks[self.pdu_ids[p]] = SampleBlock(
                 pdu_id=self.pdu_ids[p],
                 t0_s=t0,
@@ -478,30 +361,22 @@ class RackTwin:
                 current_a=w.i,
                 channels=topo.channels[p],
                 channel_phase=topo.channel_phase[p],
-                residual_ma=self._residuals(p, leak),
+                residual_ma=self._residuals.of(p, leak),
                 residual_channels=topo.residual_channels[p],
             )
-            br = self.breakers[p]
-            status[self.pdu_ids[p]] = PduStatus(
-                pdu_id=self.pdu_ids[p],
-                feed_present=bool(present[p]),
-                relay_closed=dict(
-                    zip(topo.outlet_ids[p], self.relays.closed[o0:o1].tolist(), strict=True)
-                ),
-                breakers={
-                    b.breaker_id: BreakerState.CLOSED if b.closed else BreakerState.TRIPPED
-                    for b in [br.inlet, *br.branches]
-                },
-                relay_cycles=dict(
-                    zip(topo.outlet_ids[p], self.relays.cycles[o0:o1].tolist(), strict=True)
-                ),
+            status[self.pdu_ids[p]] = self._status.status(
+                p,
+                bool(present[p]),
+                self.breakers[p],
+                self.relays.closed[o0:o1],
+                self.relays.cycles[o0:o1],
             )
         ambient = self.environment.ambient_c
         self._t_term = terminal_temperature_step(
             self._t_term, out_rms, self._r_contact, ambient, dt
         )
         sensors = self.environment.step(t0, dt, it_power)
-        terminals = self._terminal_readings()
+        terminals = self._probes.read(self._t_term)
         feed_ok = {f: s.present for f, s in self.supply.feeds.items()}
         source = select_power_source(feed_ok.get("A", False), feed_ok.get("B", False), self._poe)
         levers = self.levers.step(dt)
@@ -510,84 +385,10 @@ class RackTwin:
         self.psus.drift(self._rng_walk)
         return Acquisition(t0, blocks, status, (*sensors, *terminals), levers, source)
 
-    def _terminal_readings(self) -> tuple[SensorReading, ...]:
-        """Terminal temperatures at the probes' 0.01 °C resolution; unchanged readings reused."""
-        temps = np.round(self._t_term, 2)
-        changed = np.flatnonzero(temps != self._term_shown)
-        if len(changed):
-            ids = self.topo.terminal_ids
-            for k, v in zip(changed.tolist(), temps[changed].tolist(), strict=True):
-                self._term_readings[k] = SensorReading(ids[k], "terminal_temperature", v, "degC")
-            self._term_shown = temps
-        return tuple(self._term_readings)
-
-    def _add_noise(self, w: _Window, live: npt.NDArray[np.bool_], v_live: bool) -> None:
-        """Add ADC noise from the pre-drawn bank at a random offset; dead channels stay at 0."""
-        ni, nv = w.i.size, w.v.size
-        off = int(self._rng_noise.integers(0, _NOISE_BANK - ni - nv))
-        noise = self._noise_i[off : off + ni].reshape(w.i.shape)
-        if live.all():
-            w.i += noise
-        else:
-            w.i[live] += noise[live]
-        if v_live:
-            w.v += self._noise_v[off + ni : off + ni + nv].reshape(w.v.shape)
-
-    def _residuals(self, p: int, leak: FArray) -> FArray:
-        topo = self.topo
-        psus = topo.psus_of_pdu[p]
-        ph = topo.psu_phase[psus]
-        by_phase = np.bincount(ph, weights=leak[psus], minlength=3)
-        inlet = abs(np.sum(by_phase * np.exp(-2j * math.pi * np.arange(3) / 3)))
-        rcbo = [float(leak[topo.psus_of_branch[b]].sum()) for b in topo.rcbo_branches[p]]
-        return np.array([inlet, *rcbo])
-
     # ---- physical log --------------------------------------------------------------------
-    def _log(self, kind: str, target: str, t_s: float | None = None, **detail: float | str) -> None:
-        self.physical_log.append(
-            TwinEvent(self.now_s if t_s is None else t_s, kind, target, detail)
-        )
+    def _log(self, kind: str, target: str, **detail: float | str) -> None:
+        self.physical_log.append(TwinEvent(self.now_s, kind, target, detail))
 
     def _log_trip(self, p: int, trip: Trip, t0: float) -> None:
-        ev = trip.event
-        self._log(
-            "breaker_trip",
-            f"{self.pdu_ids[p]}/{_breaker_path(trip.breaker_id)}",
-            t0 + trip.cut / self.topo.fs[p],
-            band=ev.band,
-            value=ev.value,
-            limit=ev.limit,
-            unit=ev.unit,
-            i_rms_a=trip.i_rms_a,
-            i_peak_a=trip.i_peak_a,
-        )
-
-    def _log_devices(
-        self, alive_end: npt.NDArray[np.bool_], t0: float, cut_s: dict[int, float]
-    ) -> None:
-        """Log PSU failovers/restores and devices going off/on (at the instant it happened)."""
-        topo = self.topo
-        switch = np.array([ld.switched_on for ld in self.loads])
-        n_alive = np.bincount(topo.psu_device, weights=alive_end, minlength=len(self.loads))
-        running = switch & (n_alive > 0)
-        prev = self.psus.alive
-        when = {int(topo.psu_device[j]): t0 + t for j, t in cut_s.items()}
-        for j in np.flatnonzero(prev != alive_end):
-            d = int(topo.psu_device[j])
-            target = f"{self.config.devices[d].name}/psu{topo.psu_index[j]}"
-            if self._k > 0 and n_alive[d] > 0:
-                kind = "psu_restore" if alive_end[j] else "psu_failover"
-                self._log(kind, target, when.get(d, t0), pdu=self.pdu_ids[topo.psu_pdu[j]])
-        if self._k > 0:
-            for dd in np.flatnonzero(running != self._running):
-                d = int(dd)
-                reason = "switch" if switch[d] != self._switch_prev[d] else "power"
-                kind = "device_on" if running[d] else "device_off"
-                name = self.config.devices[d].name
-                self._log(kind, f"device/{name}", when.get(int(d), t0), reason=reason)
-        self._running = running
-        self._switch_prev = switch
-
-
-def _breaker_path(breaker_id: str) -> str:
-    return "inlet" if breaker_id == "inlet" else f"branch/{breaker_id}"
+        t_s = t0 + trip.cut / self.topo.fs[p]
+        self.physical_log.append(trip_event(self.pdu_ids[p], trip, t_s))

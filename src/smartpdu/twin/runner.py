@@ -13,10 +13,11 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from smartpdu.config.models import RackConfig
 from smartpdu.hardware.samples import Acquisition, SampleBlock
@@ -105,18 +106,47 @@ class RunSummary:
         return asdict(self)
 
 
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """Where a block's inlet phase and branch rows are (found once per channel layout)."""
+
+    inlet: npt.NDArray[np.intp]
+    phases: tuple[str, ...]
+    branch: npt.NDArray[np.intp]
+    branches: tuple[str, ...]
+    both: npt.NDArray[np.intp]
+    """Inlet rows, then branch rows."""
+
+    @classmethod
+    def of(cls, channels: tuple[str, ...]) -> _Rows:
+        inlet = [
+            (k, c.removeprefix("inlet/")) for k, c in enumerate(channels) if c[:7] == "inlet/L"
+        ]
+        branch = [
+            (k, c.removeprefix("branch/")) for k, c in enumerate(channels) if c[:7] == "branch/"
+        ]
+        return cls(
+            np.array([k for k, _ in inlet], dtype=np.intp),
+            tuple(name for _, name in inlet),
+            np.array([k for k, _ in branch], dtype=np.intp),
+            tuple(name for _, name in branch),
+            np.array([k for k, _ in [*inlet, *branch]], dtype=np.intp),
+        )
+
+
 @dataclass(slots=True)
 class _Accumulator:
     energy_j: dict[str, dict[str, float]]
     max_inlet: dict[str, dict[str, float]]
     max_branch: dict[str, BranchPeak]
     hottest: TerminalPeak | None = None
+    rows: dict[tuple[str, ...], _Rows] = field(default_factory=dict)
 
     def add(self, acq: Acquisition, t_rel_s: float, digest: Any) -> None:
         for pdu_id in sorted(acq.blocks):
             block = acq.blocks[pdu_id]
             for array in (block.voltage_v, block.current_a, block.residual_ma):
-                digest.update(np.ascontiguousarray(array).tobytes())
+                digest.update(np.ascontiguousarray(array).data)
             self._fold_block(pdu_id, block, t_rel_s)
         for reading in acq.sensors:
             value = reading.value
@@ -126,20 +156,25 @@ class _Accumulator:
                 self.hottest = TerminalPeak(reading.sensor_id, float(value), t_rel_s)
 
     def _fold_block(self, pdu_id: str, block: SampleBlock, t_rel_s: float) -> None:
-        current = np.asarray(block.current_a, dtype=np.float64)
-        rms = np.sqrt(np.mean(current * current, axis=1))
+        rows = self.rows.get(block.channels)
+        if rows is None:
+            rows = self.rows[block.channels] = _Rows.of(block.channels)
+        n_in = len(rows.inlet)
+        # only the rows the summary uses, summed in float64: mean of i² and of v·i per row
+        current = np.asarray(block.current_a)[rows.both].astype(np.float64)
+        n = current.shape[-1]
+        rms = np.sqrt(np.vecdot(current, current) / n).tolist()
+        v = np.asarray(block.voltage_v)[np.asarray(block.channel_phase)[rows.inlet]]
+        power_w = (np.vecdot(v.astype(np.float64), current[:n_in]) / n).tolist()
         energy = self.energy_j.setdefault(pdu_id, {})
         peaks = self.max_inlet.setdefault(pdu_id, {})
+        for phase, p_w, i_rms in zip(rows.phases, power_w, rms[:n_in], strict=True):
+            energy[phase] = energy.get(phase, 0.0) + p_w * block.duration_s
+            peaks[phase] = max(peaks.get(phase, 0.0), i_rms)
         best: BranchPeak | None = self.max_branch.get(pdu_id)
-        for k, name in enumerate(block.channels):
-            if name.startswith("inlet/L"):
-                phase = name.removeprefix("inlet/")
-                v = np.asarray(block.voltage_v[block.channel_phase[k]], dtype=np.float64)
-                power_w = float(np.mean(v * current[k]))
-                energy[phase] = energy.get(phase, 0.0) + power_w * block.duration_s
-                peaks[phase] = max(peaks.get(phase, 0.0), float(rms[k]))
-            elif name.startswith("branch/") and (best is None or rms[k] > best.current_a):
-                best = BranchPeak(name.removeprefix("branch/"), float(rms[k]), t_rel_s)
+        for name, i_rms in zip(rows.branches, rms[n_in:], strict=True):
+            if best is None or i_rms > best.current_a:
+                best = BranchPeak(name, i_rms, t_rel_s)
         if best is not None:
             self.max_branch[pdu_id] = best
 

@@ -7,6 +7,7 @@ Both use the exact solution of ``dT/dt = (T∞ - T) / τ`` over a step with cons
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +29,7 @@ def _relax(value: npt.ArrayLike, target: npt.ArrayLike, dt_s: float, tau_s: floa
         raise ValueError(f"dt_s must be >= 0, got {dt_s}")
     if tau_s <= 0:
         raise ValueError(f"tau_s must be > 0, got {tau_s}")
-    decay = np.exp(-dt_s / tau_s)
+    decay = math.exp(-dt_s / tau_s)
     t_inf = np.asarray(target, dtype=np.float64)
     return t_inf + (np.asarray(value, dtype=np.float64) - t_inf) * decay
 
@@ -113,6 +114,9 @@ class RackAirModel:
         if self.bottom_c is None or self.top_c is None:
             # A rack that was running before the simulation starts is already in equilibrium.
             self.bottom_c, self.top_c = target.bottom_c, target.top_c
-        self.bottom_c = float(_relax(self.bottom_c, target.bottom_c, dt_s, self.tau_s))
-        self.top_c = float(_relax(self.top_c, target.top_c, dt_s, self.tau_s))
+        if dt_s < 0:
+            raise ValueError(f"dt_s must be >= 0, got {dt_s}")
+        decay = math.exp(-dt_s / self.tau_s)  # scalars: math, not numpy (per-window hot path)
+        self.bottom_c = target.bottom_c + (self.bottom_c - target.bottom_c) * decay
+        self.top_c = target.top_c + (self.top_c - target.top_c) * decay
         return AirTemperatures(bottom_c=self.bottom_c, top_c=self.top_c)
