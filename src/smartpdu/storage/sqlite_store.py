@@ -15,6 +15,7 @@ from typing import Any, Final, Literal
 
 from smartpdu.storage.kv_upgrade import move_kv_rows
 from smartpdu.storage.migrations import Migration, apply_migrations
+from smartpdu.storage.readings_upgrade import NEW_TABLES_SQLITE, pack_reading_rows
 from smartpdu.storage.records import StoreError
 from smartpdu.storage.sql_store import Cursor, Row, SqlStore
 
@@ -101,6 +102,12 @@ MIGRATIONS: Final = (
             " PRIMARY KEY (pdu_id, version)) WITHOUT ROWID",
         ),
         move_kv_rows,
+    ),
+    Migration(
+        5,
+        "readings as packed blocks per PDU and interval (key index in reading_series)",
+        NEW_TABLES_SQLITE,
+        pack_reading_rows,
     ),
 )
 
