@@ -28,18 +28,17 @@ _WINDOW_S: Final = 86400
 NEW_TABLES_SQLITE: Final = (
     "CREATE TABLE reading_series (key_id INTEGER PRIMARY KEY, pdu_id TEXT NOT NULL,"
     " key TEXT NOT NULL, UNIQUE (pdu_id, key))",
-    "CREATE TABLE reading_blocks (resolution TEXT NOT NULL, pdu_id TEXT NOT NULL,"
-    " t0 INTEGER NOT NULL, points INTEGER NOT NULL, data BLOB NOT NULL,"
-    " UNIQUE (resolution, pdu_id, t0))",
-    "CREATE INDEX reading_blocks_t0 ON reading_blocks (resolution, t0)",
+    # one B-tree (no rowid, no second index): a block write touches its leaf and overflow pages
+    "CREATE TABLE reading_blocks (resolution TEXT NOT NULL, t0 INTEGER NOT NULL,"
+    " pdu_id TEXT NOT NULL, points INTEGER NOT NULL, data BLOB NOT NULL,"
+    " PRIMARY KEY (resolution, t0, pdu_id)) WITHOUT ROWID",
 )
 NEW_TABLES_PG: Final = (
     "CREATE TABLE reading_series (key_id BIGINT PRIMARY KEY, pdu_id TEXT NOT NULL,"
     ' key TEXT COLLATE "C" NOT NULL, UNIQUE (pdu_id, key))',
-    "CREATE TABLE reading_blocks (resolution TEXT NOT NULL, pdu_id TEXT NOT NULL,"
-    " t0 BIGINT NOT NULL, points BIGINT NOT NULL, data BYTEA NOT NULL,"
-    " PRIMARY KEY (resolution, pdu_id, t0))",
-    "CREATE INDEX reading_blocks_t0 ON reading_blocks (resolution, t0)",
+    "CREATE TABLE reading_blocks (resolution TEXT NOT NULL, t0 BIGINT NOT NULL,"
+    " pdu_id TEXT NOT NULL, points BIGINT NOT NULL, data BYTEA NOT NULL,"
+    " PRIMARY KEY (resolution, t0, pdu_id))",
     # blocks are zlib already: TOAST need not try to compress them again
     "ALTER TABLE reading_blocks ALTER COLUMN data SET STORAGE EXTERNAL",
 )

@@ -17,7 +17,7 @@ from smartpdu.runtime.stages.decide import DecideStage
 from smartpdu.runtime.stages.demand import DemandStage
 from smartpdu.runtime.stages.energy import EnergyStage
 from smartpdu.runtime.stages.measure import MeasureStage
-from smartpdu.runtime.stages.persist import PersistStage
+from smartpdu.runtime.stages.persist import PersistStage, retention_policy
 from smartpdu.runtime.stages.publish import EventsStage
 from smartpdu.runtime.stages.snapshot import SnapshotStage
 from smartpdu.runtime.stages.watchers import QualityWatchStage, TransitionStage
@@ -61,5 +61,11 @@ def default_stages(parts: StageParts) -> list[Stage]:
         QualityWatchStage(),
         DecideStage(parts.control, parts.hardware, parts.control_lock),
         EventsStage(parts.events),
-        PersistStage(parts.store, parts.writer, parts.energy, interval_s=parts.persist_interval_s),
+        PersistStage(
+            parts.store,
+            parts.writer,
+            parts.energy,
+            interval_s=parts.persist_interval_s,
+            retention=retention_policy(parts.config.storage),
+        ),
     ]
