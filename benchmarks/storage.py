@@ -106,47 +106,51 @@ async def _flash_run(data: Path, seconds: int) -> dict[str, Any]:
     return {"written": written, "cpu_s": cpu, "rows": rows, "keys": keys}
 
 
-def _sample_blocks(rows: list[Any], keys: dict[int, str]) -> dict[Resolution, list[bytes]]:
-    """Complete blocks of the run per resolution (partial ones only if none is complete)."""
-    out: dict[Resolution, list[bytes]] = defaultdict(list)
-    partial: dict[Resolution, list[bytes]] = defaultdict(list)
-    for res, _pdu, _t0, _points, data in rows:
+Sample = dict[tuple[Resolution, str], list[bytes]]
+
+
+def _sample_blocks(rows: list[Any], keys: dict[int, str]) -> Sample:
+    """Blocks of the run per (resolution, PDU): complete ones (partial only if none is)."""
+    out: Sample = defaultdict(list)
+    partial: Sample = defaultdict(list)
+    for res, pdu, _t0, _points, data in rows:
         block = decode(data)
         full = (block.n > 0).all(axis=1).any()  # some key present in every step
-        (out if full else partial)[Resolution(res)].append(bytes(data))
-    for res in (Resolution.S1, Resolution.M1):
-        out[res] = out[res] or partial[res]
-    hours = [decode(d) for d in out[Resolution.M1]]
-    for m1 in hours:  # an hourly block: the minute columns relabelled as hours, 24 of them
-        reps = -(-24 // m1.steps)
-        grids = [a.repeat(reps, axis=1)[:, :24] for a in (m1.n, m1.lo, m1.avg, m1.hi)]
-        h1 = Block(m1.key_ids, grids[0] * 60, *grids[1:])
-        out[Resolution.H1].append(encode(h1, [decimals_for(keys[int(k)]) for k in m1.key_ids]))
+        (out if full else partial)[(Resolution(res), pdu)].append(bytes(data))
+    for key, blobs in partial.items():
+        out[key] = out[key] or blobs
+    for (res, pdu), blobs in list(out.items()):
+        if res is not Resolution.M1:
+            continue
+        for m1 in (decode(d) for d in blobs):  # an hourly block: minute columns as hours
+            reps = -(-24 // m1.steps)
+            grids = [a.repeat(reps, axis=1)[:, :24] for a in (m1.n, m1.lo, m1.avg, m1.hi)]
+            h1 = Block(m1.key_ids, grids[0] * 60, *grids[1:])
+            dec = [decimals_for(keys[int(k)]) for k in m1.key_ids]
+            out[(Resolution.H1, pdu)].append(encode(h1, dec))
     return out
 
 
-def _bytes_per_block(samples: dict[Resolution, list[bytes]], copies: int = 300) -> dict[str, float]:
-    """File growth per stored block of each resolution, inserted into a fresh store."""
-    out: dict[str, float] = {}
+def _bytes_per_block(samples: Sample, copies: int = 120) -> dict[tuple[Resolution, str], float]:
+    """File growth per stored block, each sample inserted ``copies`` times into a fresh store."""
+    out: dict[tuple[Resolution, str], float] = {}
     with tempfile.TemporaryDirectory() as d:
-        for res, blobs in samples.items():
-            path = Path(d) / f"{res.value}.db"
-            store = SqliteStore(path)
-            store.close()
+        for n, ((res, pdu), blobs) in enumerate(samples.items()):
+            path = Path(d) / f"{n}.db"
+            SqliteStore(path).close()
             conn = sqlite3.connect(path, isolation_level=None)
             base = path.stat().st_size
             conn.execute("BEGIN")
-            span = BLOCK_SPAN_S[res]
             for i in range(copies):
                 conn.execute(
-                    "INSERT INTO reading_blocks (resolution, pdu_id, t0, points, data) "
+                    "INSERT INTO reading_blocks (resolution, t0, pdu_id, points, data) "
                     "VALUES (?,?,?,?,?)",
-                    (res.value, f"pdu-{i % 2}", i // 2 * span, 1, blobs[i % len(blobs)]),
+                    (res.value, i * BLOCK_SPAN_S[res], pdu, 1, blobs[i % len(blobs)]),
                 )
             conn.execute("COMMIT")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.close()
-            out[res.value] = (path.stat().st_size - base) / copies
+            out[(res, pdu)] = (path.stat().st_size - base) / copies
     return out
 
 
@@ -156,18 +160,22 @@ def flash_and_size() -> dict[str, Any]:
     mb_day = run["written"] / SECONDS * 86400 / 1e6
     samples = _sample_blocks(run["rows"], run["keys"])
     per_block = _bytes_per_block(samples)
-    pdus = len({r[1] for r in run["rows"]})
-    blocks = {r: pdus * KEEP[r] / BLOCK_SPAN_S[r] for r in Resolution}
-    size = {r.value: blocks[r] * per_block[r.value] for r in Resolution}
+    size: dict[str, float] = defaultdict(float)
+    for (res, _pdu), nbytes in per_block.items():
+        size[res.value] += KEEP[res] / BLOCK_SPAN_S[res] * nbytes
     total_gb = sum(size.values()) / 1e9
-    s1 = [len(b) for b in samples[Resolution.S1]]
+    s1 = {
+        pdu: sum(map(len, blobs)) / len(blobs)
+        for (res, pdu), blobs in samples.items()
+        if res is Resolution.S1
+    }
     out = {
         "simulated_s": SECONDS,
         "cpu_s": run["cpu_s"],
         "keys_stored": len(run["keys"]),
         "mb_written_per_day": mb_day,
-        "bytes_per_1s_block_avg": sum(s1) / max(1, len(s1)),
-        "file_bytes_per_block": per_block,
+        "bytes_per_1s_block_by_pdu": s1,
+        "file_bytes_per_block": {f"{r.value} {p}": v for (r, p), v in per_block.items()},
         "steady_state_mb_by_resolution": {k: v / 1e6 for k, v in size.items()},
         "steady_state_gb": total_gb,
     }
@@ -179,13 +187,11 @@ def flash_and_size() -> dict[str, Any]:
     met = "met" if total_gb < GOAL_STEADY_GB else "UNMET"
     parts = ", ".join(f"{k} {v / 1e6:,.0f} MB" for k, v in size.items())
     print(
-        f"steady-state database (48 h of 1 s, 1 y of 1 min, 10 y of 1 h; {len(run['keys'])} keys): "
-        f"{total_gb:.2f} GB ({parts}) — goal < {GOAL_STEADY_GB:.0f} GB: {met}"
+        f"steady-state database (48 h of 1 s, 1 y of 1 min, 10 y of 1 h; {len(run['keys'])} "
+        f"keys): {total_gb:.2f} GB ({parts}) — goal < {GOAL_STEADY_GB:.0f} GB: {met}"
     )
-    print(
-        f"  1 s block (1 PDU, 1 min): {out['bytes_per_1s_block_avg']:,.0f} B packed; file bytes "
-        "per block: " + ", ".join(f"{k} {v:,.0f}" for k, v in per_block.items())
-    )
+    blocks = ", ".join(f"{p} {v:,.0f} B" for p, v in s1.items())
+    print(f"  packed 1 s block (one minute): {blocks}; CPU {run['cpu_s']:.1f} s for the run")
     return out
 
 

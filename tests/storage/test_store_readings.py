@@ -45,15 +45,24 @@ def test_min_max_default_to_avg_and_upsert_replaces(store: SqlStore) -> None:
     assert [(p.min, p.avg, p.max) for p in pts] == [(7.0, 7.0, 7.0), (1.5, 2.0, 2.5)]
 
 
+def _stored_points(store: SqlStore, res: Resolution) -> int:
+    """Key-steps held in the blocks of one resolution (what the roll-up wrote)."""
+    rows = store._query("SELECT SUM(points) FROM reading_blocks WHERE resolution = ?", (res.value,))
+    return int(rows[0][0] or 0)
+
+
 def test_rollup_minutes_analytic(store: SqlStore) -> None:
     store.write_readings(sawtooth(T0, 180))  # three full minutes
     store.rollup(T0 + timedelta(seconds=150))  # only minutes 0 and 1 are complete
+    assert _stored_points(store, Resolution.M1) == 2
     pts = store.history("pdu-a", KEY, T0, T0 + timedelta(hours=1), step_s=60)
-    assert [p.ts for p in pts] == [T0, T0 + timedelta(minutes=1)]
+    # minute 2 is past the roll-up watermark: answered from the 1 s data, same arithmetic
+    assert [p.ts for p in pts] == [T0 + timedelta(minutes=m) for m in range(3)]
     for p in pts:
         assert p == HistoryPoint(p.ts, -1.0, 29.5, 60.0, 60)
     store.rollup(T0 + timedelta(seconds=180))
-    assert len(store.history("pdu-a", KEY, T0, T0 + timedelta(hours=1), step_s=60)) == 3
+    assert _stored_points(store, Resolution.M1) == 3
+    assert store.history("pdu-a", KEY, T0, T0 + timedelta(hours=1), step_s=60) == pts
     assert store.reading_keys("pdu-a") == [KEY]
 
 
@@ -86,11 +95,13 @@ def test_hours_only_from_complete_minutes(store: SqlStore) -> None:
     rows = [Reading("pdu-a", KEY, T0 + timedelta(seconds=s), 2.0) for s in range(0, 7200, 10)]
     store.write_readings(rows)
     store.rollup(T0 + timedelta(hours=1, seconds=30))
+    assert _stored_points(store, Resolution.H1) == 1  # hour 1 is not complete in minutes
     hours = store.history("pdu-a", KEY, T0, T0 + timedelta(hours=3), step_s=3600)
-    assert [(p.ts, p.count) for p in hours] == [(T0, 360)]
+    assert [(p.ts, p.count) for p in hours] == [(T0, 360), (T0 + timedelta(hours=1), 360)]
     store.rollup(T0 + timedelta(hours=2))
-    hours = store.history("pdu-a", KEY, T0, T0 + timedelta(hours=3), step_s=3600)
-    assert [p.count for p in hours] == [360, 360]
+    assert _stored_points(store, Resolution.H1) == 2
+    again = store.history("pdu-a", KEY, T0, T0 + timedelta(hours=3), step_s=3600)
+    assert again == hours
 
 
 def test_purge_applies_retention_per_resolution(store: SqlStore) -> None:

@@ -8,12 +8,14 @@ every second: 47–76× write amplification on flash).
 Layout 1, little endian::
 
     header  "<BBHH"  layout = 1, reserved, keys K, steps T
-    body    zlib( byte planes of zigzag( delta over time( int64[K + 4·K·T + K] ) ) )
+    body    zlib( byte planes of zigzag( delta over time( int64[K + 4·K·T + 2·K] ) ) )
             = key ids (delta over keys), then the planes n, avg, min − avg, max − avg, then
-              the decimals of each key (−1: the key's values are raw float64 bits)
+              the decimals of each key (−1: the key's values are raw float64 bits), then
+              per key 1 if its value planes hold second differences (counters) else 0
 
 Values are stored as integers of ``10**-decimals`` (decimals = the catalogue's display precision
-plus two, plus three for counters: 100–1000× finer than any interface shows) when every value
+plus one for gauges — 10× finer than any interface shows, below the measurement noise — and
+plus two for counters: energy to 10 µWh) when every value
 of the key fits exactly below 2**53; otherwise (and for non-finite values) as the raw float64
 bits, so nothing is ever clipped. Deltas over time, zigzag and byte planes make the slowly
 changing integers mostly zero bytes, which zlib then squeezes. Keys are global ids from the
@@ -61,7 +63,7 @@ F64 = npt.NDArray[np.float64]
 def _catalogue_decimals() -> dict[str, int]:
     out: dict[str, int] = {}
     for m in CATALOGUE:
-        extra = 3 if m.kind is Kind.COUNTER else 2
+        extra = 2 if m.kind is Kind.COUNTER else 1
         out[m.key] = max(out.get(m.key, 0), m.precision + extra)
     return out
 
@@ -212,8 +214,16 @@ def encode(block: Block, decimals: Iterable[int]) -> bytes:
         for p in (1, 2, 3):
             planes[p] = _fill_forward(planes[p], present)
     planes[:, :, 1:] = np.diff(planes, axis=2)
+    # counters rise steadily: their second differences are the small numbers
+    order2 = np.zeros(k, bool)
+    if t > 2:
+        step = planes[1, :, 1:]
+        order2 = np.abs(np.diff(step, axis=1)).sum(axis=1) < np.abs(step[:, 1:]).sum(axis=1)
+        sel = planes[1:, order2, 1:]
+        sel[..., 1:] = np.diff(sel, axis=-1)
+        planes[1:, order2, 1:] = sel
     ids = np.diff(block.key_ids, prepend=0)
-    flat = np.concatenate([ids, planes.ravel(), dec]).astype(np.int64)
+    flat = np.concatenate([ids, planes.ravel(), dec, order2.astype(np.int64)])
     zz = (flat << 1) ^ (flat >> 63)  # zigzag: small negatives become small positives
     shuffled = zz.astype("<i8").view(np.uint8).reshape(-1, 8).T.tobytes()
     return _HEADER.pack(LAYOUT, 0, k, t) + zlib.compress(shuffled, 6)
@@ -228,8 +238,12 @@ def decode(data: bytes) -> Block:
     zz = raw.reshape(8, -1).T.copy().view("<u8").ravel().astype(np.uint64)
     flat = (zz >> np.uint64(1)).view(np.int64) ^ -((zz & np.uint64(1)).view(np.int64))
     ids = np.cumsum(flat[:k])
-    planes = np.cumsum(flat[k : k + 4 * k * t].reshape(4, k, t), axis=2)
-    dec = flat[k + 4 * k * t :]
+    planes = flat[k : k + 4 * k * t].reshape(4, k, t).copy()
+    dec = flat[k + 4 * k * t : k + 4 * k * t + k]
+    order2 = flat[k + 4 * k * t + k :].astype(bool)
+    if order2.any():
+        planes[1:, order2, 1:] = np.cumsum(planes[1:, order2, 1:], axis=-1)
+    planes = np.cumsum(planes, axis=2)
     n = planes[0]
     present = n > 0
     a = planes[1]

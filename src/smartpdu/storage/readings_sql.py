@@ -12,6 +12,10 @@ res        step    block                   why
 1 h        3600 s  1 day (24 steps)        re-written once an hour
 =========  ======  ======================  ==============================================
 
+The minute roll-up runs when a 15-minute block is complete (the persist stage's cadence), so a
+1 min block is written once; ``history`` answers the span past a resolution's roll-up watermark
+from the next finer one, with the same arithmetic, so a chart of the last minutes is never empty.
+
 Retention removes whole blocks (a block goes when its *end* is older than the horizon), in
 short transactions of at most :data:`PURGE_CHUNK` blocks with the store lock released between
 them, so the event writer never waits behind a purge.
@@ -262,22 +266,12 @@ class BlockReadings:
     def history(
         self, pdu_id: str, key: str, start: datetime, end: datetime, step_s: int = 60
     ) -> list[HistoryPoint]:
-        res = choose_resolution(step_s)
         kid = self._key_id(pdu_id, key)
         if kid is None:
             return []
         lo, hi = to_epoch_s(start), to_epoch_s(end)
-        rows = self._store._query(_PDU_BLOCKS, (res.value, pdu_id, lo - BLOCK_SPAN_S[res], hi))
-        parts = []
-        for t0, data in rows:
-            block = decode(data)
-            r = int(np.searchsorted(block.key_ids, kid))
-            if r == block.key_ids.size or block.key_ids[r] != kid:
-                continue
-            one = Block(block.key_ids[r : r + 1], *(a[r : r + 1] for a in _grids(block)))
-            cells = block_cells(one, int(t0), res.seconds)
-            parts.append(cells.take((cells.ts >= lo) & (cells.ts < hi)))
-        b = bucket_cells(concat_cells(parts), int(step_s))
+        cells = self._cells(pdu_id, kid, choose_resolution(step_s), lo, hi)
+        b = bucket_cells(cells, int(step_s))
         return [
             HistoryPoint(from_epoch_s(t), lo_, avg, hi_, n)
             for t, lo_, avg, hi_, n in zip(
@@ -285,6 +279,28 @@ class BlockReadings:
                 strict=True,
             )
         ]  # fmt: skip
+
+    def _cells(self, pdu_id: str, kid: int, res: Resolution, lo: int, hi: int) -> Cells:
+        """Cells of one key in ``[lo, hi)`` at ``res``; past the roll-up watermark of ``res``
+        they come from the next finer resolution (the open block is never re-written for it)."""
+        parts = []
+        if res is not Resolution.S1:
+            state = self._store._query(_GET_ROLLUP_STATE, (res.value,))
+            done = int(state[0][0]) if state else lo
+            if done < hi:
+                parts.append(self._cells(pdu_id, kid, _SOURCE[res], max(lo, done), hi))
+                hi = max(lo, done)
+        if hi > lo:
+            rows = self._store._query(_PDU_BLOCKS, (res.value, pdu_id, lo - BLOCK_SPAN_S[res], hi))
+            for t0, data in rows:
+                block = decode(data)
+                r = int(np.searchsorted(block.key_ids, kid))
+                if r == block.key_ids.size or block.key_ids[r] != kid:
+                    continue
+                one = Block(block.key_ids[r : r + 1], *(a[r : r + 1] for a in _grids(block)))
+                cells = block_cells(one, int(t0), res.seconds)
+                parts.append(cells.take((cells.ts >= lo) & (cells.ts < hi)))
+        return concat_cells(parts)
 
     def reading_keys(self, pdu_id: str) -> list[str]:
         return [r[0] for r in self._store._query(_KEYS, (pdu_id,))]

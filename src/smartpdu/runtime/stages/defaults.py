@@ -54,7 +54,9 @@ def default_stages(parts: StageParts) -> list[Stage]:
             parts.store,
             parts.writer,
             window_s=parts.demand_window_s,
-            save_interval_s=parts.persist_interval_s,
+            # a rising maximum is saved at most once a minute (flash wear; lost on kill -9: ≤ 60 s
+            # of a rise, the stop saves it)
+            save_interval_s=max(60.0, parts.persist_interval_s),
         ),
         SnapshotStage(parts.control),
         TransitionStage(),

@@ -4,8 +4,9 @@
 batch when the minute completes — one packed block per PDU, one transaction (flash wear: the
 per-second commit was most of the bytes written). A ``kill -9`` loses at most that minute of
 1 s history, never energy: the exact energy bank is handed over every ``interval_s`` and
-readable per-channel energy rows once a minute. The 1 min/1 h roll-up follows each minute's
-batch; the retention purge (``retention``) runs once an hour in short chunks.
+readable per-channel energy rows once a minute. The 1 min/1 h roll-up runs every 15 minutes,
+when a 1 min block is complete (history answers the newer minutes from 1 s data); the
+retention purge (``retention``) runs once an hour in short chunks.
 """
 
 from __future__ import annotations
@@ -19,7 +20,10 @@ from smartpdu.runtime.readings import SecondAggregator
 from smartpdu.runtime.writer import StoreWriter
 from smartpdu.storage import Reading, RetentionPolicy, Store
 
-__all__ = ["PersistStage", "retention_policy"]
+__all__ = ["ROLLUP_EVERY_MIN", "PersistStage", "retention_policy"]
+
+ROLLUP_EVERY_MIN = 15
+"""Minutes between roll-ups: the span of a 1 min block (history computes the rest from 1 s)."""
 
 
 def retention_policy(config: StorageConfig) -> RetentionPolicy:
@@ -69,7 +73,8 @@ class PersistStage(StageBase):
         if new_minute:
             self._last_minute = minute
             store, retention = self._store, self._retention
-            self._writer.submit(lambda: store.rollup(now))
+            if minute % ROLLUP_EVERY_MIN == 0:  # a 1 min block is complete: written once
+                self._writer.submit(lambda: store.rollup(now))
             if minute % 60 == 0:
                 self._writer.submit(lambda: store.purge(now, retention))
 
