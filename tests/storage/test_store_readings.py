@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,7 @@ from smartpdu.storage import (
     SqlStore,
     choose_resolution,
 )
+from smartpdu.storage.readings_sql import PURGE_CHUNK
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)  # on an hour boundary
 KEY = "outlet/7/power_w"
@@ -161,3 +163,39 @@ def test_choose_resolution(step: int, res: Resolution) -> None:
 def test_choose_resolution_rejects_nonpositive() -> None:
     with pytest.raises(ValueError, match="positive"):
         choose_resolution(0)
+
+
+def test_a_new_key_leaves_stored_blocks_untouched(store: SqlStore) -> None:
+    store.write_readings(sawtooth(T0, 60))
+    before = store._query("SELECT t0, data FROM reading_blocks")
+    later = T0 + timedelta(minutes=1)
+    store.write_readings([Reading("pdu-a", "outlet/8/power_w", later, 3.0), *sawtooth(later, 60)])
+    after = {int(t0): bytes(d) for t0, d in store._query("SELECT t0, data FROM reading_blocks")}
+    ((t0, data),) = before
+    assert after[int(t0)] == bytes(data)  # the old minute was not rewritten for the new key
+    assert store.reading_keys("pdu-a") == [KEY, "outlet/8/power_w"]
+    (p,) = store.history("pdu-a", "outlet/8/power_w", T0, T0 + timedelta(hours=1), step_s=1)
+    assert (p.ts, p.avg) == (later, 3.0)
+
+
+def test_purge_runs_in_short_transactions(store: SqlStore) -> None:
+    minutes = 3 * PURGE_CHUNK + 5
+    rows = [
+        Reading("pdu-a", KEY, T0 + timedelta(minutes=m, seconds=s), 1.0)
+        for m in range(minutes)
+        for s in (0, 30)
+    ]
+    store.write_readings(rows)
+    transactions = 0
+    real_tx = store._tx
+
+    def counting_tx() -> Any:
+        nonlocal transactions
+        transactions += 1
+        return real_tx()
+
+    store._tx = counting_tx  # type: ignore[method-assign]
+    deleted = store.purge(T0 + timedelta(days=3))
+    assert deleted[Resolution.S1] == 2 * minutes
+    assert transactions == 4  # ⌈minutes / PURGE_CHUNK⌉: the lock is released between them
+    assert store.history("pdu-a", KEY, T0, T0 + timedelta(days=1), step_s=1) == []
