@@ -199,3 +199,36 @@ def test_purge_runs_in_short_transactions(store: SqlStore) -> None:
     assert deleted[Resolution.S1] == 2 * minutes
     assert transactions == 4  # ⌈minutes / PURGE_CHUNK⌉: the lock is released between them
     assert store.history("pdu-a", KEY, T0, T0 + timedelta(days=1), step_s=1) == []
+
+
+def test_rollup_merges_each_block_in_its_own_transaction_and_skips_gaps(store: SqlStore) -> None:
+    month = timedelta(days=30)
+    rows = [
+        Reading(pdu, KEY, start + timedelta(seconds=s), 2.0)
+        for pdu in ("pdu-a", "pdu-b")
+        for start in (T0, T0 + month)
+        for s in range(0, 1200, 10)  # 20 minutes: two 15-minute blocks each
+    ]
+    store.write_readings(rows)
+    transactions, queries = 0, 0
+    real_tx, real_query = store._tx, store._query
+
+    def counting_tx() -> Any:
+        nonlocal transactions
+        transactions += 1
+        return real_tx()
+
+    def counting_query(*args: Any) -> Any:
+        nonlocal queries
+        queries += 1
+        return real_query(*args)
+
+    store._tx = counting_tx  # type: ignore[method-assign]
+    store._query = counting_query  # type: ignore[method-assign]
+    store.rollup(T0 + month + timedelta(minutes=20))
+    # 2 PDUs x 2 one-hour windows with data, a transaction each, plus the two watermarks
+    # (the hours are complete only at T0's hour, whose minutes span one window of a day)
+    assert transactions == 2 * 2 + 2 * 1 + 2
+    assert queries < 40  # the month between is skipped, not walked an hour at a time
+    minutes = store.history("pdu-a", KEY, T0 + month, T0 + month + timedelta(hours=1), 60)
+    assert [p.count for p in minutes] == [6] * 20

@@ -18,7 +18,8 @@ from the next finer one, with the same arithmetic, so a chart of the last minute
 
 Retention removes whole blocks (a block goes when its *end* is older than the horizon), in
 short transactions of at most :data:`PURGE_CHUNK` blocks with the store lock released between
-them, so the event writer never waits behind a purge.
+them, and the roll-up reads and aggregates without the lock and merges each destination block in
+its own transaction, so the event writer never waits behind either.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ PURGE_CHUNK: Final = 64
 # Re-roll this many seconds before the watermark so late 1 s rows still reach their bucket.
 _ROLLUP_LOOKBACK: Final = {Resolution.M1: 120, Resolution.H1: 3600}
 _SOURCE: Final = {Resolution.M1: Resolution.S1, Resolution.H1: Resolution.M1}
+# Source data aggregated per step of a roll-up (bounded memory after a long pause or an upgrade).
+_ROLLUP_WINDOW_S: Final = {Resolution.M1: 3600, Resolution.H1: 86400}
 
 _GET_BLOCK: Final = "SELECT data FROM reading_blocks WHERE resolution = ? AND pdu_id = ? AND t0 = ?"
 _UPSERT_BLOCK: Final = (
@@ -78,6 +81,7 @@ _ALL_BLOCKS: Final = (
     "ORDER BY pdu_id, t0"
 )
 _FIRST_BLOCK: Final = "SELECT MIN(t0) FROM reading_blocks WHERE resolution = ?"
+_NEXT_BLOCK: Final = "SELECT MIN(t0) FROM reading_blocks WHERE resolution = ? AND t0 >= ?"
 _EXPIRED: Final = (
     "SELECT pdu_id, t0, points FROM reading_blocks WHERE resolution = ? AND t0 <= ? "
     "ORDER BY t0, pdu_id"
@@ -204,42 +208,52 @@ class BlockReadings:
         return len(readings)
 
     # -- roll-up ----------------------------------------------------------------------------------
-    def _rollup_one(self, cur: Cursor, dst: Resolution, until: int) -> None:
-        sql, src = self._store._sql, _SOURCE[dst]
-        cur.execute(sql(_GET_ROLLUP_STATE), (dst.value,))
-        row = cur.fetchone()
-        if row is not None:
-            lo = int(row[0]) - _ROLLUP_LOOKBACK[dst]
+    def _rollup_one(self, dst: Resolution, until: int) -> None:
+        """Roll ``dst`` up to ``until`` a window at a time: the source blocks are read and
+        aggregated outside the lock, each destination block is merged in its own short
+        transaction, and the watermark moves last (a crash re-rolls, never skips)."""
+        store, src = self._store, _SOURCE[dst]
+        state = store._query(_GET_ROLLUP_STATE, (dst.value,))
+        if state:
+            lo = int(state[0][0]) - _ROLLUP_LOOKBACK[dst]
         else:
-            cur.execute(sql(_FIRST_BLOCK), (src.value,))
-            first = cur.fetchone()
-            if first is None or first[0] is None:
+            first = store._query(_FIRST_BLOCK, (src.value,))
+            if not first or first[0][0] is None:
                 return
-            lo = int(first[0])
-        w = dst.seconds
+            lo = int(first[0][0])
+        w, window = dst.seconds, _ROLLUP_WINDOW_S[dst]
         lo, hi = (lo // w) * w, (until // w) * w
         if hi <= lo:
             return
-        cur.execute(sql(_ALL_BLOCKS), (src.value, lo - BLOCK_SPAN_S[src], hi))
-        per_pdu: dict[str, list[Cells]] = defaultdict(list)
-        for pdu, t0, data in cur.fetchall():
-            cells = block_cells(decode(data), int(t0), src.seconds)
-            per_pdu[pdu].append(cells.take((cells.ts >= lo) & (cells.ts < hi)))
-        for pdu, parts in per_pdu.items():
-            self._merge(cur, pdu, dst, bucket_cells(concat_cells(parts), w))
-        cur.execute(sql(_SET_ROLLUP_STATE), (dst.value, hi))
+        a = lo
+        while a < hi:
+            b = min(hi, (a // window + 1) * window)
+            rows = store._query(_ALL_BLOCKS, (src.value, a - BLOCK_SPAN_S[src], b))
+            if not rows:  # skip a gap in one step
+                nxt = store._query(_NEXT_BLOCK, (src.value, b))
+                if not nxt or nxt[0][0] is None:
+                    break
+                a = max(b, (int(nxt[0][0]) // w) * w)
+                continue
+            per_pdu: dict[str, list[Cells]] = defaultdict(list)
+            for pdu, t0, data in rows:
+                cells = block_cells(decode(data), int(t0), src.seconds)
+                per_pdu[pdu].append(cells.take((cells.ts >= a) & (cells.ts < b)))
+            for pdu, parts in per_pdu.items():
+                buckets = bucket_cells(concat_cells(parts), w)
+                with store._lock:
+                    store._check_open()
+                    with store._tx() as cur:
+                        self._merge(cur, pdu, dst, buckets)
+            a = b
+        store._write(_SET_ROLLUP_STATE, (dst.value, hi))
 
     def rollup(self, now: datetime) -> None:
         until = to_epoch_s(now)
-        store = self._store
-        with store._lock:
-            store._check_open()
-            with store._tx() as cur:
-                self._rollup_one(cur, Resolution.M1, until)
-                cur.execute(store._sql(_GET_ROLLUP_STATE), (Resolution.M1.value,))
-                m1 = cur.fetchone()
-                if m1 is not None:  # hours only from minutes already rolled up
-                    self._rollup_one(cur, Resolution.H1, min(until, int(m1[0])))
+        self._rollup_one(Resolution.M1, until)
+        m1 = self._store._query(_GET_ROLLUP_STATE, (Resolution.M1.value,))
+        if m1:  # hours only from minutes already rolled up
+            self._rollup_one(Resolution.H1, min(until, int(m1[0][0])))
 
     # -- retention --------------------------------------------------------------------------------
     def purge(
