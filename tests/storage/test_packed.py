@@ -53,7 +53,7 @@ def test_huge_and_non_finite_values_are_kept_bit_exact_as_raw_float64() -> None:
     avg[1, 2] = np.inf
     avg[2, :] = np.array([0.1, 0.2, 1 / 3, 2 / 3, 1e-12])  # fine at 12 decimals? no: 1/3
     b = _block(avg, spread=0.0)
-    got = decode(encode(b, [3, 3, 20]))
+    got = decode(encode(b, [10, 3, 20]))  # 1e300 * 10**10 overflows: raw, no warning
     assert got.avg[0, 1] == 1e300 and got.avg[1, 2] == np.inf
     assert np.array_equal(got.avg[2], avg[2])  # 10**20 scale overflows 2**53: raw
 

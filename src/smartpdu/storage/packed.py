@@ -176,7 +176,8 @@ def _row_decimals(block: Block, wanted: Iterable[int]) -> I64:
         bad |= ~finite.all(axis=1)
         if vals.size:
             top = np.maximum(top, np.abs(np.where(finite, vals, 0.0)).max(axis=1))
-    bad |= top * 10.0 ** np.maximum(dec, 0) >= _EXACT
+    with np.errstate(over="ignore"):  # an overflow to inf is exactly "does not fit"
+        bad |= top * 10.0 ** np.maximum(dec, 0) >= _EXACT
     return np.where(bad, _RAW, dec)
 
 

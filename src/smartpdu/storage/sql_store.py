@@ -1,7 +1,8 @@
 """Backend-independent implementation of :class:`~smartpdu.storage.base.Store` over DB-API.
 
 Backends supply a connection, a transaction context, placeholder translation and their DDL;
-row mapping, roll-up windows, history table choice and error translation live here once.
+row mapping and error translation live here once, readings (packed blocks, roll-up, history) in
+:mod:`~smartpdu.storage.readings_sql`.
 """
 
 from __future__ import annotations
