@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ from smartpdu.model.commands import CommandStatus
 from smartpdu.protection.lockout import OutletHold
 from smartpdu.runtime.calibration_store import load_calibration
 from smartpdu.storage.kv_upgrade import move_kv_rows
+from smartpdu.storage.packed import decimals_for
+from smartpdu.storage.records import from_epoch_s
 from smartpdu.storage.sqlite_store import SqliteStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -44,14 +47,16 @@ def test_release3_database_upgrades_without_loss(release3: Path) -> None:
     before_kv = dict(_raw(release3, "SELECT key, value FROM kv"))  # type: ignore[arg-type]
     counts = {
         t: _raw(release3, f"SELECT COUNT(*) FROM {t}")[0][0]
-        for t in ("events", "checkpoints", "readings_1s", "energy_registers")
+        for t in ("events", "checkpoints", "energy_registers")
     }
+    readings = _raw(release3, "SELECT pdu_id, key, ts, n, v_min, v_avg, v_max FROM readings_1s")
+    assert len(readings) > 500
     assert _raw(release3, "SELECT MAX(version) FROM schema_version")[0][0] == 3
     assert any(k.startswith("command/id/") for k in before_kv)  # the fixture holds what we move
 
     store = SqliteStore(release3)
     try:
-        assert store.applied_migrations == [4]
+        assert store.applied_migrations == [4, 5]
         # untouched tables keep every row; the chain still verifies with the release's key
         for table, n in counts.items():
             assert _raw(release3, f"SELECT COUNT(*) FROM {table}")[0][0] == n, table
@@ -80,12 +85,24 @@ def test_release3_database_upgrades_without_loss(release3: Path) -> None:
         assert cal is not None and cal.version == 1 and not cal.degraded_channels()
         assert cal.to_dict() == json.loads(before_kv["calibration/pdu-a"])
 
+        # 1 s readings: now packed blocks, every row answers through history() with the same
+        # count and its values to within half the stored quantum of the key
+        tables = {r[0] for r in _raw(release3, "SELECT name FROM sqlite_master")}
+        assert "readings_1s" not in tables and "reading_blocks" in tables
+        for pdu_id, key, ts, n, v_min, v_avg, v_max in readings:
+            at = from_epoch_s(int(ts))  # type: ignore[call-overload]
+            (p,) = store.history(str(pdu_id), str(key), at, at + timedelta(seconds=1), step_s=1)
+            tol = 0.5 * 10.0 ** -decimals_for(str(key)) * (1 + 1e-9)
+            assert p.count == n
+            for got, want in ((p.min, v_min), (p.avg, v_avg), (p.max, v_max)):
+                assert abs(got - float(want)) <= tol, (key, ts, got, want)  # type: ignore[arg-type]
+
         # kv keeps only what has no table of its own
         assert store.kv_items() == {"calibration/pdu-a/bench_seed": "7"}
     finally:
         store.close()
     again = SqliteStore(release3)
-    assert again.applied_migrations == [] and again.schema_version() == 4
+    assert again.applied_migrations == [] and again.schema_version() == 5
     again.close()
 
 

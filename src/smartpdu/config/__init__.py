@@ -28,6 +28,7 @@ from smartpdu.config.models import (
     SensorConfig,
     SensorKind,
     SequencingConfig,
+    StorageConfig,
 )
 from smartpdu.config.references import ConfigIssue, check_references
 
@@ -54,6 +55,7 @@ __all__ = [
     "SensorConfig",
     "SensorKind",
     "SequencingConfig",
+    "StorageConfig",
     "check_references",
     "dump_config",
     "load_config",

@@ -37,6 +37,7 @@ __all__ = [
     "SensorConfig",
     "SensorKind",
     "SequencingConfig",
+    "StorageConfig",
 ]
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
@@ -235,6 +236,19 @@ class ControllerConfig(_Model):
     """Controller can be powered over Ethernet when both feeds are down."""
 
 
+class StorageConfig(_Model):
+    """How long stored readings are kept per resolution (retention of the store).
+
+    The defaults are the embedded budget: 48 h of 1 s, 1 year of 1 min, 10 years of 1 h keep
+    the demo rack's database near 0.2 GB (docs/runtime.md, Storage); shorten them for a
+    smaller card, lengthen them on a server-class store.
+    """
+
+    keep_1s_hours: float = Field(48.0, gt=0, le=24 * 31)
+    keep_1min_days: float = Field(365.0, gt=0, le=3660)
+    keep_1h_days: float = Field(3650.0, gt=0, le=36600)
+
+
 class RackInfo(_Model):
     name: str
     location: str = ""
@@ -257,6 +271,7 @@ class RackConfig(_Model):
     """Alarm rules: the shipped defaults, overrides and additions (``config/alarms.py``)."""
     safety: SafetyConfig = SafetyConfig()
     """Early fire detection and tamper detection (``config/safety.py``)."""
+    storage: StorageConfig = StorageConfig()
 
     def pdu(self, pdu_id: str) -> PduConfig:
         for pdu in self.pdus:

@@ -1,14 +1,15 @@
 """The energy registers of every PDU of the rack: accumulate, show, reset, persist, restore.
 
 Each PDU has one :class:`~smartpdu.metering.EnergyRegisters` bank over its outlets, branches,
-inlet phases and the inlet total. The exact compensated bank is persisted as one JSON row per PDU
+inlet phases and the inlet total. The exact compensated bank is persisted as one row per PDU
 (``channel = "__bank__"``) so a restart continues bit-for-bit; readable per-channel rows are
-written alongside for SQL consumers. Thread-safe: the tick thread adds, the API resets.
+written alongside for SQL consumers. With an energy journal (every second, kill -9 safe) the
+restore takes whichever of the journal and the store holds the newer bank.
+Thread-safe: the tick thread adds, the API resets.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from datetime import datetime
@@ -23,14 +24,19 @@ from smartpdu.metering import EnergyRegisters
 from smartpdu.metering.registers import RegisterReset
 from smartpdu.runtime.assemble import EnergyTotals
 from smartpdu.runtime.audit import energy_reset
+from smartpdu.runtime.energy_journal import (
+    BANK_CHANNEL,
+    EnergyJournal,
+    JournalEntry,
+    pack_bank,
+    unpack_bank,
+)
 from smartpdu.runtime.writer import StoreWriter
 from smartpdu.storage import EnergyRegisterState, Store
 
 __all__ = ["BANK_CHANNEL", "EnergyBook", "reset_audited"]
 
 log = logging.getLogger(__name__)
-
-BANK_CHANNEL = "__bank__"
 
 
 def register_channels(config: RackConfig, pdu_id: str) -> list[str]:
@@ -45,10 +51,14 @@ def register_channels(config: RackConfig, pdu_id: str) -> list[str]:
 
 
 class EnergyBook:
-    def __init__(self, config: RackConfig, store: Store) -> None:
+    def __init__(
+        self, config: RackConfig, store: Store, journal: EnergyJournal | None = None
+    ) -> None:
         self._lock = threading.Lock()
+        entry = journal.read() if journal is not None else None
         self._banks = {
-            p.id: _restore(store, p.id, register_channels(config, p.id)) for p in config.pdus
+            p.id: _restore(store, p.id, register_channels(config, p.id), entry, journal)
+            for p in config.pdus
         }
         self._rows: dict[Any, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -106,7 +116,7 @@ class EnergyBook:
                         channel=BANK_CHANNEL,
                         registers={"inlet_active_import_wh": totals["inlet"]["active_import_wh"]},
                         updated_utc=now,
-                        meta={"bank": json.dumps(bank.to_dict(), separators=(",", ":"))},
+                        meta={"bank_z": pack_bank(bank.to_dict())},
                     )
                 )
                 for channel, values in totals.items() if per_channel else ():
@@ -118,13 +128,27 @@ class EnergyBook:
         return states
 
 
-def _restore(store: Store, pdu_id: str, channels: list[str]) -> EnergyRegisters:
+def _restore(
+    store: Store,
+    pdu_id: str,
+    channels: list[str],
+    entry: JournalEntry | None = None,
+    journal: EnergyJournal | None = None,
+) -> EnergyRegisters:
+    """The newest bank of the store's copy and the journal's (by sequence number)."""
     fresh = EnergyRegisters(channels)
     stored = [s for s in store.load_energy(pdu_id) if s.channel == BANK_CHANNEL]
-    if not stored:
-        return fresh
+    meta = dict(stored[0].meta) if stored else {}
+    seq = int(meta.get("seq") or 0)  # type: ignore[arg-type]
+    if entry is not None and entry[0] > seq and pdu_id in entry[1]:
+        seq, meta = entry[0], {"bank_z": entry[1][pdu_id]}  # newer than the store: a kill -9
+    if journal is not None:
+        journal.seq = max(journal.seq, seq)
     try:
-        restored = EnergyRegisters.from_dict(json.loads(str(dict(stored[0].meta)["bank"])))
+        data = unpack_bank(meta)
+        if data is None:
+            return fresh
+        restored = EnergyRegisters.from_dict(data)
     except (KeyError, ValueError, TypeError) as exc:
         log.error("stored energy registers of %s unreadable (%s); starting from zero", pdu_id, exc)
         return fresh

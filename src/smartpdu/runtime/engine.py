@@ -51,6 +51,7 @@ from smartpdu.runtime.clock import Clock
 from smartpdu.runtime.commands import CommandDesk
 from smartpdu.runtime.config_apply import ConfigKeeper
 from smartpdu.runtime.energy import EnergyBook, reset_audited
+from smartpdu.runtime.energy_journal import EnergyJournal
 from smartpdu.runtime.fanout import SnapshotHub
 from smartpdu.runtime.pacing import OVERRUN_WINDOWS, run_paced
 from smartpdu.runtime.pipeline import Pipeline, Stage, TickFrame
@@ -100,8 +101,9 @@ class RackRuntime:
         )
         self._control = (control_factory or _default_control)(config, store)
         self._lock = threading.RLock()
-        self._energy = EnergyBook(config, store)
-        self._writer = StoreWriter(store)
+        journal = EnergyJournal(Path(data_dir))
+        self._energy = EnergyBook(config, store, journal)
+        self._writer = StoreWriter(store, journal=journal)
         self._configs = ConfigKeeper(config, store, self._events, self._control, self._lock,
                                      clock.now_utc)  # fmt: skip
         self._commands = CommandDesk(self._control, self._lock, lambda: hardware.now_s)

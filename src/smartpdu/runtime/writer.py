@@ -2,7 +2,11 @@
 
 Readings are queued (bounded; when the store falls behind, the oldest batches are dropped and
 counted). Energy register states are coalesced: only the newest state set is written, at most
-once per call, so a slow disk delays persistence but never the measurement loop.
+once per call, so a slow disk delays persistence but never the measurement loop. With an
+:class:`~smartpdu.runtime.energy_journal.EnergyJournal` the per-second banks go to the journal
+(kill -9 safe, no flash write per second) and to the store only when a state set carries the
+readable per-channel rows (once a minute), on reset and on stop; without one, every save goes
+to the store.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 
+from smartpdu.runtime.energy_journal import BANK_CHANNEL, EnergyJournal
 from smartpdu.storage import EnergyRegisterState, Reading, Store
 
 __all__ = ["StoreWriter", "WriterStats"]
@@ -25,12 +31,17 @@ class WriterStats:
     batches_written: int = 0
     batches_dropped: int = 0
     energy_saves: int = 0
+    energy_journal_writes: int = 0
     errors: int = 0
 
 
 class StoreWriter:
-    def __init__(self, store: Store, *, max_batches: int = 256) -> None:
+    def __init__(
+        self, store: Store, *, max_batches: int = 256, journal: EnergyJournal | None = None
+    ) -> None:
         self._store = store
+        self._journal = journal
+        self._durable_due = False
         self._jobs: queue.Queue[Callable[[], object] | None] = queue.Queue(maxsize=max_batches)
         self._energy_lock = threading.Lock()
         self._energy: Sequence[EnergyRegisterState] | None = None
@@ -51,6 +62,8 @@ class StoreWriter:
     def submit_energy(self, states: Sequence[EnergyRegisterState]) -> None:
         with self._energy_lock:
             self._energy = states
+            if any(s.channel != BANK_CHANNEL for s in states):
+                self._durable_due = True
         self._wake.set()
 
     def _put(self, job: Callable[[], object]) -> None:
@@ -69,9 +82,19 @@ class StoreWriter:
     def _save_energy(self) -> None:
         with self._energy_lock:
             states, self._energy = self._energy, None
-        if states:
-            self._store.save_energy(states)
-            self.stats.energy_saves += 1
+            durable, self._durable_due = self._durable_due, False
+        if not states:
+            return
+        journal = self._journal
+        if journal is not None:
+            seq = journal.next_seq()
+            journal.write(seq, {s.pdu_id: str(s.meta["bank_z"]) for s in _banks(states)})
+            self.stats.energy_journal_writes += 1
+            if not durable:
+                return
+            states = [_with_seq(s, seq) if s.channel == BANK_CHANNEL else s for s in states]
+        self._store.save_energy(states)
+        self.stats.energy_saves += 1
 
     def _drain(self) -> None:
         self._save_energy()
@@ -114,6 +137,8 @@ class StoreWriter:
             self._thread = None
         else:
             self._drain()
+        if self._journal is not None:
+            self._journal.close()
 
     def flush(self, timeout_s: float = 30.0) -> bool:
         """Block until everything submitted so far is written (or the thread is not running)."""
@@ -123,3 +148,12 @@ class StoreWriter:
         done = threading.Event()
         self._put(done.set)
         return done.wait(timeout_s)
+
+
+def _banks(states: Sequence[EnergyRegisterState]) -> list[EnergyRegisterState]:
+    return [s for s in states if s.channel == BANK_CHANNEL]
+
+
+def _with_seq(state: EnergyRegisterState, seq: int) -> EnergyRegisterState:
+    """The bank state marked with the journal's sequence number (restore takes the newest)."""
+    return replace(state, meta=MappingProxyType({**state.meta, "seq": seq}))

@@ -18,6 +18,7 @@ from smartpdu.storage.base import (
 from smartpdu.storage.control_repos import CalibrationRecord
 from smartpdu.storage.factory import open_store
 from smartpdu.storage.migrations import Migration, apply_migrations
+from smartpdu.storage.readings_sql import choose_resolution
 from smartpdu.storage.records import (
     ConfigVersion,
     ConfigVersionInfo,
@@ -32,7 +33,7 @@ from smartpdu.storage.records import (
     StoreError,
     UserRecord,
 )
-from smartpdu.storage.sql_store import SqlStore, choose_resolution
+from smartpdu.storage.sql_store import SqlStore
 
 __all__ = [
     "CalibrationRecord",

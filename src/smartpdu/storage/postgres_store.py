@@ -1,7 +1,7 @@
 """PostgreSQL backend (psycopg 3): the scale-out and fleet-collector store.
 
-Same logical schema as SQLite; readings are bulk-loaded with ``COPY`` into a temporary staging
-table and upserted from there. ``schema`` puts every table into its own PostgreSQL schema
+Same logical schema as SQLite (readings as packed blocks, a few rows per minute, so plain
+upserts suffice). ``schema`` puts every table into its own PostgreSQL schema
 (created if missing) — used by tests and by multi-tenant collectors.
 """
 
@@ -17,6 +17,7 @@ from psycopg import sql
 
 from smartpdu.storage.kv_upgrade import move_kv_rows
 from smartpdu.storage.migrations import Migration, apply_migrations
+from smartpdu.storage.readings_upgrade import NEW_TABLES_PG, pack_reading_rows
 from smartpdu.storage.records import StoreError
 from smartpdu.storage.sql_store import Cursor, Row, SqlStore
 
@@ -111,20 +112,14 @@ MIGRATIONS: Final = (
         ),
         move_kv_rows,
     ),
+    Migration(
+        5,
+        "readings as packed blocks per PDU and interval (key index in reading_series)",
+        NEW_TABLES_PG,
+        pack_reading_rows,
+    ),
 )
 
-_STAGE_DDL: Final = (
-    "CREATE TEMP TABLE IF NOT EXISTS readings_stage ("
-    " pdu_id TEXT, key TEXT, ts BIGINT, v_min DOUBLE PRECISION, v_avg DOUBLE PRECISION,"
-    " v_max DOUBLE PRECISION) ON COMMIT DELETE ROWS"
-)
-_STAGE_COPY: Final = "COPY readings_stage (pdu_id, key, ts, v_min, v_avg, v_max) FROM STDIN"
-_STAGE_MERGE: Final = (
-    "INSERT INTO readings_1s (pdu_id, key, ts, n, v_min, v_avg, v_max) "
-    "SELECT pdu_id, key, ts, 1, v_min, v_avg, v_max FROM readings_stage "
-    "ON CONFLICT (pdu_id, key, ts) DO UPDATE SET "
-    "n = excluded.n, v_min = excluded.v_min, v_avg = excluded.v_avg, v_max = excluded.v_max"
-)
 # Serialise migrations of one schema across processes.
 _MIGRATION_LOCK: Final = "SELECT pg_advisory_xact_lock(74311, hashtext(current_schema()))"
 _SCHEMA_NAME: Final = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
@@ -202,16 +197,6 @@ class PostgresStore(SqlStore):
                 return cur.fetchall()
         except psycopg.OperationalError as exc:
             raise StoreError(f"PostgreSQL read failed on {self.url}: {exc}") from exc
-
-    def _write_readings_rows(self, cur: Cursor, rows: list[Row]) -> None:
-        # COPY cannot upsert: load a staging table, then merge; last duplicate wins.
-        unique = {(r[0], r[1], r[2]): r for r in rows}
-        pg_cur: psycopg.Cursor[Any] = cur  # type: ignore[assignment]
-        pg_cur.execute(_STAGE_DDL)
-        with pg_cur.copy(_STAGE_COPY) as copy:
-            for row in unique.values():
-                copy.write_row(row)
-        pg_cur.execute(_STAGE_MERGE)
 
     def _close_connection(self) -> None:
         self._conn.close()

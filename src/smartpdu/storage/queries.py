@@ -9,14 +9,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from smartpdu.storage.records import Resolution
-
-READING_TABLES: Final = {
-    Resolution.S1: "readings_1s",
-    Resolution.M1: "readings_1m",
-    Resolution.H1: "readings_1h",
-}
-
 EVENT_COLUMNS: Final = (
     "pdu_id, sequence_id, timestamp_utc, source, event_code, severity, action_taken, "
     "reason_code, evidence, actor, command_id, message, prev_hash, hash"
@@ -46,52 +38,6 @@ INSERT_CHECKPOINT: Final = (
 )
 SELECT_CHECKPOINTS: Final = (
     f"SELECT {CHECKPOINT_COLUMNS} FROM checkpoints WHERE pdu_id = ? ORDER BY sequence_id"
-)
-
-UPSERT_READING_1S: Final = (
-    "INSERT INTO readings_1s (pdu_id, key, ts, n, v_min, v_avg, v_max) VALUES (?,?,?,1,?,?,?) "
-    "ON CONFLICT (pdu_id, key, ts) DO UPDATE SET "
-    "n = excluded.n, v_min = excluded.v_min, v_avg = excluded.v_avg, v_max = excluded.v_max"
-)
-
-
-def rollup_sql(src: Resolution, dst: Resolution) -> str:
-    """INSERT…SELECT that (re)computes ``dst`` buckets from ``src`` rows with ts in [?, ?)."""
-    w = dst.seconds
-    return (
-        f"INSERT INTO {READING_TABLES[dst]} (pdu_id, key, ts, n, v_min, v_avg, v_max) "
-        f"SELECT pdu_id, key, (ts / {w}) * {w}, SUM(n), MIN(v_min), SUM(v_avg * n) / SUM(n), "
-        f"MAX(v_max) FROM {READING_TABLES[src]} WHERE ts >= ? AND ts < ? "
-        f"GROUP BY pdu_id, key, (ts / {w}) * {w} "
-        "ON CONFLICT (pdu_id, key, ts) DO UPDATE SET "
-        "n = excluded.n, v_min = excluded.v_min, v_avg = excluded.v_avg, v_max = excluded.v_max"
-    )
-
-
-def min_ts_sql(res: Resolution) -> str:
-    return f"SELECT MIN(ts) FROM {READING_TABLES[res]}"
-
-
-def purge_sql(res: Resolution) -> str:
-    return f"DELETE FROM {READING_TABLES[res]} WHERE ts < ?"
-
-
-def history_sql(res: Resolution, step_s: int) -> str:
-    """Aggregate ``res`` rows into ``step_s`` buckets (step inlined: validated int)."""
-    step = int(step_s)
-    return (
-        f"SELECT (ts / {step}) * {step} AS bucket, MIN(v_min), SUM(v_avg * n) / SUM(n), "
-        f"MAX(v_max), SUM(n) FROM {READING_TABLES[res]} "
-        "WHERE pdu_id = ? AND key = ? AND ts >= ? AND ts < ? "
-        f"GROUP BY (ts / {step}) * {step} ORDER BY bucket"
-    )
-
-
-READING_KEYS: Final = "SELECT DISTINCT key FROM readings_1m WHERE pdu_id = ? ORDER BY key"
-GET_ROLLUP_STATE: Final = "SELECT done_until FROM rollup_state WHERE resolution = ?"
-SET_ROLLUP_STATE: Final = (
-    "INSERT INTO rollup_state (resolution, done_until) VALUES (?, ?) "
-    "ON CONFLICT (resolution) DO UPDATE SET done_until = excluded.done_until"
 )
 
 UPSERT_ENERGY: Final = (

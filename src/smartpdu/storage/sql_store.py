@@ -1,7 +1,8 @@
 """Backend-independent implementation of :class:`~smartpdu.storage.base.Store` over DB-API.
 
 Backends supply a connection, a transaction context, placeholder translation and their DDL;
-row mapping, roll-up windows, history table choice and error translation live here once.
+row mapping and error translation live here once, readings (packed blocks, roll-up, history) in
+:mod:`~smartpdu.storage.readings_sql`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Final, Protocol
+from typing import Any, Protocol
 
 from smartpdu.events.chain import Checkpoint
 from smartpdu.events.codes import Severity
 from smartpdu.events.model import Event, canonical_json, format_timestamp, parse_timestamp
 from smartpdu.storage import queries as q
+from smartpdu.storage.readings_sql import BlockReadings
 from smartpdu.storage.records import (
     ConfigVersion,
     ConfigVersionInfo,
@@ -32,14 +34,9 @@ from smartpdu.storage.records import (
     SessionRecord,
     StoreError,
     UserRecord,
-    from_epoch_s,
-    to_epoch_s,
 )
 
 Row = tuple[Any, ...]
-
-# Re-roll this many seconds before the watermark so late 1 s rows still reach their bucket.
-_ROLLUP_LOOKBACK: Final = {Resolution.M1: 120, Resolution.H1: 3600}
 
 
 class Cursor(Protocol):
@@ -100,16 +97,6 @@ def _row_session(r: Row) -> SessionRecord:
     return SessionRecord(r[0], r[1], parse_timestamp(r[2]), parse_timestamp(r[3]))
 
 
-def choose_resolution(step_s: int) -> Resolution:
-    """Coarsest stored resolution whose bucket width divides ``step_s``."""
-    if step_s < 1:
-        raise ValueError(f"step_s must be a positive number of seconds, got {step_s}")
-    for res in (Resolution.H1, Resolution.M1):
-        if step_s % res.seconds == 0:
-            return res
-    return Resolution.S1
-
-
 class SqlStore(ABC):
     """Shared Store logic; subclasses implement connection handling and DDL."""
 
@@ -132,6 +119,7 @@ class SqlStore(ABC):
         """The command idempotency ledger (``control.commands.CommandResults``)."""
         self.calibrations = SqlCalibrations(self)
         """Calibration sets per PDU, every version kept."""
+        self._readings = BlockReadings(self)
 
     # -- backend hooks --------------------------------------------------------------------------
     @abstractmethod
@@ -148,9 +136,6 @@ class SqlStore(ABC):
     def _translate(self, sql: str) -> str:
         """Turn a portable ``?`` statement into the backend's placeholder style."""
         return sql
-
-    def _write_readings_rows(self, cur: Cursor, rows: list[Row]) -> None:
-        cur.executemany(self._sql(q.UPSERT_READING_1S), rows)
 
     # -- helpers --------------------------------------------------------------------------------
     def _sql(self, sql: str) -> str:
@@ -250,63 +235,17 @@ class SqlStore(ABC):
         rows = self._query(q.SELECT_CHECKPOINTS, (pdu_id,))
         return [Checkpoint(r[0], int(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
 
-    # -- readings -------------------------------------------------------------------------------
+    # -- readings (packed blocks, see readings_sql) ------------------------------------------------
     def write_readings(self, readings: Sequence[Reading]) -> int:
-        rows: list[Row] = []
-        for r in readings:
-            lo = r.avg if r.min is None else r.min
-            hi = r.avg if r.max is None else r.max
-            rows.append((r.pdu_id, r.key, to_epoch_s(r.ts), float(lo), float(r.avg), float(hi)))
-        if not rows:
-            return 0
-        with self._lock:
-            self._check_open()
-            with self._tx() as cur:
-                self._write_readings_rows(cur, rows)
-        return len(rows)
-
-    def _rollup_one(self, cur: Cursor, src: Resolution, dst: Resolution, until: int) -> None:
-        cur.execute(self._sql(q.GET_ROLLUP_STATE), (dst.value,))
-        row = cur.fetchone()
-        if row is not None:
-            lo = int(row[0]) - _ROLLUP_LOOKBACK[dst]
-        else:
-            cur.execute(self._sql(q.min_ts_sql(src)))
-            first = cur.fetchone()
-            if first is None or first[0] is None:
-                return
-            lo = int(first[0])
-        w = dst.seconds
-        lo, hi = (lo // w) * w, (until // w) * w
-        if hi <= lo:
-            return
-        cur.execute(self._sql(q.rollup_sql(src, dst)), (lo, hi))
-        cur.execute(self._sql(q.SET_ROLLUP_STATE), (dst.value, hi))
+        return self._readings.write_readings(readings)
 
     def rollup(self, now: datetime) -> None:
-        until = to_epoch_s(now)
-        with self._lock:
-            self._check_open()
-            with self._tx() as cur:
-                self._rollup_one(cur, Resolution.S1, Resolution.M1, until)
-                cur.execute(self._sql(q.GET_ROLLUP_STATE), (Resolution.M1.value,))
-                m1 = cur.fetchone()
-                if m1 is not None:  # hours only from minutes already rolled up
-                    self._rollup_one(cur, Resolution.M1, Resolution.H1, min(until, int(m1[0])))
+        self._readings.rollup(now)
 
     def purge(
         self, now: datetime, retention: RetentionPolicy | None = None
     ) -> dict[Resolution, int]:
-        policy = retention or RetentionPolicy()
-        out: dict[Resolution, int] = {}
-        with self._lock:
-            self._check_open()
-            with self._tx() as cur:
-                for res in Resolution:
-                    cutoff = to_epoch_s(now - policy.for_resolution(res))
-                    cur.execute(self._sql(q.purge_sql(res)), (cutoff,))
-                    out[res] = int(cur.rowcount)
-        return out
+        return self._readings.purge(now, retention)
 
     def maintain(self, now: datetime, retention: RetentionPolicy | None = None) -> None:
         """Roll up, then purge (call about once a minute from the writer thread)."""
@@ -316,17 +255,10 @@ class SqlStore(ABC):
     def history(
         self, pdu_id: str, key: str, start: datetime, end: datetime, step_s: int = 60
     ) -> list[HistoryPoint]:
-        res = choose_resolution(step_s)
-        rows = self._query(
-            q.history_sql(res, step_s), (pdu_id, key, to_epoch_s(start), to_epoch_s(end))
-        )
-        return [
-            HistoryPoint(from_epoch_s(int(r[0])), float(r[1]), float(r[2]), float(r[3]), int(r[4]))
-            for r in rows
-        ]
+        return self._readings.history(pdu_id, key, start, end, step_s)
 
     def reading_keys(self, pdu_id: str) -> list[str]:
-        return [r[0] for r in self._query(q.READING_KEYS, (pdu_id,))]
+        return self._readings.reading_keys(pdu_id)
 
     # -- energy ---------------------------------------------------------------------------------
     def save_energy(self, states: Sequence[EnergyRegisterState]) -> None:

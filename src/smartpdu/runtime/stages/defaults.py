@@ -19,7 +19,7 @@ from smartpdu.runtime.stages.demand import DemandStage
 from smartpdu.runtime.stages.energy import EnergyStage
 from smartpdu.runtime.stages.hotspot import HotspotStage
 from smartpdu.runtime.stages.measure import MeasureStage
-from smartpdu.runtime.stages.persist import PersistStage
+from smartpdu.runtime.stages.persist import PersistStage, retention_policy
 from smartpdu.runtime.stages.publish import EventsStage
 from smartpdu.runtime.stages.redundancy import RedundancyStage
 from smartpdu.runtime.stages.residual import ResidualStage
@@ -60,7 +60,9 @@ def default_stages(parts: StageParts) -> list[Stage]:
             parts.store,
             parts.writer,
             window_s=parts.demand_window_s,
-            save_interval_s=parts.persist_interval_s,
+            # a rising maximum is saved at most once a minute (flash wear; lost on kill -9: ≤ 60 s
+            # of a rise, the stop saves it)
+            save_interval_s=max(60.0, parts.persist_interval_s),
         ),
         SnapshotStage(parts.control),
         TransitionStage(),
@@ -73,5 +75,11 @@ def default_stages(parts: StageParts) -> list[Stage]:
         RedundancyStage(),
         DecideStage(parts.control, parts.hardware, parts.control_lock),
         EventsStage(parts.events),
-        PersistStage(parts.store, parts.writer, parts.energy, interval_s=parts.persist_interval_s),
+        PersistStage(
+            parts.store,
+            parts.writer,
+            parts.energy,
+            interval_s=parts.persist_interval_s,
+            retention=retention_policy(parts.config.storage),
+        ),
     ]
