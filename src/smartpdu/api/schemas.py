@@ -215,7 +215,9 @@ class OutletOutcomeOut(_Out):
 
 class CommandResultOut(_Out):
     command_id: str
-    status: str = Field(description="done, accepted, failed, denied, locked_out or rejected")
+    status: str = Field(
+        description="done, accepted, failed, denied, locked_out, rejected or interrupted"
+    )
     detail: str
     outlets: list[OutletOutcomeOut]
     event_sequence_ids: list[int]

@@ -4,8 +4,9 @@ The runtime calls :meth:`ControlPlane.on_tick` once per window with the new snap
 the returned relay commands for the next window; everything else here is plain data and typed
 state, no I/O except the small key/value store for last commanded states and holds::
 
+    on_start: reconcile commands a previous run left unfinished → power-up states
     on_tick: verify actuations → commands in → feed transitions → breakers → outlet classes
-             → shedding → retries → sequenced switch-ons → completed commands
+             → shedding → retries → sequenced switch-ons → completed commands → journal written
 
 This class only coordinates; each step lives in its own module: :mod:`.actuation` (drive and
 verify), :mod:`.intake` (commands), :mod:`.power_on` (power-up, feed restore, sequenced
@@ -23,8 +24,10 @@ from smartpdu.control.actuation import Actuator
 from smartpdu.control.commands import CommandLedger, CommandResults, KvCommandResults
 from smartpdu.control.holds import KvOutletMemory, OutletMemory
 from smartpdu.control.intake import CommandIntake
+from smartpdu.control.journal import CommandJournal
 from smartpdu.control.power_on import PowerOn
 from smartpdu.control.protect import ProtectionActions
+from smartpdu.control.reconcile import reconcile
 from smartpdu.control.settings import ControlSettings
 from smartpdu.control.shed_actions import ShedActions
 from smartpdu.control.state import PduState, TickWork, build_pdu
@@ -70,11 +73,12 @@ class ControlPlane:
         self.settings = settings or ControlSettings()
         memory: OutletMemory
         results: CommandResults
+        store = as_kv(kv)
         if isinstance(kv, ControlPersistence):  # a Store: its real tables
             memory, results = kv.outlet_memory, kv.command_results
         else:
-            store = as_kv(kv)
             memory, results = KvOutletMemory(store), KvCommandResults(store)
+        journal = CommandJournal(store)
         self._memory = memory
         self._last: RackSnapshot | None = None
         self._t_s: float | None = None
@@ -83,7 +87,7 @@ class ControlPlane:
             p.id: build_pdu(p, self.settings, self._memory.load_hold) for p in config.pdus
         }
         ledger = self._ledger = CommandLedger(repo=results)
-        self._act = Actuator(ledger, self.settings.verify)
+        self._act = Actuator(ledger, self.settings.verify, journal)
         self._intake = CommandIntake(self.settings, ledger, self._pdus, self._memory, self._act)
         self._power_on = PowerOn(self.settings, self._memory, self._act)
         self._shed = ShedActions(self.settings.shedding, self._act)
@@ -146,6 +150,12 @@ class ControlPlane:
         for result in results:
             self._ledger.cite(result)
 
+    def finished_result(self, key: str) -> CommandResult | None:
+        """The result filed under ledger ``key`` (actor + client id), None while it runs."""
+        if key in self._ledger.pending:
+            return None
+        return self._ledger.result(key)
+
     def submit(self, command: OutletCommand, t_s: float) -> CommandTicket:
         """Accept a command; duplicates, rejections, denials and lockouts are answered at once."""
         return self._intake.submit(command, t_s)
@@ -170,10 +180,19 @@ class ControlPlane:
             self._window_s = window_s
         tk = TickWork(snapshot.tick, t_s, self._window_s)
         self._t_s = t_s
+        for intent in self._act.journal.unfinished():
+            result, event = reconcile(intent, snapshot, t_s)
+            self._ledger.claim(intent.key, intent.fingerprint)
+            self._ledger.finish(result, intent.key)
+            self._act.journal.close(intent.key)
+            tk.events.append(event)
+            tk.completed.append(result)
+        tk.journal.extend(self._intake.drain_intents())
         for pid, pdu in self._pdus.items():
             ps = snapshot.pdus.get(pid)
             if ps is not None:
                 self._power_on.power_up(tk, pdu, ps)
+        self._act.journal.flush()
         self._last = snapshot
         return tk.output()
 
@@ -188,6 +207,7 @@ class ControlPlane:
         self._t_s = t_s
         tk = TickWork(snapshot.tick, t_s, dt)
         tk.events.extend(self._intake.drain_events())
+        tk.journal.extend(self._intake.drain_intents())
         feed_loss = any(not p.inlet.feed_present for p in snapshot.pdus.values())
         for pid, pdu in self._pdus.items():
             ps = snapshot.pdus.get(pid)
@@ -208,5 +228,6 @@ class ControlPlane:
             self._protect.retries(tk, pdu)
             self._power_on.release(tk, pdu, ps)
         self._intake.complete(tk)
+        self._act.journal.flush()  # the steps are on disk before the runtime drives the relays
         self._last = snapshot
         return tk.output()

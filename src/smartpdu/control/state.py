@@ -71,7 +71,10 @@ class PduState:
 
 @dataclass(slots=True)
 class TickWork:
-    """What one tick has decided so far: relay commands, events, completed commands."""
+    """What one tick has decided so far: relay commands, events, completed commands.
+
+    ``journal`` holds the events of command intents and command-driven relay steps: the runtime
+    commits them durably *before* it drives this tick's relays (see :mod:`.journal`)."""
 
     tick: int
     t_s: float
@@ -79,9 +82,10 @@ class TickWork:
     relays: dict[tuple[str, str], RelayCommand] = field(default_factory=dict)
     events: list[NewEvent] = field(default_factory=list)
     completed: list[CommandResult] = field(default_factory=list)
+    journal: list[NewEvent] = field(default_factory=list)
 
     def output(self) -> TickOutput:
-        return TickOutput(list(self.relays.values()), self.events, self.completed)
+        return TickOutput(list(self.relays.values()), self.events, self.completed, self.journal)
 
 
 def build_pdu(

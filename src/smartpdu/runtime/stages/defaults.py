@@ -59,7 +59,7 @@ def default_stages(parts: StageParts) -> list[Stage]:
         SnapshotStage(parts.control),
         TransitionStage(),
         QualityWatchStage(),
-        DecideStage(parts.control, parts.hardware, parts.control_lock),
+        DecideStage(parts.control, parts.hardware, parts.control_lock, parts.events),
         EventsStage(parts.events),
         PersistStage(parts.store, parts.writer, parts.energy, interval_s=parts.persist_interval_s),
     ]
