@@ -22,6 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 from smartpdu.config import RackConfig
 from smartpdu.control.actuation import Actuator
 from smartpdu.control.commands import CommandLedger, CommandResults, KvCommandResults
+from smartpdu.control.devices import DeviceInputs
 from smartpdu.control.holds import KvOutletMemory, OutletMemory
 from smartpdu.control.intake import CommandIntake
 from smartpdu.control.journal import CommandJournal
@@ -90,7 +91,7 @@ class ControlPlane:
         self._act = Actuator(ledger, self.settings.verify, journal)
         self._intake = CommandIntake(self.settings, ledger, self._pdus, self._memory, self._act)
         self._power_on = PowerOn(self.settings, self._memory, self._act)
-        self._shed = ShedActions(self.settings.shedding, self._act)
+        self._shed = ShedActions(self.settings.shedding, self._act, DeviceInputs(config))
         self._protect = ProtectionActions(self.settings, self._memory, self._act)
 
     # ----------------------------------------------------------------- queries
@@ -133,6 +134,7 @@ class ControlPlane:
     def update_config(self, config: RackConfig) -> None:
         """Take new outlet settings (priority, delays, power-up, guard); same topology."""
         self.config = config
+        self._shed.devices = DeviceInputs(config)
         for p in config.pdus:
             pdu = self._pdus.get(p.id)
             if pdu is None:
@@ -163,6 +165,19 @@ class ControlPlane:
     def acknowledge(self, pdu_id: str, outlet_id: str, actor: str) -> NewEvent:
         """Release a trip-cause latch (the outlet stays off until someone switches it on)."""
         return self._protect.acknowledge(self._pdus[pdu_id].outlets[outlet_id], actor)
+
+    def _powered(self, snapshot: RackSnapshot, pdu_id: str, outlet_id: str) -> bool:
+        """The outlet delivers power: feed present, branch closed, relay closed and not being
+        switched off by this plane (a shed decided earlier in the same tick counts)."""
+        ps = snapshot.pdus.get(pdu_id)
+        pdu = self._pdus.get(pdu_id)
+        if ps is None or pdu is None or not ps.inlet.feed_present:
+            return False
+        o, os_ = pdu.outlets.get(outlet_id), ps.outlets.get(outlet_id)
+        if o is None or os_ is None or not os_.relay_closed or o.relay_on is False:
+            return False
+        branch = ps.branches.get(o.cfg.branch)
+        return branch is None or branch.breaker_state != "tripped"
 
     # ----------------------------------------------------------------- tick entry points
     def on_start(
@@ -209,6 +224,10 @@ class ControlPlane:
         tk.events.extend(self._intake.drain_events())
         tk.journal.extend(self._intake.drain_intents())
         feed_loss = any(not p.inlet.feed_present for p in snapshot.pdus.values())
+
+        def powered(pdu_id: str, outlet_id: str) -> bool:
+            return self._powered(snapshot, pdu_id, outlet_id)
+
         for pid, pdu in self._pdus.items():
             ps = snapshot.pdus.get(pid)
             if ps is None:
@@ -224,7 +243,7 @@ class ControlPlane:
             if self.settings.protection_enabled:
                 self._protect.breakers(tk, pdu, ps)
                 self._protect.classify(tk, pdu, ps, None if metered is None else metered.get(pid))
-            self._shed.step(tk, pdu, ps, feed_loss and ps.inlet.feed_present)
+            self._shed.step(tk, pdu, ps, feed_loss and ps.inlet.feed_present, powered)
             self._protect.retries(tk, pdu)
             self._power_on.release(tk, pdu, ps)
         self._intake.complete(tk)
