@@ -23,6 +23,7 @@ from smartpdu.config import RackConfig
 from smartpdu.control.actuation import Actuator
 from smartpdu.control.commands import CommandLedger, CommandResults, KvCommandResults
 from smartpdu.control.devices import DeviceInputs
+from smartpdu.control.hold_clock import UtcHoldMemory
 from smartpdu.control.holds import KvOutletMemory, OutletMemory
 from smartpdu.control.intake import CommandIntake
 from smartpdu.control.journal import CommandJournal
@@ -33,7 +34,7 @@ from smartpdu.control.settings import ControlSettings
 from smartpdu.control.shed_actions import ShedActions
 from smartpdu.control.state import PduState, TickWork, build_pdu
 from smartpdu.control.types import CommandTicket, TickOutput, as_kv
-from smartpdu.events.model import NewEvent
+from smartpdu.events.model import NewEvent, parse_timestamp
 from smartpdu.model.commands import CommandResult, OutletCommand
 from smartpdu.model.snapshot import RackSnapshot
 from smartpdu.protection.classify import MeteredCurrent
@@ -80,6 +81,8 @@ class ControlPlane:
         else:
             memory, results = KvOutletMemory(store), KvCommandResults(store)
         journal = CommandJournal(store)
+        self._holds = UtcHoldMemory(memory)
+        memory = self._holds
         self._memory = memory
         self._last: RackSnapshot | None = None
         self._t_s: float | None = None
@@ -195,6 +198,10 @@ class ControlPlane:
             self._window_s = window_s
         tk = TickWork(snapshot.tick, t_s, self._window_s)
         self._t_s = t_s
+        self._holds.offset_s = parse_timestamp(snapshot.timestamp_utc).timestamp() - snapshot.t_s
+        for pdu in self._pdus.values():  # stored in UTC: cooldowns go on across the restart
+            for o in pdu.outlets.values():
+                o.hold = self._holds.to_run_time(o.hold)
         for intent in self._act.journal.unfinished():
             result, event = reconcile(intent, snapshot, t_s)
             self._ledger.claim(intent.key, intent.fingerprint)
