@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -196,5 +197,5 @@ def test_a_load_swinging_around_the_pickup_does_not_flap() -> None:
     hold_windows = round(TripRiskThresholds().min_hold_s / 0.2)
     first_change = next(k for k, lv in enumerate(levels) if lv != levels[0])
     assert first_change >= hold_windows - 12  # held ~30 s (its last low swing counts too)
-    steps = [b for a, b in zip(levels, levels[1:], strict=False) if a != b]
+    steps = [b for a, b in itertools.pairwise(levels) if a != b]
     assert levels[0] != "ok" and steps[-1] == "ok" and len(steps) <= 2  # cleared step by step
