@@ -48,8 +48,9 @@ def _latency(cfg: RackConfig, kind: str) -> int:
     elif kind == "sustained_overload":
         rack.load_a[key] = 11.0
         start = rack.tick + round(window / rack.window_s) - 1
-    else:  # breaker trip: the cause outlet rises, the breaker is seen tripped next window
-        rack.load_a[key] = 9.0
+    else:  # breaker trip: the cause outlet takes the branch over its 16 A rating (the evidence
+        # that lets protection blame it), the breaker is seen tripped next window
+        rack.load_a[key] = 17.0
         rack.apply(plane.on_tick(rack.snapshot()).relay_commands)
         rack.tripped.add(("pdu-a", "B4"))
         start = rack.tick

@@ -29,6 +29,9 @@ async def test_health_needs_no_auth(client: httpx.AsyncClient, env: Env) -> None
     assert h["status"] == "ok" and h["tick"] == env.runtime.snapshot.tick
     assert h["last_window_utc"] == env.runtime.snapshot.timestamp_utc
     assert h["uptime_s"] >= 0
+    assert h["tick_overruns"] == 0
+    env.runtime.tick_overruns = 2  # issue 11 item 20: /health counts TICK_OVERRUN resyncs
+    assert (await client.get("/api/v1/health")).json()["tick_overruns"] == 2
 
 
 async def test_every_get_route_requires_auth(client: httpx.AsyncClient) -> None:
@@ -214,12 +217,27 @@ async def test_command_status_mapping(
         assert r.status_code == http and r.json()["status"] == status
 
 
+async def _outlet3(client: httpx.AsyncClient, env: Env, after_tick: int) -> dict:  # type: ignore[type-arg]
+    for _ in range(500):
+        if env.runtime.snapshot.tick > after_tick:
+            break
+        await asyncio.sleep(0.01)
+    r = await client.get("/api/v1/pdus/pdu-a/outlets/3", headers=env.h("admin"))
+    assert r.status_code == 200
+    return dict(r.json())
+
+
 async def test_energy_reset_admin(client: httpx.AsyncClient, env: Env) -> None:
+    before = await _outlet3(client, env, env.runtime.snapshot.tick + 5)
+    assert before["energy_resettable_wh"] > 0  # issue 11 item 20: readable, not only resettable
     r = await client.post(
         "/api/v1/pdus/pdu-a/energy/reset", headers=env.h("admin"), json={"channel": "outlet/3"}
     )
     assert r.status_code == 200
     assert r.json() == {"pdu_id": "pdu-a", "channel": "outlet/3", "registers_reset": 1}
+    after = await _outlet3(client, env, env.runtime.snapshot.tick + 1)
+    assert after["energy_resettable_wh"] < before["energy_resettable_wh"]
+    assert after["energy_wh"] >= before["energy_wh"]  # the total never resets
     ev = env.runtime.store.last_event("pdu-a")
     assert ev.event_code == "ENERGY_REGISTER_RESET" and ev.actor == "user/admin"
     r = await client.post(

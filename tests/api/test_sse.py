@@ -29,13 +29,17 @@ def test_sse_delivers_reading_and_event(served: Served) -> None:
                 commanded = True
                 res = c.post("/api/v1/pdus/pdu-b/outlets/2/actions/off", headers=served.env.h("op"))
                 assert res.status_code == 200
-            if got["event"] and len(got["reading"]) >= 2:
+            offs = [e for e in got["event"] if e["event_code"] == "OUTLET_OFF"]
+            if offs and len(got["reading"]) >= 2:
                 break
     first = got["reading"][0]
     assert set(first["pdus"]) == {"pdu-a", "pdu-b"}
     assert first["pdus"]["pdu-a"]["outlets"]["1"]["state"] in ("on", "off")
     assert got["reading"][1]["tick"] > first["tick"]
-    ev = got["event"][0]
+    # the command's journal (intent, relay step) comes first, then the verified switch-off
+    codes = [e["event_code"] for e in got["event"]]
+    assert codes[:3] == ["OUTLET_COMMAND_ACCEPTED", "OUTLET_RELAY_DRIVEN", "OUTLET_OFF"], codes
+    ev = got["event"][2]
     assert ev["event_code"] == "OUTLET_OFF" and ev["actor"] == "user/op" and ev["pdu_id"] == "pdu-b"
 
 

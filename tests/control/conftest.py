@@ -32,6 +32,7 @@ class Loop:
     relays: list[tuple[int, str, str, bool]] = field(default_factory=list)
 
     def _take(self, out: TickOutput, tick: int) -> None:
+        self.events.extend(out.journal_events)  # committed before the relays move
         self.rack.apply(out.relay_commands)
         self.events.extend(out.events)
         for r in out.completed:

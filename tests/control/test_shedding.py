@@ -153,16 +153,33 @@ def test_breaker_tripped_names_cause_and_holds_it(make_loop) -> None:
     loop = make_loop()
     loop.start()
     loop.step(10)
-    loop.rack.load_a[("pdu-a", "15")] = 9.0
+    loop.rack.load_a[("pdu-a", "15")] = 20.0  # the branch is over its 16 A: evidence of cause
     loop.step(1)
     loop.rack.tripped.add(("pdu-a", "B4"))
     loop.step(1)
     ev = loop.codes("BREAKER_TRIPPED")
     assert len(ev) == 1 and ev[0].source == "branch/B4"
     assert ev[0].evidence["cause_outlet"] == "15"
+    assert ev[0].evidence["trip_kind"] == "overcurrent"
     assert {"peak", "rms", "duration_s", "window_s"} <= set(ev[0].evidence)
     assert loop.plane.is_locked_out("pdu-a", "15")
     assert loop.rack.relay[("pdu-a", "15")] is False
     loop.rack.tripped.clear()
     loop.step(1)
     assert loop.codes("BREAKER_CLOSED")
+
+
+def test_a_trip_without_overcurrent_evidence_blames_no_outlet(make_loop) -> None:
+    """Issue 11 item 7: a load rise under the branch rating is no evidence of causing a trip."""
+    loop = make_loop()
+    loop.start()
+    loop.step(10)
+    loop.rack.load_a[("pdu-a", "15")] = 9.0
+    loop.step(1)
+    loop.rack.tripped.add(("pdu-a", "B4"))
+    loop.step(1)
+    (ev,) = loop.codes("BREAKER_TRIPPED")
+    assert ev.evidence["trip_kind"] == "unknown" and ev.evidence["cause_outlet"] is None
+    assert ev.action_taken == "none" and "no outlet held off" in ev.message
+    assert not loop.plane.is_locked_out("pdu-a", "15")
+    assert not loop.codes("OUTLET_LOCKED_OUT")

@@ -12,7 +12,13 @@ from smartpdu.metering import WindowMetrics
 from smartpdu.model.metrics import CATALOGUE, NOT_METRICS, Kind, Level, display, metrics_for
 from smartpdu.model.snapshot import ChannelReading, InletSnapshot
 
-_ENERGY_FIELDS = {"energy_wh", "energy_export_wh", "energy_varh", "energy_vah"}
+_ENERGY_FIELDS = {
+    "energy_wh",
+    "energy_export_wh",
+    "energy_varh",
+    "energy_vah",
+    "energy_resettable_wh",
+}
 
 
 @pytest.mark.parametrize("source", list(NOT_METRICS), ids=lambda t: t.__name__)

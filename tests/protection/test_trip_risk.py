@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -168,3 +169,33 @@ def test_short_time_band_is_named_for_an_mccb():
 def test_invalid_thresholds_are_rejected(kwargs):
     with pytest.raises(ValueError, match="must"):
         TripRiskThresholds(**kwargs)
+
+
+def test_a_load_swinging_around_the_pickup_does_not_flap() -> None:
+    """Issue 11 item 20: 19 BREAKER_TRIP_RISK events in 100 s from a stepping load. A raised
+    level now falls only after its condition has been absent for min_hold_s in a row."""
+    from smartpdu.protection import McbSpec
+    from smartpdu.protection.trip_risk import TripRiskEstimator, TripRiskThresholds
+
+    def run(thresholds: TripRiskThresholds) -> tuple[int, list[str]]:
+        est = TripRiskEstimator(McbSpec("C", 16.0), thresholds)
+        st = est.initial_state()
+        raises, levels = 0, []
+        for k in range(500):  # 100 s: 1.4 s at 1.5 x In, 1 s at 0.75 x In, repeated
+            i = 24.0 if k % 12 < 7 else 12.0
+            st, r = est.update(st, i_rms_a=i, i_peak_a=1.5 * i, window_s=0.2)
+            raises += r.raised
+        for _ in range(450):  # then 90 s at a safe 6 A (critical, warning: 30 s hold each)
+            st, r = est.update(st, i_rms_a=6.0, i_peak_a=9.0, window_s=0.2)
+            levels.append(r.level)
+        return raises, levels
+
+    flapping, _ = run(TripRiskThresholds(min_hold_s=0.0))  # the behaviour before the fix
+    assert flapping > 10, "the load pattern must flap without the hold, else it proves nothing"
+    raises, levels = run(TripRiskThresholds())
+    assert raises <= 2  # ok -> warning -> critical at most, once
+    hold_windows = round(TripRiskThresholds().min_hold_s / 0.2)
+    first_change = next(k for k, lv in enumerate(levels) if lv != levels[0])
+    assert first_change >= hold_windows - 12  # held ~30 s (its last low swing counts too)
+    steps = [b for a, b in itertools.pairwise(levels) if a != b]
+    assert levels[0] != "ok" and steps[-1] == "ok" and len(steps) <= 2  # cleared step by step

@@ -99,6 +99,7 @@ class FakeRuntime:
             i_peak_a=amps * 1.5,
             frequency_hz=50.0,
             energy_wh=energy_wh,
+            energy_resettable_wh=energy_wh,
         )
 
     def _build(self) -> RackSnapshot:

@@ -240,6 +240,13 @@ async def test_power_off_over_redfish_emits_event_delivered_to_subscriber(
         resets = [e for e in runtime.store.events_since("pdu-a")
                   if e.event_code == "ENERGY_REGISTER_RESET"]  # fmt: skip
         assert [(e.source, e.actor) for e in resets] == [("outlet/7", "redfish/admin")]
+        # the reset is visible: Reading (resettable) restarts, LifetimeReading (total) does not
+        tick = runtime.snapshot.tick
+        while runtime.snapshot.tick <= tick + 1:
+            await asyncio.sleep(0.02)
+        energy = (await http.get(f"{PDU}/Outlets/7", auth=("admin", ADMIN_PW))).json()["EnergykWh"]
+        assert energy["Reading"] < energy["LifetimeReading"]
+        assert energy["Reading"] < 1e-3 and energy["LifetimeReading"] > 0
         assert (await http.delete(sub_uri, auth=("admin", ADMIN_PW))).status_code == 200
 
 

@@ -46,7 +46,9 @@ async def test_outlet_live_readings_and_links(client: httpx.AsyncClient, runtime
     snap = runtime.snapshot.pdus["pdu-a"].outlets["7"]
     assert body["@odata.type"] == "#Outlet.v1_4_4.Outlet"
     assert body["PowerWatts"]["Reading"] == round(snap.reading.p_w, 1)
-    assert body["EnergykWh"]["Reading"] == round(snap.reading.energy_wh / 1000, 3)
+    # Reading: the resettable register (ResetMetrics); LifetimeReading: the total (issue 11/20)
+    assert body["EnergykWh"]["Reading"] == round(snap.reading.energy_resettable_wh / 1000, 3)
+    assert body["EnergykWh"]["LifetimeReading"] == round(snap.reading.energy_wh / 1000, 3)
     assert body["PowerState"] == "On"
     action = body["Actions"]["#Outlet.PowerControl"]
     assert action["PowerState@Redfish.AllowableValues"] == ["On", "Off", "PowerCycle"]

@@ -50,6 +50,7 @@ async def health(request: Request, port: Annotated[RackPort, Depends(get_port)])
         tick=snap.tick if snap is not None else None,
         last_window_utc=snap.timestamp_utc if snap is not None else None,
         rack_name=snap.rack_name if snap is not None else None,
+        tick_overruns=port.tick_overruns,
     )
 
 

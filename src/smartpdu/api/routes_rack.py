@@ -155,12 +155,17 @@ _STATUS_HTTP = {
     CommandStatus.LOCKED_OUT: 409,
     CommandStatus.FAILED: 409,
     CommandStatus.REJECTED: 422,
+    CommandStatus.INTERRUPTED: 409,
 }
 _STATUS_DETAIL = {
     CommandStatus.DENIED: "The command was refused by policy or an access lock.",
     CommandStatus.LOCKED_OUT: "Protection holds the outlet(s) off; acknowledge the cause first.",
     CommandStatus.FAILED: "At least one outlet did not reach the requested state; see the events.",
     CommandStatus.REJECTED: "The command was rejected as invalid.",
+    CommandStatus.INTERRUPTED: (
+        "A controller restart interrupted the command; see the relay state found. "
+        "It is not executed again: send a new key to retry."
+    ),
 }
 
 

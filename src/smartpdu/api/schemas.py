@@ -83,6 +83,9 @@ class Health(_Out):
     tick: int | None
     last_window_utc: str | None = Field(description="RFC 3339 end time of the last window")
     rack_name: str | None
+    tick_overruns: int = Field(
+        0, description="Times the tick loop fell behind and resynchronised (TICK_OVERRUN events)"
+    )
 
 
 class LoginResponse(_Out):
@@ -215,7 +218,9 @@ class OutletOutcomeOut(_Out):
 
 class CommandResultOut(_Out):
     command_id: str
-    status: str = Field(description="done, accepted, failed, denied, locked_out or rejected")
+    status: str = Field(
+        description="done, accepted, failed, denied, locked_out, rejected or interrupted"
+    )
     detail: str
     outlets: list[OutletOutcomeOut]
     event_sequence_ids: list[int]

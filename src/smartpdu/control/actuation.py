@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from smartpdu.control.commands import CommandLedger, OpPhase, OutletOp, client_key
 from smartpdu.control.evidence import action_event
+from smartpdu.control.journal import CommandJournal, JournalStep
 from smartpdu.control.settings import VerifySettings
 from smartpdu.control.state import Actuation, OutletState, PduState, TickWork
 from smartpdu.control.types import RelayCommand
@@ -30,9 +31,12 @@ def _client_id(key: str | None) -> str | None:
 class Actuator:
     """Issue relay commands, track which command owns an outlet, verify the outcome."""
 
-    def __init__(self, ledger: CommandLedger, verify: VerifySettings) -> None:
+    def __init__(
+        self, ledger: CommandLedger, verify: VerifySettings, journal: CommandJournal
+    ) -> None:
         self.ledger = ledger
         self.verify_settings = verify
+        self.journal = journal
 
     # ----------------------------------------------------------------- ownership
     def drive(
@@ -44,14 +48,40 @@ class Actuator:
         cid: str | None,
         actor: str | None,
     ) -> None:
-        """Switch ``o`` for the next window; a command other than ``cid`` driving it fails."""
+        """Switch ``o`` for the next window; a command other than ``cid`` driving it fails.
+
+        A command's step is journalled (and its event queued for the durable commit that
+        precedes the relay move)."""
         if o.owner is not None and o.owner != cid:
             self.finish_op(o, OpPhase.FAILED, f"superseded: {reason}")
         if cid is None:
             o.owner = None
+        else:
+            self._journal_step(tk, o, on, cid, actor)
         o.relay_on = on
         o.actuation = Actuation(on, tk.tick, reason, cid, actor)
         tk.relays[(o.pdu_id, o.cfg.id)] = RelayCommand(o.pdu_id, o.cfg.id, on)
+
+    def _journal_step(
+        self, tk: TickWork, o: OutletState, on: bool, cid: str, actor: str | None
+    ) -> None:
+        self.journal.step(cid, JournalStep(o.cfg.id, on, tk.t_s, tk.tick))
+        pending = self.ledger.pending.get(cid)
+        action = "" if pending is None else f" {pending.command.action}"
+        way = "on" if on else "off"
+        tk.journal.append(
+            action_event(
+                o.pdu_id,
+                o.source,
+                _E.OUTLET_RELAY_DRIVEN,
+                f"outlet {o.cfg.id}{action}: relay driven {way} (command step)",
+                action=Action.SWITCH,
+                reason_code="command_step",
+                evidence={"relay_commanded": way, "tick": tk.tick, "t_s": tk.t_s},
+                actor=actor,
+                command_id=_client_id(cid),
+            )
+        )
 
     def op(self, o: OutletState) -> OutletOp | None:
         """The op of the command currently driving ``o``, if any."""

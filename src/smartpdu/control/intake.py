@@ -24,6 +24,7 @@ from smartpdu.control.commands import (
 )
 from smartpdu.control.evidence import action_event
 from smartpdu.control.holds import OutletMemory, hold_evidence
+from smartpdu.control.journal import OpenIntent
 from smartpdu.control.settings import ControlSettings
 from smartpdu.control.state import PduState, TickWork
 from smartpdu.control.types import CommandTicket
@@ -62,10 +63,17 @@ class CommandIntake:
         self._act = actuator
         self._inbox: list[PendingCommand] = []
         self._outbox: list[NewEvent] = []
+        self._intents: list[NewEvent] = []
 
     def drain_events(self) -> list[NewEvent]:
         """Events of denials and lockouts answered since the last tick."""
         out, self._outbox = self._outbox, []
+        return out
+
+    def drain_intents(self) -> list[NewEvent]:
+        """Intent events of commands accepted since the last tick (for the durable journal
+        commit that precedes their first relay step)."""
+        out, self._intents = self._intents, []
         return out
 
     # ----------------------------------------------------------------- submit
@@ -94,11 +102,49 @@ class CommandIntake:
         pending = PendingCommand(
             command, key, ops, self.settings.cycle_off_s if off is None else off
         )
+        self._record_intent(pending, fp)
         self._ledger.pending[key] = pending
         self._inbox.append(pending)
         for oid in command.outlet_ids:
             self._memory.save_intent(command.pdu_id, oid, command.action is not OutletAction.OFF)
-        return CommandTicket(cid, None)
+        return CommandTicket(cid, None, key)
+
+    def _record_intent(self, pending: PendingCommand, fp: str) -> None:
+        """Journal the accepted command (durable now) and draft its intent event."""
+        c = pending.command
+        self._act.journal.open(
+            OpenIntent(
+                pending.command_id,
+                fp,
+                c.pdu_id,
+                c.outlet_ids,
+                str(c.action),
+                c.actor,
+                c.interface,
+                pending.off_period_s,
+            )
+        )
+        source = f"outlet/{c.outlet_ids[0]}" if len(c.outlet_ids) == 1 else "outlet/group"
+        off = f", off {pending.off_period_s:g} s" if c.action is OutletAction.CYCLE else ""
+        self._intents.append(
+            action_event(
+                c.pdu_id,
+                source,
+                _E.OUTLET_COMMAND_ACCEPTED,
+                f"{c.action} of outlet(s) {', '.join(c.outlet_ids)} accepted from {c.actor} "
+                f"via {c.interface}{off}",
+                action=Action.NONE,
+                reason_code="operator_command",
+                evidence={
+                    "action": str(c.action),
+                    "outlets": ",".join(c.outlet_ids),
+                    "interface": c.interface,
+                    "off_period_s": pending.off_period_s,
+                },
+                actor=c.actor,
+                command_id=client_key(pending.command_id),
+            )
+        )
 
     def _screen(self, c: OutletCommand, cid: str, t_s: float) -> CommandResult | None:
         def reject(detail: str) -> CommandResult:
@@ -224,4 +270,5 @@ class CommandIntake:
                 outcomes = [op.outcome for op in pending.ops.values() if op.outcome is not None]
                 result = aggregate(client_key(key), outcomes)
                 self._ledger.finish(result, key)
+                self._act.journal.close(key)
                 tk.completed.append(result)

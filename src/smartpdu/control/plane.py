@@ -4,8 +4,9 @@ The runtime calls :meth:`ControlPlane.on_tick` once per window with the new snap
 the returned relay commands for the next window; everything else here is plain data and typed
 state, no I/O except the small key/value store for last commanded states and holds::
 
+    on_start: reconcile commands a previous run left unfinished → power-up states
     on_tick: verify actuations → commands in → feed transitions → breakers → outlet classes
-             → shedding → retries → sequenced switch-ons → completed commands
+             → shedding → retries → sequenced switch-ons → completed commands → journal written
 
 This class only coordinates; each step lives in its own module: :mod:`.actuation` (drive and
 verify), :mod:`.intake` (commands), :mod:`.power_on` (power-up, feed restore, sequenced
@@ -21,15 +22,19 @@ from typing import Any, Protocol, runtime_checkable
 from smartpdu.config import RackConfig
 from smartpdu.control.actuation import Actuator
 from smartpdu.control.commands import CommandLedger, CommandResults, KvCommandResults
+from smartpdu.control.devices import DeviceInputs
+from smartpdu.control.hold_clock import UtcHoldMemory
 from smartpdu.control.holds import KvOutletMemory, OutletMemory
 from smartpdu.control.intake import CommandIntake
+from smartpdu.control.journal import CommandJournal
 from smartpdu.control.power_on import PowerOn
 from smartpdu.control.protect import ProtectionActions
+from smartpdu.control.reconcile import reconcile
 from smartpdu.control.settings import ControlSettings
 from smartpdu.control.shed_actions import ShedActions
 from smartpdu.control.state import PduState, TickWork, build_pdu
 from smartpdu.control.types import CommandTicket, TickOutput, as_kv
-from smartpdu.events.model import NewEvent
+from smartpdu.events.model import NewEvent, parse_timestamp
 from smartpdu.model.commands import CommandResult, OutletCommand
 from smartpdu.model.snapshot import RackSnapshot
 from smartpdu.protection.classify import MeteredCurrent
@@ -70,11 +75,14 @@ class ControlPlane:
         self.settings = settings or ControlSettings()
         memory: OutletMemory
         results: CommandResults
+        store = as_kv(kv)
         if isinstance(kv, ControlPersistence):  # a Store: its real tables
             memory, results = kv.outlet_memory, kv.command_results
         else:
-            store = as_kv(kv)
             memory, results = KvOutletMemory(store), KvCommandResults(store)
+        journal = CommandJournal(store)
+        self._holds = UtcHoldMemory(memory)
+        memory = self._holds
         self._memory = memory
         self._last: RackSnapshot | None = None
         self._t_s: float | None = None
@@ -83,10 +91,10 @@ class ControlPlane:
             p.id: build_pdu(p, self.settings, self._memory.load_hold) for p in config.pdus
         }
         ledger = self._ledger = CommandLedger(repo=results)
-        self._act = Actuator(ledger, self.settings.verify)
+        self._act = Actuator(ledger, self.settings.verify, journal)
         self._intake = CommandIntake(self.settings, ledger, self._pdus, self._memory, self._act)
         self._power_on = PowerOn(self.settings, self._memory, self._act)
-        self._shed = ShedActions(self.settings.shedding, self._act)
+        self._shed = ShedActions(self.settings.shedding, self._act, DeviceInputs(config))
         self._protect = ProtectionActions(self.settings, self._memory, self._act)
 
     # ----------------------------------------------------------------- queries
@@ -129,6 +137,7 @@ class ControlPlane:
     def update_config(self, config: RackConfig) -> None:
         """Take new outlet settings (priority, delays, power-up, guard); same topology."""
         self.config = config
+        self._shed.devices = DeviceInputs(config)
         for p in config.pdus:
             pdu = self._pdus.get(p.id)
             if pdu is None:
@@ -146,6 +155,12 @@ class ControlPlane:
         for result in results:
             self._ledger.cite(result)
 
+    def finished_result(self, key: str) -> CommandResult | None:
+        """The result filed under ledger ``key`` (actor + client id), None while it runs."""
+        if key in self._ledger.pending:
+            return None
+        return self._ledger.result(key)
+
     def submit(self, command: OutletCommand, t_s: float) -> CommandTicket:
         """Accept a command; duplicates, rejections, denials and lockouts are answered at once."""
         return self._intake.submit(command, t_s)
@@ -153,6 +168,19 @@ class ControlPlane:
     def acknowledge(self, pdu_id: str, outlet_id: str, actor: str) -> NewEvent:
         """Release a trip-cause latch (the outlet stays off until someone switches it on)."""
         return self._protect.acknowledge(self._pdus[pdu_id].outlets[outlet_id], actor)
+
+    def _powered(self, snapshot: RackSnapshot, pdu_id: str, outlet_id: str) -> bool:
+        """The outlet delivers power: feed present, branch closed, relay closed and not being
+        switched off by this plane (a shed decided earlier in the same tick counts)."""
+        ps = snapshot.pdus.get(pdu_id)
+        pdu = self._pdus.get(pdu_id)
+        if ps is None or pdu is None or not ps.inlet.feed_present:
+            return False
+        o, os_ = pdu.outlets.get(outlet_id), ps.outlets.get(outlet_id)
+        if o is None or os_ is None or not os_.relay_closed or o.relay_on is False:
+            return False
+        branch = ps.branches.get(o.cfg.branch)
+        return branch is None or branch.breaker_state != "tripped"
 
     # ----------------------------------------------------------------- tick entry points
     def on_start(
@@ -170,10 +198,23 @@ class ControlPlane:
             self._window_s = window_s
         tk = TickWork(snapshot.tick, t_s, self._window_s)
         self._t_s = t_s
+        self._holds.offset_s = parse_timestamp(snapshot.timestamp_utc).timestamp() - snapshot.t_s
+        for pdu in self._pdus.values():  # stored in UTC: cooldowns go on across the restart
+            for o in pdu.outlets.values():
+                o.hold = self._holds.to_run_time(o.hold)
+        for intent in self._act.journal.unfinished():
+            result, event = reconcile(intent, snapshot, t_s)
+            self._ledger.claim(intent.key, intent.fingerprint)
+            self._ledger.finish(result, intent.key)
+            self._act.journal.close(intent.key)
+            tk.events.append(event)
+            tk.completed.append(result)
+        tk.journal.extend(self._intake.drain_intents())
         for pid, pdu in self._pdus.items():
             ps = snapshot.pdus.get(pid)
             if ps is not None:
                 self._power_on.power_up(tk, pdu, ps)
+        self._act.journal.flush()
         self._last = snapshot
         return tk.output()
 
@@ -188,7 +229,12 @@ class ControlPlane:
         self._t_s = t_s
         tk = TickWork(snapshot.tick, t_s, dt)
         tk.events.extend(self._intake.drain_events())
+        tk.journal.extend(self._intake.drain_intents())
         feed_loss = any(not p.inlet.feed_present for p in snapshot.pdus.values())
+
+        def powered(pdu_id: str, outlet_id: str) -> bool:
+            return self._powered(snapshot, pdu_id, outlet_id)
+
         for pid, pdu in self._pdus.items():
             ps = snapshot.pdus.get(pid)
             if ps is None:
@@ -204,9 +250,10 @@ class ControlPlane:
             if self.settings.protection_enabled:
                 self._protect.breakers(tk, pdu, ps)
                 self._protect.classify(tk, pdu, ps, None if metered is None else metered.get(pid))
-            self._shed.step(tk, pdu, ps, feed_loss and ps.inlet.feed_present)
+            self._shed.step(tk, pdu, ps, feed_loss and ps.inlet.feed_present, powered)
             self._protect.retries(tk, pdu)
             self._power_on.release(tk, pdu, ps)
         self._intake.complete(tk)
+        self._act.journal.flush()  # the steps are on disk before the runtime drives the relays
         self._last = snapshot
         return tk.output()

@@ -19,7 +19,7 @@ from smartpdu.control.state import OutletState, PduState, TickWork
 from smartpdu.events.codes import EventCode, Severity
 from smartpdu.events.model import Action, NewEvent
 from smartpdu.model.snapshot import PduSnapshot
-from smartpdu.protection.breaker_watch import BreakerWatch
+from smartpdu.protection.breaker_watch import BreakerTrip, BreakerWatch
 from smartpdu.protection.classify import (
     ChannelSample,
     Finding,
@@ -28,10 +28,68 @@ from smartpdu.protection.classify import (
     classify_outlet,
 )
 from smartpdu.protection.lockout import acknowledge_hold, record_trip, retry_due
+from smartpdu.protection.residual_watch import ResidualChange
+from smartpdu.protection.trip_cause import TripVerdict
 
 __all__ = ["ProtectionActions"]
 
 _E = EventCode
+_KIND_TEXT = {
+    "residual": "residual current",
+    "overcurrent": "overcurrent",
+    "unknown": "cause not evident",
+}
+_KIND_REASON = {
+    "residual": "residual_current_trip",
+    "overcurrent": "overcurrent_trip",
+    "unknown": "breaker_tripped",
+}
+
+
+def _trip_detail(trip: BreakerTrip, v: TripVerdict) -> str:
+    current = (
+        f"peak {trip.peak_a:.1f} A, rms {trip.rms_a:.1f} A, "
+        f"{trip.duration_s:.1f} s over {trip.rating_a:g} A"
+    )
+    if v.residual_limit_ma is None:
+        return current
+    return f"residual {v.residual_ma:.1f} mA of IΔn {v.residual_limit_ma:g} mA, {current}"
+
+
+def _residual_event(pdu_id: str, source: str, ch: ResidualChange, dt_s: float) -> NewEvent:
+    """RESIDUAL_CURRENT_HIGH: a warning/critical level rising, or the level clearing."""
+    pct = 100.0 * ch.value_ma / ch.idn_ma
+    if ch.rising:
+        what = f"{ch.level}: may trip the RCBO from 50 %" if ch.level == "critical" else ch.level
+        msg = (
+            f"{source} residual current {ch.value_ma:.1f} mA ({pct:.0f} % of IΔn "
+            f"{ch.idn_ma:g} mA), {what}; look for a leaking device on this branch"
+        )
+    else:
+        msg = f"{source} residual current back to {ch.level} ({ch.value_ma:.1f} mA, {pct:.0f} %)"
+    sev = {"ok": Severity.INFO, "warning": Severity.WARNING, "critical": Severity.CRITICAL}
+    return action_event(
+        pdu_id,
+        source,
+        _E.RESIDUAL_CURRENT_HIGH,
+        msg,
+        action=Action.ALARM if ch.rising else Action.CLEAR,
+        reason_code=f"residual_current_{ch.level}",
+        severity=sev[ch.level],
+        evidence={
+            "value": ch.value_ma,
+            "limit": ch.limit_ma,
+            "unit": "mA",
+            "window_s": dt_s,
+            "peak": ch.value_ma,
+            "idn_ma": ch.idn_ma,
+            "pct": pct,
+            "previous": ch.previous,
+            "held_s": ch.held_s,
+        },
+    )
+
+
 _THERMAL = (FindingKind.DERATE, FindingKind.DERATE_CLEARED, FindingKind.THERMAL_TRIP)
 
 
@@ -54,6 +112,10 @@ class ProtectionActions:
             if b is None:
                 continue
             members = [o for o in pdu.outlets.values() if o.cfg.branch == bid]
+            rw = pdu.residual.get(bid)
+            change = None if rw is None else rw.update(b.residual_ma, tk.t_s)
+            if change is not None:
+                tk.events.append(_residual_event(pdu.cfg.id, f"branch/{bid}", change, tk.dt_s))
             self._watch(
                 tk,
                 pdu,
@@ -142,15 +204,14 @@ class ProtectionActions:
             return
         cause = trip.cause
         cause_o = None if cause is None else pdu.outlets.get(cause.outlet_id)
-        text = (
-            f"{source} breaker tripped: peak {trip.peak_a:.1f} A, rms {trip.rms_a:.1f} A, "
-            f"{trip.duration_s:.1f} s over {trip.rating_a:g} A"
-        )
-        text += (
-            ""
-            if cause is None
-            else (f"; likely cause outlet {cause.outlet_id} (+{cause.rise_a:.1f} A), held off")
-        )
+        v = trip.verdict
+        text = f"{source} breaker tripped ({_KIND_TEXT[v.kind]}): " + _trip_detail(trip, v)
+        if cause is not None:
+            text += f"; likely cause outlet {cause.outlet_id} (+{cause.rise_a:.1f} A), held off"
+        elif v.kind == "residual":
+            text += "; no outlet held off: leakage is not an outlet's load current"
+        else:
+            text += "; no evidence of the release, no outlet held off"
         tk.events.append(
             action_event(
                 pid,
@@ -158,16 +219,20 @@ class ProtectionActions:
                 _E.BREAKER_TRIPPED,
                 text,
                 action=Action.LOCK if cause_o is not None else Action.NONE,
-                reason_code="breaker_tripped",
+                reason_code=_KIND_REASON[v.kind],
                 evidence={
-                    "value": trip.rms_a,
-                    "limit": trip.rating_a,
-                    "unit": "A",
+                    "value": v.residual_ma if v.kind == "residual" else trip.rms_a,
+                    "limit": v.residual_limit_ma if v.kind == "residual" else trip.rating_a,
+                    "unit": "mA" if v.kind == "residual" else "A",
                     "window_s": trip.window_s,
                     "peak": trip.peak_a,
                     "rms": trip.rms_a,
                     "duration_s": trip.duration_s,
                     "position_pct": trip.position_pct,
+                    "trip_kind": v.kind,
+                    "residual_ma": v.residual_ma,
+                    "residual_limit_ma": v.residual_limit_ma,
+                    "overcurrent_evidence": ",".join(v.overcurrent) or None,
                     "cause_outlet": None if cause is None else cause.outlet_id,
                     "cause_rise_a": None if cause is None else cause.rise_a,
                 },

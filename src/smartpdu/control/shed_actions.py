@@ -8,6 +8,7 @@ it picks and words the events.
 from __future__ import annotations
 
 from smartpdu.control.actuation import Actuator
+from smartpdu.control.devices import DeviceInputs, Powered
 from smartpdu.control.evidence import SYSTEM_ACTOR, action_event, measured_evidence
 from smartpdu.control.settings import SheddingSettings
 from smartpdu.control.shedding import LevelChange, ScopeLoad, ShedCandidate
@@ -53,20 +54,28 @@ def scope_loads(pdu: PduState, ps: PduSnapshot) -> list[ScopeLoad]:
 class ShedActions:
     """Run one shedding step per PDU and carry out its decisions."""
 
-    def __init__(self, settings: SheddingSettings, actuator: Actuator) -> None:
+    def __init__(
+        self, settings: SheddingSettings, actuator: Actuator, devices: DeviceInputs
+    ) -> None:
         self.settings = settings
         self._act = actuator
+        self.devices = devices
 
-    def step(self, tk: TickWork, pdu: PduState, ps: PduSnapshot, feed_loss: bool) -> None:
+    def step(
+        self, tk: TickWork, pdu: PduState, ps: PduSnapshot, feed_loss: bool, powered: Powered
+    ) -> None:
+        """One shedding step; ``powered(pdu, outlet)`` says which outlets of the rack deliver
+        power now (to know a device's last powered input)."""
         loads = scope_loads(pdu, ps)
         cands = []
         for oid, o in pdu.outlets.items():
             os_ = ps.outlets.get(oid)
             if os_ is None or not o.relay_on or hold_active(o.hold, tk.t_s):
                 continue
-            cands.append(
-                ShedCandidate(oid, str(o.cfg.priority), os_.reading.i_rms_a, os_.reading.s_va)
-            )
+            last = self.devices.last_input_of(pdu.cfg.id, oid, powered)
+            r = os_.reading
+            cands.append(ShedCandidate(oid, str(o.cfg.priority), r.i_rms_a, r.s_va, last))
+        by_id = {c.outlet_id: c for c in cands}
         changes, decisions = pdu.shedder.step(
             loads, cands, t_s=tk.t_s, dt_s=tk.dt_s, feed_loss=feed_loss
         )
@@ -80,6 +89,9 @@ class ShedActions:
                 "outlet_load": d.load,
                 "priority": str(o.cfg.priority),
             }
+            cand = by_id.get(d.outlet_id)
+            if cand is not None and cand.last_input_of is not None:
+                ev["last_input_of"] = cand.last_input_of
             if d.restore:
                 if hold_active(o.hold, tk.t_s):
                     continue

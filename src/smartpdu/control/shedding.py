@@ -3,8 +3,12 @@
 Scopes are the PDU's feed (VA), phases (A) and branches (A). A scope above its planning limit
 (80 % of rating) warns; above it for ``shed_delay_s`` the shedder switches off one outlet of that
 scope — low before normal, larger load first — then waits ``shed_interval_s`` before the next.
-Critical outlets are never shed. Shed outlets come back last-shed-first once every scope they
-load would stay below ``restore_pct`` *including their last known load* for ``restore_delay_s``.
+Critical outlets are never shed. An outlet that is the last powered input of a device with
+several inputs (a dual-corded server whose other PSU has no power) is shed only when its
+priority is ``low``: a ``normal`` priority there means "keep this device running". Within a
+priority, an outlet whose device keeps another powered input goes first (no downtime). Shed
+outlets come back last-shed-first once every scope they load would stay below ``restore_pct``
+*including their last known load* for ``restore_delay_s``.
 """
 
 from __future__ import annotations
@@ -48,6 +52,15 @@ class ShedCandidate:
     priority: str
     i_a: float
     s_va: float
+    last_input_of: str | None = None
+    """The device (several inputs) this outlet is the last powered input of, if any."""
+
+    @property
+    def sheddable(self) -> bool:
+        """Priority allows it: never critical; a device's last input only when ``low``."""
+        if self.priority not in _PRIORITY_RANK:
+            return False
+        return self.last_input_of is None or self.priority == "low"
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +216,7 @@ class LoadShedder:
                 c
                 for c in candidates
                 if c.outlet_id in scope.outlets
-                and c.priority in _PRIORITY_RANK
+                and c.sheddable
                 and not self.is_shed(c.outlet_id)
                 and c.i_a > 0.05
             ]
@@ -212,7 +225,11 @@ class LoadShedder:
             unit_va = scope.unit == "VA"
             pick = min(
                 pool,
-                key=lambda c: (_PRIORITY_RANK[c.priority], -(c.s_va if unit_va else c.i_a)),
+                key=lambda c: (
+                    _PRIORITY_RANK[c.priority],
+                    c.last_input_of is not None,
+                    -(c.s_va if unit_va else c.i_a),
+                ),
             )
             self.shed.append(_Shed(pick.outlet_id, pick.i_a, pick.s_va))
             self.last_action_s = t_s

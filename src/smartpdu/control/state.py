@@ -22,6 +22,7 @@ from smartpdu.protection.breaker_watch import BreakerWatch
 from smartpdu.protection.classify import OutletProtectionState
 from smartpdu.protection.from_config import branch_breaker_spec, pdu_inlet_spec
 from smartpdu.protection.lockout import OutletHold
+from smartpdu.protection.residual_watch import ResidualWatch
 
 __all__ = ["Actuation", "OutletState", "PduState", "TickWork", "build_pdu"]
 
@@ -66,12 +67,17 @@ class PduState:
     branches: dict[str, BreakerWatch]
     inlet: BreakerWatch
     outlets: dict[str, OutletState]
+    residual: dict[str, ResidualWatch] = field(default_factory=dict)
+    """Residual-current level per branch (against its RCBO's IΔn)."""
     feed_present: bool | None = None
 
 
 @dataclass(slots=True)
 class TickWork:
-    """What one tick has decided so far: relay commands, events, completed commands."""
+    """What one tick has decided so far: relay commands, events, completed commands.
+
+    ``journal`` holds the events of command intents and command-driven relay steps: the runtime
+    commits them durably *before* it drives this tick's relays (see :mod:`.journal`)."""
 
     tick: int
     t_s: float
@@ -79,9 +85,10 @@ class TickWork:
     relays: dict[tuple[str, str], RelayCommand] = field(default_factory=dict)
     events: list[NewEvent] = field(default_factory=list)
     completed: list[CommandResult] = field(default_factory=list)
+    journal: list[NewEvent] = field(default_factory=list)
 
     def output(self) -> TickOutput:
-        return TickOutput(list(self.relays.values()), self.events, self.completed)
+        return TickOutput(list(self.relays.values()), self.events, self.completed, self.journal)
 
 
 def build_pdu(
@@ -105,5 +112,8 @@ def build_pdu(
         outlets={
             o.id: OutletState(p.id, o, branch_line[o.branch], hold=hold_of(p.id, o.id))
             for o in p.outlets
+        },
+        residual={
+            b.id: ResidualWatch(float(b.breaker.residual_ma), settings.residual) for b in p.branches
         },
     )

@@ -25,6 +25,9 @@ class TickOutput:
     relay_commands: list[RelayCommand] = field(default_factory=list)
     events: list[NewEvent] = field(default_factory=list)
     completed: list[CommandResult] = field(default_factory=list)
+    journal_events: list[NewEvent] = field(default_factory=list)
+    """Command intents and command-driven relay steps: commit these durably before applying
+    ``relay_commands`` (a crash then never leaves a relay move without its record)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,8 @@ class CommandTicket:
 
     command_id: str
     result: CommandResult | None
+    key: str = ""
+    """The ledger key (actor + client id): what the waiter of this command is matched by."""
 
 
 class KeyValue(Protocol):

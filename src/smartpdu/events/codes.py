@@ -40,6 +40,9 @@ class EventCode(StrEnum):
     OUTLET_STUCK_ON = "OUTLET_STUCK_ON"
     OUTLET_STUCK_OFF = "OUTLET_STUCK_OFF"
     OUTLET_COMMAND_DENIED = "OUTLET_COMMAND_DENIED"
+    OUTLET_COMMAND_ACCEPTED = "OUTLET_COMMAND_ACCEPTED"
+    OUTLET_RELAY_DRIVEN = "OUTLET_RELAY_DRIVEN"
+    OUTLET_COMMAND_INTERRUPTED = "OUTLET_COMMAND_INTERRUPTED"
     OUTLET_LOCKED_OUT = "OUTLET_LOCKED_OUT"
     OUTLET_SHED = "OUTLET_SHED"
     OUTLET_RESTORED = "OUTLET_RESTORED"
@@ -129,6 +132,17 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.OUTLET_STUCK_ON, _C, "Relay feedback says on although the outlet was commanded off."),
     (_E.OUTLET_STUCK_OFF, _C, "Relay feedback says off although the outlet was commanded on."),
     (_E.OUTLET_COMMAND_DENIED, _W, "An outlet command was refused (lock, policy or role)."),
+    (
+        _E.OUTLET_COMMAND_ACCEPTED,
+        _I,
+        "An outlet command's intent, recorded before any relay moves.",
+    ),
+    (_E.OUTLET_RELAY_DRIVEN, _I, "A command drove a relay (recorded before the relay moves)."),
+    (
+        _E.OUTLET_COMMAND_INTERRUPTED,
+        _W,
+        "A restart cut a command short; the steps done and the relay state found are recorded.",
+    ),
     (_E.OUTLET_LOCKED_OUT, _W, "An outlet is locked out and will not accept commands."),
     (_E.OUTLET_SHED, _W, "An outlet was switched off by load shedding."),
     (_E.OUTLET_RESTORED, _I, "An outlet switched back on after shedding or a fault."),

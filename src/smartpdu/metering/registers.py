@@ -94,6 +94,10 @@ class EnergyRegisters:
         """Non-resettable totals as an array (quantities in ``QUANTITIES`` order, channels)."""
         return self._values(0)
 
+    def resettable_array(self) -> npt.NDArray[np.float64]:
+        """Resettable registers as an array (quantities in ``QUANTITIES`` order, channels)."""
+        return self._values(1)
+
     def totals(self) -> dict[str, dict[str, float]]:
         """Non-resettable totals per channel and quantity."""
         return self._as_dict(self._values(0))

@@ -37,6 +37,9 @@ class CommandStatus(StrEnum):
     """Protection holds the outlet off (trip cause, cooldown) until acknowledged."""
     REJECTED = "rejected"
     """The request itself is wrong (unknown outlet, bad parameter)."""
+    INTERRUPTED = "interrupted"
+    """A controller restart cut the command short; the result says which relay steps were done
+    and the relay state found afterwards. It is never executed again for the same key."""
 
 
 @dataclass(frozen=True, slots=True)

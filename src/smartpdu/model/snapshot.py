@@ -50,6 +50,8 @@ class ChannelReading:
     energy_export_wh: float = 0.0
     energy_varh: float = 0.0
     energy_vah: float = 0.0
+    energy_resettable_wh: float = 0.0
+    """Active energy import since the last (audited) reset of the resettable register."""
     flags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,6 +124,8 @@ class InletSnapshot:
     """Sum of the phases' fundamental reactive power."""
     pf: float = math.nan
     """True power factor of the inlet, P/S of the sums (NaN without load)."""
+    energy_resettable_wh: float = 0.0
+    """Inlet active energy import since the last (audited) reset of the resettable register."""
 
 
 @dataclass(frozen=True, slots=True)

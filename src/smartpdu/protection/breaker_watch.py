@@ -2,8 +2,10 @@
 
 Reuses :class:`TripRiskEstimator` (the twin's own breaker model run on measurements) for the
 position, and keeps a short ring of windows so that a trip can be explained: the peak and rms of
-the last windows, how long the current had been above the rating, and the outlet whose current
-rose most (the likely cause).
+the last windows, how long the current had been above the rating, which release it most likely
+was (:func:`~smartpdu.protection.trip_cause.classify_trip`: residual current, overcurrent or
+unknown) and — for an overcurrent trip only — the outlet whose current rose most (the likely
+cause). A residual-current trip never blames an outlet's current.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from smartpdu.protection.trip_curves import BreakerSpec
+from smartpdu.protection.trip_cause import TripVerdict, classify_trip
+from smartpdu.protection.trip_curves import BreakerSpec, RcboSpec
 from smartpdu.protection.trip_risk import (
     TripRiskAssessment,
     TripRiskEstimator,
@@ -69,6 +72,7 @@ class BreakerTrip:
     rating_a: float
     position_pct: float
     cause: CauseEstimate | None
+    verdict: TripVerdict
 
 
 @dataclass(slots=True)
@@ -84,7 +88,8 @@ class BreakerWatch:
     tripped: bool = False
     over_rating_s: float = 0.0
     last_position_pct: float = 0.0
-    ring: deque[tuple[float, float]] = field(init=False)
+    ring: deque[tuple[float, float, float]] = field(init=False)
+    """(rms A, peak A, residual mA) of the last windows."""
 
     def __post_init__(self) -> None:
         self.estimator = TripRiskEstimator(self.spec, self.thresholds)
@@ -104,20 +109,28 @@ class BreakerWatch:
     ) -> tuple[TripRiskAssessment | None, BreakerTrip | None, bool]:
         """Feed one window. Returns (risk assessment while closed, trip evidence on the window
         the breaker is first seen tripped, True on the window it is seen closed again)."""
-        self.ring.append((i_rms_a, i_peak_a))
+        self.ring.append((i_rms_a, i_peak_a, residual_ma))
         if state == "tripped":
             if self.tripped:
                 return None, None, False
             self.tripped = True
             rows = list(self.ring)
+            verdict = classify_trip(
+                self.spec.releases,
+                self.spec.idn_ma if isinstance(self.spec, RcboSpec) else None,
+                rows,
+                over_rating_s=self.over_rating_s,
+                position_pct=self.last_position_pct,
+            )
             trip = BreakerTrip(
-                peak_a=max(p for _, p in rows),
-                rms_a=max(r for r, _ in rows[-3:]),
+                peak_a=max(p for _, p, _ in rows),
+                rms_a=max(r for r, _, _ in rows[-3:]),
                 duration_s=self.over_rating_s,
                 window_s=len(rows) * window_s,
                 rating_a=self.rating_a,
                 position_pct=self.last_position_pct,
-                cause=likely_cause(outlet_history or {}),
+                cause=likely_cause(outlet_history or {}) if verdict.blames_outlet else None,
+                verdict=verdict,
             )
             self.over_rating_s = 0.0
             return None, trip, False

@@ -8,11 +8,14 @@ controller's measurements, so its thermal position follows the real curve, and g
 - ``time_to_trip_s`` if the window's currents continued. It only counts once the breaker has been
   overloaded (a finite time to trip) for ``min_overload_s``, so one inrush window cannot alarm.
 
-Levels rise at once and fall only past a hysteresis margin, so they do not chatter::
+Levels rise at once and fall only past a hysteresis margin *and* after the level's condition
+has been absent for ``min_hold_s`` (30 s) without a break, so a load that swings around the
+pickup (a GPU node's steps) raises one warning, not one every few seconds::
 
     raise warning : position ≥ 70 %  or  time_to_trip ≤ 600 s
     raise critical: position ≥ 90 %  or  time_to_trip ≤ 60 s
     keep a level  : position ≥ threshold − 10 %  or  time_to_trip ≤ threshold · 1.5
+                    or the keep condition failed for less than min_hold_s
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ __all__ = [
 
 RiskLevel = Literal["ok", "warning", "critical"]
 _RANK: dict[str, int] = {"ok": 0, "warning": 1, "critical": 2}
+_LEVELS: tuple[RiskLevel, ...] = ("ok", "warning", "critical")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,8 @@ class TripRiskThresholds:
     clear_position_margin_pct: float = 10.0
     clear_time_factor: float = 1.5
     min_overload_s: float = 1.0
+    min_hold_s: float = 30.0
+    """A raised level falls only after its keep condition has failed this long in a row."""
 
     def __post_init__(self) -> None:
         if not 0.0 < self.warning_position_pct <= self.critical_position_pct <= 100.0:
@@ -76,6 +82,8 @@ class TripRiskThresholds:
             raise ValueError(f"clear_time_factor must be >= 1, got {self.clear_time_factor}")
         if not self.min_overload_s >= 0.0:
             raise ValueError(f"min_overload_s must be >= 0 s, got {self.min_overload_s}")
+        if not self.min_hold_s >= 0.0:
+            raise ValueError(f"min_hold_s must be >= 0 s, got {self.min_hold_s}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +93,8 @@ class TripRiskState:
     breaker: BreakerThermalState = field(default_factory=BreakerThermalState)
     level: RiskLevel = "ok"
     overload_s: float = 0.0
+    falling_s: float = 0.0
+    """How long the current level's keep condition has failed in a row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +190,14 @@ class TripRiskEstimator:
         overload_s = state.overload_s + window_s if pending is not None else 0.0
         position = breaker.theta * 100.0
         level = self._level(position, ttt, overload_s, state.level)
+        falling_s = 0.0
+        if _RANK[level] < _RANK[state.level]:
+            falling_s = state.falling_s + window_s
+            if falling_s < self.thresholds.min_hold_s - 1e-9:
+                level = state.level  # held: not yet long enough below
+            else:  # one step down at a time; the next level is held in turn
+                falling_s = 0.0
+                level = _LEVELS[max(_RANK[level], _RANK[state.level] - 1)]
         if pending is not None:
             evidence = TripRiskEvidence(
                 pending.value, pending.limit, pending.unit, window_s, i_peak_a
@@ -190,7 +208,8 @@ class TripRiskEstimator:
         risk = TripRiskAssessment(
             position, ttt, None if pending is None else pending.band, level, state.level, evidence
         )
-        return TripRiskState(breaker=breaker, level=level, overload_s=overload_s), risk
+        new_state = TripRiskState(breaker, level, overload_s, falling_s)
+        return new_state, risk
 
     def _level(self, position: float, ttt: float, overload_s: float, prev: RiskLevel) -> RiskLevel:
         th = self.thresholds

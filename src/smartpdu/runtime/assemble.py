@@ -32,6 +32,7 @@ __all__ = ["Demand", "EnergyTotals", "PduWindow", "build_rack_snapshot"]
 
 _ENERGY: dict[str, str] = {
     "energy_wh": "active_import_wh",
+    "energy_resettable_wh": "active_import_resettable_wh",
     "energy_export_wh": "active_export_wh",
     "energy_varh": "reactive_varh",
     "energy_vah": "apparent_vah",
@@ -51,6 +52,8 @@ class EnergyTotals:
     active_export_wh: float = 0.0
     reactive_varh: float = 0.0
     apparent_vah: float = 0.0
+    active_import_resettable_wh: float = 0.0
+    """The resettable ("trip") register of active import, since its last reset."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,7 @@ def _pdu_snapshot(
         power_w=sum(p.p_w for p in phases.values()),
         apparent_va=sum(p.s_va for p in phases.values()),
         energy_wh=inlet_energy.active_import_wh,
+        energy_resettable_wh=inlet_energy.active_import_resettable_wh,
         frequency_hz=freq,
         demand_current_a=dict(d.current_a) if d else {},
         max_demand_current_a=dict(d.max_current_a) if d else {},

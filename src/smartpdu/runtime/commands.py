@@ -4,6 +4,9 @@ A command is submitted to the control plane at once (duplicates, rejections and 
 answered immediately); otherwise the caller waits for the tick that completes it, at most
 ``timeout_s`` (then it gets ACCEPTED and watches the events). The tick hands completed results
 to :meth:`CommandDesk.resolve` on the event-loop thread.
+
+Callers wait under the command's ledger key (actor + client id), not the bare client id: two
+actors may use the same client id at once, and each must get its own command's result.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import replace
 
 from smartpdu.config import RackConfig
 from smartpdu.control import ControlPlane
+from smartpdu.control.commands import client_key
 from smartpdu.events import EventLog
 from smartpdu.events.model import Event
 from smartpdu.model.commands import CommandResult, CommandStatus, OutletCommand
@@ -50,13 +54,14 @@ class CommandDesk:
         if ticket.result is not None:
             return ticket.result
         future: asyncio.Future[CommandResult] = asyncio.get_running_loop().create_future()
-        self._waiters.setdefault(ticket.command_id, []).append(future)
+        key = ticket.key or ticket.command_id
+        self._waiters.setdefault(key, []).append(future)
         if stepped:
             return await future
         try:
             return await asyncio.wait_for(asyncio.shield(future), self._timeout_s)
         except TimeoutError:
-            self._forget(ticket.command_id, future)
+            self._forget(key, future)
             return CommandResult(
                 command_id=ticket.command_id,
                 status=CommandStatus.ACCEPTED,
@@ -73,17 +78,26 @@ class CommandDesk:
             draft = self._control.acknowledge(pdu_id, outlet_id, actor)
         return await asyncio.to_thread(events.append, draft)
 
-    def _forget(self, command_id: str, future: asyncio.Future[CommandResult]) -> None:
-        waiting = self._waiters.get(command_id, [])
+    def _forget(self, key: str, future: asyncio.Future[CommandResult]) -> None:
+        waiting = self._waiters.get(key, [])
         if future in waiting:
             waiting.remove(future)
         if not waiting:
-            self._waiters.pop(command_id, None)
+            self._waiters.pop(key, None)
 
     def resolve(self, completed: Iterable[CommandResult]) -> None:
-        """Wake the callers of commands a tick completed (event-loop thread)."""
-        for result in completed:
-            for future in self._waiters.pop(result.command_id, []):
+        """Wake the callers of commands a tick completed (event-loop thread): each waiting key
+        with the result's client id gets the result the ledger filed under *that* key, if its
+        command is the one that finished (another actor's same id may still be running)."""
+        ids = {r.command_id for r in completed}
+        if not ids:
+            return
+        for key in [k for k in self._waiters if client_key(k) in ids]:
+            with self._lock:
+                result = self._control.finished_result(key)
+            if result is None:
+                continue
+            for future in self._waiters.pop(key, []):
                 if not future.done():
                     future.set_result(result)
 

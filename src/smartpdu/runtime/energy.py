@@ -89,11 +89,13 @@ class EnergyBook:
             bank.add(both[0], both[1], both[2], duration_s)
 
     def totals(self, pdu_id: str) -> dict[str, EnergyTotals]:
-        """Non-resettable totals by channel, as shown next to live readings."""
+        """Non-resettable totals by channel (and the resettable active import), as shown next to
+        live readings."""
         bank = self._bank(pdu_id)
         with self._lock:
             t = bank.totals_array()  # rows: QUANTITIES order
-        rows = np.vstack([t[0], t[1], t[2] + t[3], t[4]]).T.tolist()
+            r = bank.resettable_array()
+        rows = np.vstack([t[0], t[1], t[2] + t[3], t[4], r[0]]).T.tolist()
         return {ch: EnergyTotals(*row) for ch, row in zip(bank.channels, rows, strict=True)}
 
     def reset(self, pdu_id: str, channel: str | None, actor: str, at: str) -> RegisterReset:

@@ -26,6 +26,7 @@ from typing import Protocol
 from smartpdu.config import PduConfig, RackConfig
 from smartpdu.control import RelayCommand
 from smartpdu.events import NewEvent
+from smartpdu.events.model import Event
 from smartpdu.hardware import Acquisition, PduStatus, SampleBlock
 from smartpdu.metering import BlockMetrics
 from smartpdu.model.commands import CommandResult
@@ -82,6 +83,8 @@ class TickFrame:
     """The start-up window: power-up policy instead of a regular control tick."""
     snapshot: RackSnapshot | None = None
     events: list[NewEvent] = field(default_factory=list)
+    sealed: list[Event] = field(default_factory=list)
+    """Events already committed during the tick (command journal, before relays moved)."""
     relay_commands: list[RelayCommand] = field(default_factory=list)
     completed: list[CommandResult] = field(default_factory=list)
 

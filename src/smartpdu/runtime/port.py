@@ -126,6 +126,11 @@ class RackPort:
         return snap
 
     @property
+    def tick_overruns(self) -> int:
+        """Times the tick loop fell too far behind and resynchronised (``TICK_OVERRUN``)."""
+        return int(getattr(self._rt, "tick_overruns", 0))
+
+    @property
     def ready(self) -> bool:
         try:
             return self.snapshot is not None

@@ -1,6 +1,10 @@
 """Decide stage: the control plane's tick (or power-up on the first window), relays driven, and
 this window's decisions overlaid on the snapshot.
 
+Command intents and command-driven relay steps (``TickOutput.journal_events``) are committed
+to the event log *before* the relays are driven, so a crash never leaves a relay move that no
+event explains.
+
 Control reads the outlets' currents as the meter produced them — NaN is "no value", quality
 flags attached (:class:`~smartpdu.protection.classify.MeteredCurrent`) — not the display values
 where NaN became 0. After the decisions, relay intent, lockouts and trip risk are overlaid on the
@@ -15,6 +19,7 @@ import threading
 from dataclasses import replace
 
 from smartpdu.control import ControlPlane
+from smartpdu.events import EventLog
 from smartpdu.hardware import RackHardware
 from smartpdu.metering import BlockMetrics, flag_names
 from smartpdu.model.snapshot import BranchSnapshot, OutletSnapshot, PduSnapshot, RackSnapshot
@@ -31,11 +36,16 @@ class DecideStage(StageBase):
     phase = Phase.DECIDE
 
     def __init__(
-        self, control: ControlPlane, hardware: RackHardware, lock: threading.RLock
+        self,
+        control: ControlPlane,
+        hardware: RackHardware,
+        lock: threading.RLock,
+        events: EventLog | None = None,
     ) -> None:
         self._control = control
         self._hw = hardware
         self._lock = lock
+        self._events = events
 
     def run(self, frame: TickFrame) -> None:
         snapshot = frame.require_snapshot()
@@ -47,6 +57,11 @@ class DecideStage(StageBase):
                 out = self._control.on_start(snapshot, metered, frame.t_s, window_s=frame.window_s)
             else:
                 out = self._control.on_tick(snapshot, metered)
+            if out.journal_events:  # intents and steps are on disk before any relay moves
+                if self._events is None:
+                    frame.events.extend(out.journal_events)
+                else:
+                    frame.sealed.extend(self._events.append_many(out.journal_events))
             for rc in out.relay_commands:
                 try:
                     self._hw.set_outlet(rc.pdu_id, rc.outlet_id, rc.on)

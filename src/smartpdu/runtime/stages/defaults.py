@@ -73,7 +73,7 @@ def default_stages(parts: StageParts) -> list[Stage]:
         ResidualStage(parts.config, parts.store, parts.writer),
         HotspotStage(parts.config),
         RedundancyStage(),
-        DecideStage(parts.control, parts.hardware, parts.control_lock),
+        DecideStage(parts.control, parts.hardware, parts.control_lock, parts.events),
         EventsStage(parts.events),
         PersistStage(
             parts.store,

@@ -29,7 +29,7 @@ class EventsStage(StageBase):
 
     def run(self, frame: TickFrame) -> None:
         sealed = self._events.submit(frame.events) if frame.events else []
-        for event in sealed:
+        for event in [*frame.sealed, *sealed]:
             if event.command_id:
                 self._by_command.setdefault(event.command_id, []).append(event.sequence_id)
         if frame.completed:
