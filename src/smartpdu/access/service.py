@@ -336,6 +336,16 @@ class AuthService(UserAdmin):
             },
         )
 
+    def cached_principal(self, token: str) -> Principal | None:
+        """The principal of ``token`` if its resolution is cached and still trusted, else None.
+
+        No I/O: for hot read paths that fall back to :meth:`resolve_session` on None. Exactly as
+        immediate as the cache: a change of the user or a logout has already dropped the entry.
+        """
+        if not token or len(token) > 512:
+            return None
+        return self._cache.token(token_hash(token), self._clock())
+
     async def resolve_session(self, token: str) -> Principal | None:
         """Return the principal of a live session; None if unknown, expired or user disabled."""
         if not token or len(token) > 512:
