@@ -149,17 +149,19 @@ def main(seconds: float = 4.0) -> dict:  # type: ignore[type-arg]
         "goal_ratio_met": ratio >= GOAL_RATIO,
         "goal_p99_met": 0 < p99 < GOAL_P99_MS,
     }
-    cpu_txt = f"{cpu_ratio:.2f}" if cpu_ratio is not None else "n/a"
+    cpu_txt = f"{cpu_ratio:.2f}×" if cpu_ratio is not None else "n/a"
+    load1 = os.getloadavg()[0]
+    result["load_average_1min"] = load1
     print(
         f"GET outlet at {CONNECTIONS} connections, {ROUNDS} alternating rounds of {seconds:.0f} s "
-        f"({nat['tool']}):\n"
+        f"({nat['tool']}; machine load average {load1:.1f} on {os.cpu_count()} CPUs):\n"
         f"  native  {nat['req_per_s']:.0f} req/s, p99 {p99:.1f} ms, "
         f"{nat['cpu_us_per_req'] or 0:.0f} µs server CPU/req, errors {nat['errors']}\n"
         f"  Redfish {rf['req_per_s']:.0f} req/s, p99 {rf['p99_ms_worst_round']:.1f} ms, "
         f"{rf['cpu_us_per_req'] or 0:.0f} µs server CPU/req, errors {rf['errors']}\n"
         f"  native/Redfish req/s {ratio:.2f} (goal ≥ {GOAL_RATIO:.1f}: "
         f"{_met(result['goal_ratio_met'])}); native p99 {p99:.1f} ms (goal < {GOAL_P99_MS:.0f} ms:"
-        f" {_met(result['goal_p99_met'])}); Redfish/native CPU per request {cpu_txt}\n"
+        f" {_met(result['goal_p99_met'])}); Redfish needs {cpu_txt} the native CPU per request\n"
         f"  native conditional GET (If-None-Match, mostly 304): "
         f"{http['native_conditional_get_req_per_s'] or 0:.0f} req/s\n"
         f"  eager encoding of all {eager['outlets']} outlet views per tick would cost "
