@@ -7,7 +7,9 @@ session token (REST and Redfish share sessions) is used for both
 ``GET /redfish/v1/PowerEquipment/RackPDUs/pdu-a/Outlets/7`` (``X-Auth-Token``). The two are
 measured in alternating rounds so that a neighbour's load hits both alike; the figure is their
 ratio. Server CPU per request (main thread, the event loop; idle tick CPU subtracted) is printed
-beside it because CPU, unlike wall time, does not depend on what else the machine runs.
+beside it because CPU, unlike wall time, does not depend on what else the machine runs; so is the
+latency a cheap request gets at the moment (the unauthenticated Redfish service root) for the
+p99, which on a shared 2-core machine says more about the neighbours than about the server.
 
 Also printed: the CPU an *eager* encoding of every outlet view in each tick's publish would cost,
 which is why views are encoded lazily (on the first read after a tick).
@@ -86,6 +88,7 @@ def _http(seconds: float) -> dict:  # type: ignore[type-arg]
             conditional = load(
                 base + NATIVE, {**native_h, "If-None-Match": etag}, seconds=2, connections=8
             )
+            reference = load(f"{base}/redfish/v1/", {}, seconds=seconds, connections=CONNECTIONS)
         finally:
             proc.terminate()
             proc.wait(20)
@@ -101,6 +104,7 @@ def _http(seconds: float) -> dict:  # type: ignore[type-arg]
             "tool": rs[0].get("tool"),
         }
     out["native_conditional_get_req_per_s"] = conditional.get("req_per_s")
+    out["reference_service_root"] = {k: reference.get(k) for k in ("req_per_s", "p99_ms")}
     return out
 
 
@@ -162,6 +166,10 @@ def main(seconds: float = 4.0) -> dict:  # type: ignore[type-arg]
         f"  native/Redfish req/s {ratio:.2f} (goal ≥ {GOAL_RATIO:.1f}: "
         f"{_met(result['goal_ratio_met'])}); native p99 {p99:.1f} ms (goal < {GOAL_P99_MS:.0f} ms:"
         f" {_met(result['goal_p99_met'])}); Redfish needs {cpu_txt} the native CPU per request\n"
+        f"  reference (unauthenticated Redfish service root, cached bytes behind FastAPI routing): "
+        f"{http['reference_service_root']['req_per_s'] or 0:.0f} req/s, "
+        f"p99 {http['reference_service_root']['p99_ms'] or 0:.1f} ms: the latency a cheap request gets "
+        f"on this machine right now\n"
         f"  native conditional GET (If-None-Match, mostly 304): "
         f"{http['native_conditional_get_req_per_s'] or 0:.0f} req/s\n"
         f"  eager encoding of all {eager['outlets']} outlet views per tick would cost "
