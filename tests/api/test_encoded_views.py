@@ -4,9 +4,11 @@ ETags and 304s, and the pre-routing answer that must never outlive a revocation.
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 
 import httpx
-from api_env import PASSWORDS, Env
+from api_env import PASSWORDS, Env, Served
 
 from smartpdu.api.encoded import EncodedView, ViewCache
 from smartpdu.api.schemas import OutletOut, PduOut
@@ -137,3 +139,20 @@ async def test_revocation_beats_a_cached_view_at_once(env: Env, client: httpx.As
     assert (await client.get(OUTLET, headers=tokens["op"])).status_code == 401
     # the view itself was still the same tick's: the refusals were not a cache miss
     assert (await client.get(OUTLET, headers=admin)).headers["etag"] == tag
+
+
+def test_live_streams_share_one_encoding_of_the_tick(served: Served) -> None:
+    """Over a real server (the stream library keeps a task per event loop)."""
+    env = served.env
+    env.ticking.clear()  # the ticker checks it before each tick
+    time.sleep(0.3)
+    data = []
+    with httpx.Client(base_url=served.url, timeout=10) as c:
+        for _ in range(2):
+            r = c.get(
+                "/api/v1/stream", params={"limit": 1, "events": "false"}, headers=env.h("viewer")
+            )
+            data += [ln[5:].strip() for ln in r.text.splitlines() if ln.startswith("data:")]
+    view = env.app.state.views.get(env.runtime.snapshot, "sse:reading")  # type: ignore[attr-defined]
+    assert view is not None and data == [view.body.decode()] * 2
+    assert json.loads(data[0])["tick"] == env.runtime.snapshot.tick
