@@ -364,7 +364,7 @@ class AuthService(UserAdmin):
             return hit
         key = (h, self._cache.epoch)
         task = self._resolving.get(key)
-        if task is None:
+        if task is None or task.get_loop() is not asyncio.get_running_loop():
             task = asyncio.ensure_future(self._resolve(h, now, key[1]))
             self._resolving[key] = task
             task.add_done_callback(lambda t: self._resolved(key, t))
@@ -392,9 +392,8 @@ class AuthService(UserAdmin):
         rec = self._store.get_user(session.username)
         if rec is None or rec.disabled:
             return None, now
-        return Principal(rec.username, Role(rec.role)), min(
-            now + SESSION_CACHE, session.expires_utc
-        )
+        until = min(now + SESSION_CACHE, session.expires_utc)
+        return Principal(rec.username, Role(rec.role)), until
 
     async def end_session(self, token: str, *, interface: str = "api") -> bool:
         """Log out: delete the session; audit USER_LOGOUT; return whether it existed."""
