@@ -34,10 +34,20 @@ def _worker(url: str, headers: dict[str, str], seconds: float, out: mp.Queue) ->
     out.put((lat, errors))
 
 
-def load(url: str, headers: dict[str, str], *, seconds: float = 5.0, clients: int = 4) -> dict:  # type: ignore[type-arg]
-    """Return req/s, p50/p99 latency (ms) and error count for GETs of ``url``."""
+def load(
+    url: str,
+    headers: dict[str, str],
+    *,
+    seconds: float = 5.0,
+    clients: int = 4,
+    connections: int | None = None,
+) -> dict:  # type: ignore[type-arg]
+    """Return req/s, p50/p99 latency (ms) and error count for GETs of ``url``.
+
+    ``connections`` is wrk's open connections (default ``clients * 4``); the Python fallback
+    always runs ``clients`` processes with one connection each."""
     if shutil.which("wrk"):
-        return _wrk(url, headers, seconds, clients)
+        return _wrk(url, headers, seconds, clients, connections or clients * 4)
     q: mp.Queue = mp.Queue()  # type: ignore[type-arg]
     procs = [mp.Process(target=_worker, args=(url, headers, seconds, q)) for _ in range(clients)]
     t0 = time.perf_counter()
@@ -58,14 +68,18 @@ def load(url: str, headers: dict[str, str], *, seconds: float = 5.0, clients: in
     }
 
 
-def _wrk(url: str, headers: dict[str, str], seconds: float, clients: int) -> dict:  # type: ignore[type-arg]
-    cmd = ["wrk", "-t2", f"-c{clients * 4}", f"-d{int(seconds)}s", "--latency", url]
+def _wrk(url: str, headers: dict[str, str], seconds: float, clients: int, conns: int) -> dict:  # type: ignore[type-arg]
+    cmd = ["wrk", "-t2", f"-c{conns}", f"-d{int(seconds)}s", "--latency", url]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     text = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30).stdout
-    out: dict = {"tool": "wrk", "raw": text.strip().splitlines()[-12:]}  # type: ignore[type-arg]
+    out: dict = {"tool": f"wrk -c{conns}", "raw": text.strip().splitlines()[-12:], "errors": 0}  # type: ignore[type-arg]
     for line in text.splitlines():
         parts = line.split()
+        if len(parts) > 2 and parts[1:3] == ["requests", "in"]:
+            out["requests"] = int(parts[0])
+        if line.strip().startswith("Non-2xx or 3xx responses:"):
+            out["errors"] = int(parts[-1])
         if line.strip().startswith("Requests/sec:"):
             out["req_per_s"] = float(parts[1])
         if parts[:1] == ["99%"]:

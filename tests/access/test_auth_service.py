@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -205,6 +206,51 @@ async def test_resolved_sessions_are_cached_briefly_and_invalidated_by_changes(e
     assert await auth.resolve_session(s2.token) == p
     await auth.update_user("carol", actor="user/admin", disabled=True)
     assert await auth.resolve_session(s2.token) is None
+
+
+async def test_concurrent_resolutions_of_one_token_read_the_store_once(env) -> None:
+    store, _, auth, _, _ = env
+    await auth.ensure_admin("admin-password-1")
+    p = await auth.authenticate("admin", "admin-password-1", interface="api")
+    s = await auth.create_session(p, interface="api")
+    reads = []
+    real = store.get_session
+
+    def counted(h):  # type: ignore[no-untyped-def]
+        reads.append(h)
+        return real(h)
+
+    store.get_session = counted
+    got = await asyncio.gather(*(auth.resolve_session(s.token) for _ in range(8)))
+    assert got == [p] * 8 and len(reads) == 1
+    assert auth.cached_principal(s.token) == p and not auth._resolving  # nothing left behind
+
+
+async def test_a_resolution_that_raced_a_logout_is_not_cached(env) -> None:
+    """The session was read just before the logout deleted it: that request may still pass
+    (it was concurrent), but nothing after the logout may (no cached principal)."""
+    store, _, auth, _, _ = env
+    await auth.ensure_admin("admin-password-1")
+    p = await auth.authenticate("admin", "admin-password-1", interface="api")
+    s = await auth.create_session(p, interface="api")
+    gate, read = threading.Event(), threading.Event()
+    real = store.get_session
+
+    def slow_first_read(h):  # type: ignore[no-untyped-def]
+        store.get_session = real  # only the resolution's read waits
+        found = real(h)
+        read.set()
+        gate.wait(10)
+        return found
+
+    store.get_session = slow_first_read
+    racing = asyncio.create_task(auth.resolve_session(s.token))
+    assert await asyncio.to_thread(read.wait, 10)
+    assert await auth.end_session(s.token)
+    gate.set()
+    assert await racing == p
+    assert auth.cached_principal(s.token) is None
+    assert await auth.resolve_session(s.token) is None
 
 
 async def test_check_basic_is_cached_single_flight_and_invalidated_by_changes(env) -> None:

@@ -3,7 +3,10 @@
 Pure bookkeeping over caller-supplied times. Token resolutions and Basic credential checks are
 kept per user with a *generation*: every change of a user bumps it and drops that user's
 entries, and a check that started before a change (and so may have read the old record) is not
-cached when it ends.
+cached when it ends. Token resolutions also carry the cache's *epoch*, read before the session is
+read and bumped by every forget: a resolution that raced any logout or user change (it may have
+read a session that is being deleted) is answered but never remembered. Callers forget again
+once the store change is done, so nothing read before it can be cached after it.
 """
 
 from __future__ import annotations
@@ -25,9 +28,15 @@ class PrincipalCache:
         self._basic: dict[bytes, tuple[Principal, datetime]] = {}
         """digest of (user, password) → (principal, valid until)."""
         self._generation: dict[str, int] = {}
+        self._epoch = 0
 
     def generation(self, username: str) -> int:
         return self._generation.get(username.casefold(), 0)
+
+    @property
+    def epoch(self) -> int:
+        """Bumped by every forget; read it before reading a session from the store."""
+        return self._epoch
 
     def token(self, key: str, now: datetime) -> Principal | None:
         hit = self._tokens.get(key)
@@ -37,9 +46,10 @@ class PrincipalCache:
         hit = self._basic.get(key)
         return hit[0] if hit is not None and now < hit[1] else None
 
-    def put_token(self, key: str, principal: Principal, until: datetime, generation: int) -> None:
-        """Remember a resolution unless the user changed since ``generation`` was read."""
-        if self.generation(principal.username) != generation:
+    def put_token(self, key: str, principal: Principal, until: datetime, epoch: int) -> None:
+        """Remember a resolution unless anything (a token, a user) was forgotten since ``epoch``
+        was read — before the session was read."""
+        if epoch != self._epoch:
             return
         if len(self._tokens) > _MAX_TOKENS:
             self._tokens.clear()
@@ -53,11 +63,13 @@ class PrincipalCache:
         self._basic[key] = (principal, until)
 
     def forget_token(self, key: str) -> None:
+        self._epoch += 1
         self._tokens.pop(key, None)
 
     def forget_user(self, username: str) -> None:
         """The user changed (role, password, disabled, deleted): drop everything of theirs."""
         folded = username.casefold()
+        self._epoch += 1
         self._generation[folded] = self._generation.get(folded, 0) + 1
         for key in [k for k, v in self._tokens.items() if v[0].username.casefold() == folded]:
             del self._tokens[key]

@@ -121,6 +121,7 @@ class AuthService(UserAdmin):
         self._cache = PrincipalCache()
         self._sessions = SessionIndex(store)
         self._inflight: dict[bytes, asyncio.Future[Principal]] = {}
+        self._resolving: dict[tuple[str, int], asyncio.Future[Principal | None]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._crypto = ThreadPoolExecutor(CRYPTO_WORKERS, thread_name_prefix="smartpdu-argon2")
         self.credential_checks = 0
@@ -298,7 +299,9 @@ class AuthService(UserAdmin):
             return False
         hashed, owner = found
         self._cache.forget_token(hashed)
-        if not await asyncio.to_thread(self._sessions.remove, hashed):
+        removed = await asyncio.to_thread(self._sessions.remove, hashed)
+        self._cache.forget_token(hashed)  # again: a resolution that read the session meanwhile
+        if not removed:
             return False
         by_other = actor != f"user/{owner}" and not actor.endswith(f"/{owner}")
         await self._emit(
@@ -336,8 +339,22 @@ class AuthService(UserAdmin):
             },
         )
 
+    def cached_principal(self, token: str) -> Principal | None:
+        """The principal of ``token`` if its resolution is cached and still trusted, else None.
+
+        No I/O: for hot read paths that fall back to :meth:`resolve_session` on None. Exactly as
+        immediate as the cache: a change of the user or a logout has already dropped the entry.
+        """
+        if not token or len(token) > 512:
+            return None
+        return self._cache.token(token_hash(token), self._clock())
+
     async def resolve_session(self, token: str) -> Principal | None:
-        """Return the principal of a live session; None if unknown, expired or user disabled."""
+        """Return the principal of a live session; None if unknown, expired or user disabled.
+
+        Cached (see :mod:`smartpdu.access.cache`); a miss reads the store in one worker-thread
+        hop, single-flight: concurrent requests with the same token share one read. A request
+        that starts after a forget never joins a read that started before it."""
         if not token or len(token) > 512:
             return None
         h = token_hash(token)
@@ -345,20 +362,38 @@ class AuthService(UserAdmin):
         hit = self._cache.token(h, now)
         if hit is not None:
             return hit
-        session = await asyncio.to_thread(self._store.get_session, h)
-        if session is None:
-            return None
-        if session.expires_utc <= now:
-            await asyncio.to_thread(self._store.delete_session, session.token_hash)
-            return None
-        generation = self._cache.generation(session.username)
-        rec = await asyncio.to_thread(self._store.get_user, session.username)
-        if rec is None or rec.disabled:
-            return None
-        principal = Principal(rec.username, Role(rec.role))
-        until = min(now + SESSION_CACHE, session.expires_utc)
-        self._cache.put_token(h, principal, until, generation)
+        key = (h, self._cache.epoch)
+        task = self._resolving.get(key)
+        if task is None or task.get_loop() is not asyncio.get_running_loop():
+            task = asyncio.ensure_future(self._resolve(h, now, key[1]))
+            self._resolving[key] = task
+            task.add_done_callback(lambda t: self._resolved(key, t))
+        return await asyncio.shield(task)
+
+    def _resolved(self, key: tuple[str, int], task: asyncio.Future[Principal | None]) -> None:
+        self._resolving.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # retrieved: the awaiting requests re-raise it
+
+    async def _resolve(self, h: str, now: datetime, epoch: int) -> Principal | None:
+        principal, until = await asyncio.to_thread(self._read_session, h, now)
+        if principal is not None:
+            self._cache.put_token(h, principal, until, epoch)
         return principal
+
+    def _read_session(self, h: str, now: datetime) -> tuple[Principal | None, datetime]:
+        """The session's principal and how long to trust it (an expired session is deleted)."""
+        session = self._store.get_session(h)
+        if session is None:
+            return None, now
+        if session.expires_utc <= now:
+            self._store.delete_session(session.token_hash)
+            return None, now
+        rec = self._store.get_user(session.username)
+        if rec is None or rec.disabled:
+            return None, now
+        until = min(now + SESSION_CACHE, session.expires_utc)
+        return Principal(rec.username, Role(rec.role)), until
 
     async def end_session(self, token: str, *, interface: str = "api") -> bool:
         """Log out: delete the session; audit USER_LOGOUT; return whether it existed."""
@@ -368,6 +403,7 @@ class AuthService(UserAdmin):
         if session is None:
             return False
         await asyncio.to_thread(self._sessions.remove, h)
+        self._cache.forget_token(h)  # again: a resolution that read the session meanwhile
         await self._emit(
             EventCode.USER_LOGOUT,
             session.username,

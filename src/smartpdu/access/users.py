@@ -171,6 +171,7 @@ class UserAdmin:
         shrinks = password is not None or new_disabled or "role_to" in changes
         if shrinks:
             await asyncio.to_thread(self._store.delete_user_sessions, username)
+            self._cache.forget_user(username)  # again: nothing read before the delete is kept
         if password is not None:
             await self._emit(
                 EventCode.PASSWORD_CHANGED,
@@ -205,6 +206,7 @@ class UserAdmin:
             )
         self._cache.forget_user(username)
         existed = await asyncio.to_thread(self._store.delete_user, username)
+        self._cache.forget_user(username)  # again: nothing read before the delete is kept
         if existed:
             await self._emit(
                 EventCode.USER_DELETED,

@@ -19,6 +19,8 @@ from smartpdu import __version__
 from smartpdu.access import AuthService
 from smartpdu.api import routes_access, routes_alarms, routes_config, routes_data, routes_rack
 from smartpdu.api.deps import not_ready_problem
+from smartpdu.api.encoded import ViewCache
+from smartpdu.api.fastpath import CachedViewMiddleware
 from smartpdu.api.limits import BodyLimitMiddleware, max_body_bytes_from_env
 from smartpdu.api.options import OPTIONS_MARKER, options_response
 from smartpdu.api.problems import install_problem_handlers, problem_response
@@ -76,9 +78,11 @@ def create_app(
     )
     app.state.port = RackPort.wrap(port)
     app.state.auth = auth
+    app.state.views = ViewCache()  # the read routes' bodies, encoded once per snapshot
     app.state.started_monotonic = time.monotonic()
     install_problem_handlers(app)
     limit = max_body_bytes_from_env() if max_body_bytes is None else max_body_bytes
+    app.add_middleware(CachedViewMiddleware, state=app.state)  # innermost: after the limits
     app.add_middleware(BodyLimitMiddleware, max_bytes=limit)
     app.add_middleware(SecurityHeadersMiddleware)
 

@@ -1,11 +1,21 @@
-"""Shared FastAPI dependencies: the port, its latest snapshot, and resource lookups (404s)."""
+"""Shared FastAPI dependencies: the port, its latest snapshot, resource lookups (404s), and the
+pre-encoded snapshot views every read route answers with.
+
+Dependencies are ``async def`` on purpose: FastAPI runs a plain ``def`` dependency in the thread
+pool, a hop per dependency per request for what is a dict lookup.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, Final
 
+import pydantic_core
 from fastapi import Depends, Path, Request
+from pydantic import BaseModel
+from starlette.responses import Response
 
+from smartpdu.api.encoded import EncodedView, ViewCache
 from smartpdu.api.problems import ApiProblem
 from smartpdu.model.snapshot import OutletSnapshot, PduSnapshot, RackSnapshot
 from smartpdu.runtime.port import NotReadyError, RackPort
@@ -21,6 +31,7 @@ __all__ = [
     "lookup_outlet",
     "lookup_pdu",
     "not_ready_problem",
+    "serve_view",
 ]
 
 PduId = Annotated[
@@ -37,7 +48,7 @@ GroupName = Annotated[
 ]
 
 
-def get_port(request: Request) -> RackPort:
+async def get_port(request: Request) -> RackPort:
     port: RackPort = request.app.state.port
     return port
 
@@ -55,7 +66,7 @@ def not_ready_problem() -> ApiProblem:
     )
 
 
-def get_snapshot(port: Port) -> RackSnapshot:
+async def get_snapshot(port: Port) -> RackSnapshot:
     try:
         return port.snapshot
     except NotReadyError:
@@ -76,3 +87,34 @@ def lookup_outlet(snap: RackSnapshot, pdu_id: str, outlet_id: str) -> OutletSnap
     if outlet is None:
         raise ApiProblem(404, f"PDU {pdu_id!r} has no outlet {outlet_id!r}.", kind="not-found")
     return outlet
+
+
+JSON: Final = "application/json"
+_VIEW_HEADERS: Final = {"Cache-Control": "no-cache"}
+"""Clients may keep a body but must revalidate it (ETag) — it changes every tick."""
+
+ViewModel = BaseModel | Sequence[BaseModel]
+
+
+def serve_view(request: Request, build: Callable[[RackSnapshot], ViewModel]) -> Response:
+    """Answer a read with this path's view of the current snapshot, encoded once per snapshot.
+
+    ``build`` maps the snapshot to the route's response model (raising :class:`ApiProblem` for a
+    missing resource: nothing is cached then). The bytes are the response model's JSON, so the
+    OpenAPI document (``response_model``) describes them; FastAPI does not re-validate a
+    ``Response``. ``If-None-Match`` with the current ETag answers ``304``. Further GETs of the
+    path in the same tick are answered before routing (:mod:`smartpdu.api.fastpath`) to any
+    principal with the ``read`` permission: use this only in routes that require exactly that.
+    """
+    state = request.app.state
+    try:
+        snap: RackSnapshot = state.port.snapshot
+    except NotReadyError:
+        raise not_ready_problem() from None
+    views: ViewCache[str] = state.views
+    path: str = request.scope["path"]
+    view = views.get(snap, path)
+    if view is None:
+        body = pydantic_core.to_json(build(snap))
+        view = views.put(snap, path, EncodedView(body, JSON, _VIEW_HEADERS))
+    return view.response(request.headers.get("if-none-match"))

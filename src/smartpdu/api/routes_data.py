@@ -19,6 +19,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from smartpdu.access import Permission, Principal
 from smartpdu.api.deps import get_port
+from smartpdu.api.encoded import EncodedView, ViewCache
 from smartpdu.api.problems import ApiProblem, FieldError, problem_responses
 from smartpdu.api.schemas import (
     EnergyChannelOut,
@@ -33,6 +34,7 @@ from smartpdu.api.security import require
 from smartpdu.api.views import compact_snapshot, num
 from smartpdu.events.model import Event
 from smartpdu.model.ids import canonical_channel, canonical_metric_key
+from smartpdu.model.snapshot import RackSnapshot
 from smartpdu.runtime.port import RackPort
 
 __all__ = ["router"]
@@ -184,6 +186,10 @@ async def energy(
     )
 
 
+_READING_VIEW = "sse:reading"
+"""Not a path, so the pre-routing answer (keyed by request path) can never serve it."""
+
+
 def _json(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), allow_nan=False)
 
@@ -205,16 +211,28 @@ async def _stream(
                 queue.get_nowait()  # drop the oldest: the client is slow
         queue.put_nowait(item)
 
+    views: ViewCache[str] = request.app.state.views
+
+    def reading(snap: RackSnapshot) -> ServerSentEvent:
+        """The compact snapshot, encoded once per snapshot for every open stream (an older
+        snapshot, a stream that lags, is encoded on its own: it must not evict the current)."""
+        if snap is not services.snapshot:
+            return ServerSentEvent(_json(compact_snapshot(snap)), event="reading")
+        view = views.get(snap, _READING_VIEW)
+        if view is None:
+            data = _json(compact_snapshot(snap)).encode()
+            view = views.put(snap, _READING_VIEW, EncodedView(data, "application/json"))
+        return ServerSentEvent(view.body.decode(), event="reading")
+
     async def pump_readings() -> None:
         last = -1e18
         if services.ready:
-            snap = services.snapshot
-            offer(ServerSentEvent(_json(compact_snapshot(snap)), event="reading"))
+            offer(reading(services.snapshot))
             last = loop.time()
         async for snap in services.snapshots():
             if loop.time() - last >= interval_s:
                 last = loop.time()
-                offer(ServerSentEvent(_json(compact_snapshot(snap)), event="reading"))
+                offer(reading(snap))
 
     async def pump_events() -> None:
         async with services.subscribe("sse", maxsize=256) as sub:

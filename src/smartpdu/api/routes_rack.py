@@ -1,7 +1,8 @@
 """Routes: PDUs, inlet phases, branches, outlets, sensors, levers (read) and outlet commands.
 
-Reads come from the latest snapshot only. Commands go to ``RackPort.outlet_command``,
-which audits them; the HTTP status reflects the :class:`CommandStatus`:
+Reads come from the latest snapshot only, each view encoded once per snapshot and shared by all
+readers (:func:`~smartpdu.api.deps.serve_view`; ``ETag``/``If-None-Match``). Commands go to
+``RackPort.outlet_command``, which audits them; the HTTP status reflects the :class:`CommandStatus`:
 done → 200, accepted → 202, denied → 403, locked_out / failed → 409, rejected → 422.
 """
 
@@ -9,8 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Depends, Header, Path
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Depends, Header, Path, Request
+from fastapi.responses import JSONResponse, Response
 
 from smartpdu.access import Permission, Principal
 from smartpdu.api.deps import (
@@ -22,6 +23,7 @@ from smartpdu.api.deps import (
     get_snapshot,
     lookup_outlet,
     lookup_pdu,
+    serve_view,
 )
 from smartpdu.api.problems import ApiProblem, problem_responses
 from smartpdu.api.requests import CommandBody, EnergyResetBody
@@ -65,49 +67,64 @@ Operator = Annotated[Principal, Depends(require(Permission.CONTROL))]
 Configurer = Annotated[Principal, Depends(require(Permission.CONFIGURE))]
 Snap = Annotated[RackSnapshot, Depends(get_snapshot)]
 Services = Annotated[RackPort, Depends(get_port)]
-_READ = problem_responses(401, 403, 404, 422, 503)
+_READ = {
+    304: {"description": "Not Modified: the ETag sent in If-None-Match is still current"},
+    **problem_responses(401, 403, 404, 422, 503),
+}
 PhaseLine = Annotated[Literal["L1", "L2", "L3"], Path(description="Inlet line")]
 _CMD = problem_responses(401, 403, 404, 409, 422, 503)
 
 
 @router.get("/pdus", response_model=list[PduSummary], responses=_READ)
-async def list_pdus(_: Reader, snap: Snap) -> list[PduSummary]:
-    return [pdu_summary(p) for p in snap.pdus.values()]
+async def list_pdus(_: Reader, request: Request) -> Response:
+    return serve_view(request, lambda s: [pdu_summary(p) for p in s.pdus.values()])
 
 
 @router.get("/pdus/{pdu_id}", response_model=PduOut, responses=_READ)
-async def get_pdu(pdu_id: PduId, _: Reader, snap: Snap) -> PduOut:
-    return pdu_view(lookup_pdu(snap, pdu_id))
+async def get_pdu(pdu_id: PduId, _: Reader, request: Request) -> Response:
+    return serve_view(request, lambda s: pdu_view(lookup_pdu(s, pdu_id)))
 
 
 @router.get("/pdus/{pdu_id}/phases", response_model=list[PhaseOut], responses=_READ)
-async def list_phases(pdu_id: PduId, _: Reader, snap: Snap) -> list[PhaseOut]:
-    return inlet_view(lookup_pdu(snap, pdu_id).inlet).phases
+async def list_phases(pdu_id: PduId, _: Reader, request: Request) -> Response:
+    return serve_view(request, lambda s: inlet_view(lookup_pdu(s, pdu_id).inlet).phases)
 
 
 @router.get("/pdus/{pdu_id}/branches", response_model=list[BranchOut], responses=_READ)
-async def list_branches(pdu_id: PduId, _: Reader, snap: Snap) -> list[BranchOut]:
-    pdu = lookup_pdu(snap, pdu_id)
-    return [branch_view(b, branch_outlets(pdu, b.id)) for b in pdu.branches.values()]
+async def list_branches(pdu_id: PduId, _: Reader, request: Request) -> Response:
+    def build(snap: RackSnapshot) -> list[BranchOut]:
+        pdu = lookup_pdu(snap, pdu_id)
+        return [branch_view(b, branch_outlets(pdu, b.id)) for b in pdu.branches.values()]
+
+    return serve_view(request, build)
 
 
 @router.get("/pdus/{pdu_id}/branches/{branch_id}", response_model=BranchOut, responses=_READ)
-async def get_branch(pdu_id: PduId, branch_id: BranchId, _: Reader, snap: Snap) -> BranchOut:
-    pdu = lookup_pdu(snap, pdu_id)
-    b = pdu.branches.get(branch_id)
-    if b is None:
-        raise ApiProblem(404, f"PDU {pdu_id!r} has no branch {branch_id!r}.", kind="not-found")
-    return branch_view(b, branch_outlets(pdu, b.id))
+async def get_branch(pdu_id: PduId, branch_id: BranchId, _: Reader, request: Request) -> Response:
+    def build(snap: RackSnapshot) -> BranchOut:
+        pdu = lookup_pdu(snap, pdu_id)
+        b = pdu.branches.get(branch_id)
+        if b is None:
+            raise ApiProblem(404, f"PDU {pdu_id!r} has no branch {branch_id!r}.", kind="not-found")
+        return branch_view(b, branch_outlets(pdu, b.id))
+
+    return serve_view(request, build)
 
 
 @router.get("/pdus/{pdu_id}/outlets", response_model=list[OutletOut], responses=_READ)
-async def list_outlets(pdu_id: PduId, _: Reader, snap: Snap) -> list[OutletOut]:
-    return [outlet_view(o) for o in lookup_pdu(snap, pdu_id).outlets.values()]
+async def list_outlets(pdu_id: PduId, _: Reader, request: Request) -> Response:
+    return serve_view(
+        request,
+        lambda s: [outlet_view(o) for o in lookup_pdu(s, pdu_id).outlets.values()],
+    )
 
 
 @router.get("/pdus/{pdu_id}/outlets/{outlet_id}", response_model=OutletOut, responses=_READ)
-async def get_outlet(pdu_id: PduId, outlet_id: OutletId, _: Reader, snap: Snap) -> OutletOut:
-    return outlet_view(lookup_outlet(snap, pdu_id, outlet_id))
+async def get_outlet(pdu_id: PduId, outlet_id: OutletId, _: Reader, request: Request) -> Response:
+    return serve_view(
+        request,
+        lambda s: outlet_view(lookup_outlet(s, pdu_id, outlet_id)),
+    )
 
 
 def _harmonics(snap: RackSnapshot, pdu_id: str, channel: str) -> HarmonicsOut:
@@ -124,27 +141,34 @@ def _harmonics(snap: RackSnapshot, pdu_id: str, channel: str) -> HarmonicsOut:
     "/pdus/{pdu_id}/outlets/{outlet_id}/harmonics", response_model=HarmonicsOut, responses=_READ
 )
 async def outlet_harmonics(
-    pdu_id: PduId, outlet_id: OutletId, _: Reader, snap: Snap
-) -> HarmonicsOut:
+    pdu_id: PduId, outlet_id: OutletId, _: Reader, request: Request
+) -> Response:
     """Harmonic group rms and phases, orders 1..50, of one outlet's current and voltage."""
-    o = lookup_outlet(snap, pdu_id, outlet_id)
-    return _harmonics(snap, pdu_id, f"outlet/{o.id}")
+
+    def build(snap: RackSnapshot) -> HarmonicsOut:
+        o = lookup_outlet(snap, pdu_id, outlet_id)
+        return _harmonics(snap, pdu_id, f"outlet/{o.id}")
+
+    return serve_view(request, build)
 
 
 @router.get("/pdus/{pdu_id}/phases/{line}/harmonics", response_model=HarmonicsOut, responses=_READ)
-async def phase_harmonics(pdu_id: PduId, line: PhaseLine, _: Reader, snap: Snap) -> HarmonicsOut:
+async def phase_harmonics(pdu_id: PduId, line: PhaseLine, _: Reader, request: Request) -> Response:
     """Harmonic group rms and phases, orders 1..50, of one inlet phase."""
-    return _harmonics(snap, pdu_id, f"inlet/{line}")
+    return serve_view(
+        request,
+        lambda s: _harmonics(s, pdu_id, f"inlet/{line}"),
+    )
 
 
 @router.get("/sensors", response_model=list[SensorOut], responses=_READ)
-async def list_sensors(_: Reader, snap: Snap) -> list[SensorOut]:
-    return [sensor_view(s) for s in snap.sensors.values()]
+async def list_sensors(_: Reader, request: Request) -> Response:
+    return serve_view(request, lambda s: [sensor_view(x) for x in s.sensors.values()])
 
 
 @router.get("/levers", response_model=list[LeverOut], responses=_READ)
-async def list_levers(_: Reader, snap: Snap) -> list[LeverOut]:
-    return [lever_view(lv) for lv in snap.levers.values()]
+async def list_levers(_: Reader, request: Request) -> Response:
+    return serve_view(request, lambda s: [lever_view(lv) for lv in s.levers.values()])
 
 
 # -- commands -----------------------------------------------------------------------------------

@@ -25,15 +25,12 @@ _bearer = HTTPBearer(auto_error=False, description="Token from POST /api/v1/auth
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="smartpdu"'}
 
 
-def get_auth(request: Request) -> AuthService:
+async def get_auth(request: Request) -> AuthService:
     auth: AuthService = request.app.state.auth
     return auth
 
 
-def bearer_token(
-    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
-    """Return the bearer token of the request or answer 401 with a challenge."""
+def _token_of(creds: HTTPAuthorizationCredentials | None) -> str:
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
         raise ApiProblem(
             401,
@@ -45,10 +42,14 @@ def bearer_token(
     return creds.credentials
 
 
-async def current_principal(
-    token: Annotated[str, Depends(bearer_token)],
-    auth: Annotated[AuthService, Depends(get_auth)],
-) -> Principal:
+async def bearer_token(
+    creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """Return the bearer token of the request or answer 401 with a challenge."""
+    return _token_of(creds)
+
+
+async def _principal_of(auth: AuthService, token: str) -> Principal:
     principal = await auth.resolve_session(token)
     if principal is None:
         raise ApiProblem(
@@ -62,13 +63,17 @@ async def current_principal(
 
 def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     """Dependency: the authenticated principal, or 401/403 if missing or not permitted (a 403
-    is audited as ACCESS_DENIED)."""
+    is audited as ACCESS_DENIED).
+
+    One dependency (plus the bearer scheme that documents itself in OpenAPI): FastAPI's cost
+    grows with every node of a dependency chain, and every route pays it."""
 
     async def _check(
         request: Request,
-        principal: Annotated[Principal, Depends(current_principal)],
-        auth: Annotated[AuthService, Depends(get_auth)],
+        creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> Principal:
+        auth: AuthService = request.app.state.auth
+        principal = await _principal_of(auth, _token_of(creds))
         if not principal.can(permission):
             await auth.audit_denied(
                 principal,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from smartpdu.api.schemas import (
     BranchOut,
@@ -79,64 +82,74 @@ def shown(level: Level, key: str, value: float | None) -> float | None:
     return display(_BY_KEY[(level, key)], value)
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _catalogued(
+    model: type[_M],
+    level: Level,
+    reading: ChannelReading | None,
+    entity: object | None,
+    copied: tuple[str, ...],
+    **fields: Any,
+) -> _M:
+    """One entity's view: attributes copied by name, ``fields`` given, and the catalogue's
+    metrics of ``level`` (the one block every entity view is made of)."""
+    return model.model_validate(
+        {
+            **{name: getattr(entity, name) for name in copied},
+            **fields,
+            **metric_values(level, reading, entity),
+        }
+    )
+
+
 def phase_view(line: str, r: ChannelReading) -> PhaseOut:
-    return PhaseOut.model_validate({"id": line, **metric_values(Level.PHASE, r, None)})
+    return _catalogued(PhaseOut, Level.PHASE, r, None, (), id=line)
 
 
 def inlet_view(i: InletSnapshot) -> InletOut:
-    return InletOut.model_validate(
-        dict(
-            feed=i.feed,
-            feed_present=i.feed_present,
-            rating_a=num(i.rating_a),
-            breaker_state=i.breaker_state,
-            demand_current_a={
-                k: shown(Level.PHASE, "current_a", v) for k, v in sorted(i.demand_current_a.items())
-            },
-            max_demand_current_a={
-                k: shown(Level.PHASE, "current_a", v)
-                for k, v in sorted(i.max_demand_current_a.items())
-            },
-            phases=[phase_view(k, r) for k, r in sorted(i.phases.items())],
-            **metric_values(Level.INLET, None, i),
-        )
+    def demand(by_line: Mapping[str, float]) -> dict[str, float | None]:
+        return {k: shown(Level.PHASE, "current_a", v) for k, v in sorted(by_line.items())}
+
+    return _catalogued(
+        InletOut,
+        Level.INLET,
+        None,
+        i,
+        ("feed", "feed_present", "breaker_state"),
+        rating_a=num(i.rating_a),
+        demand_current_a=demand(i.demand_current_a),
+        max_demand_current_a=demand(i.max_demand_current_a),
+        phases=[phase_view(k, r) for k, r in sorted(i.phases.items())],
     )
 
 
 def branch_view(b: BranchSnapshot, outlets: list[str]) -> BranchOut:
-    return BranchOut.model_validate(
-        dict(
-            id=b.id,
-            name=b.name,
-            line=b.line,
-            breaker_kind=b.breaker_kind,
-            curve=b.curve,
-            rating_a=num(b.rating_a),
-            breaker_state=b.breaker_state,
-            outlets=outlets,
-            **metric_values(Level.BRANCH, b.reading, b),
-        )
+    return _catalogued(
+        BranchOut,
+        Level.BRANCH,
+        b.reading,
+        b,
+        ("id", "name", "line", "breaker_kind", "curve", "breaker_state"),
+        rating_a=num(b.rating_a),
+        outlets=outlets,
     )
 
 
+_OUTLET_COPIED = ("id", "name", "state", "priority", "group", "branch", "line", "connector",
+                  "locked_out", "commanded_on", "relay_closed")  # fmt: skip
+
+
 def outlet_view(o: OutletSnapshot) -> OutletOut:
-    return OutletOut.model_validate(
-        dict(
-            id=o.id,
-            name=o.name,
-            state=o.state,
-            priority=o.priority,
-            group=o.group,
-            branch=o.branch,
-            line=o.line,
-            connector=o.connector,
-            rating_a=num(o.rating_a),
-            locked_out=o.locked_out,
-            commanded_on=o.commanded_on,
-            relay_closed=o.relay_closed,
-            flags=list(o.reading.flags),
-            **metric_values(Level.OUTLET, o.reading, o),
-        )
+    return _catalogued(
+        OutletOut,
+        Level.OUTLET,
+        o.reading,
+        o,
+        _OUTLET_COPIED,
+        rating_a=num(o.rating_a),
+        flags=list(o.reading.flags),
     )
 
 

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from smartpdu.access import AuthError, AuthService, Principal
-from smartpdu.model.snapshot import RackSnapshot
+from smartpdu.api.encoded import EncodedView, ViewCache
 from smartpdu.redfish.accounts import SESSIONS, account_endpoints
 from smartpdu.redfish.chassis import chassis_endpoints
 from smartpdu.redfish.context import ROOT, Ctx
@@ -36,7 +36,7 @@ from smartpdu.redfish.eventservice import event_endpoints
 from smartpdu.redfish.managers import manager_endpoints
 from smartpdu.redfish.metadata import metadata_xml, odata_document, service_root
 from smartpdu.redfish.power import power_endpoints
-from smartpdu.redfish.responses import BASE_HEADERS, JSON_TYPE, dumps, etag_of, json_response
+from smartpdu.redfish.responses import BASE_HEADERS, JSON_TYPE, dumps, json_response
 from smartpdu.redfish.router import Endpoint, Router
 from smartpdu.runtime.port import NotReadyError, RackPort, RuntimeBackend
 
@@ -73,8 +73,8 @@ class RedfishService:
         ]
         for ep in endpoints:
             self.router.add(ep)
-        self._snap: RackSnapshot | None = None
-        self._cache: dict[str, _Cached] = {}
+        self._cache: ViewCache[str] = ViewCache()
+        """GET bodies of ``live`` resources by path, encoded once per snapshot."""
 
     def invalidate(self, credentials: bool = False) -> None:
         """Forget cached bodies after a write through this interface (logins are AuthService's)."""
@@ -159,13 +159,10 @@ class RedfishService:
             raise RedfishError(401, "NoValidSession", headers=_UNAUTHORIZED)
 
         snap = self.port.snapshot
-        if snap is not self._snap:
-            self._cache.clear()
-            self._snap = snap
         if method in ("GET", "HEAD"):
-            hit = self._cache.get(path)
+            hit = self._cache.get(snap, path)
             if hit is not None:
-                return self._bytes(hit, request)
+                return hit.response(request.headers.get("if-none-match"))
 
         found = self.router.resolve(path)
         if found is None:
@@ -184,49 +181,16 @@ class RedfishService:
             body = ep.get(ctx, params)
             if inspect.isawaitable(body):
                 body = await body
-            data = dumps(body)
-            cached = _Cached(data, {**BASE_HEADERS, "ETag": etag_of(data), "Allow": ep.allow})
+            view = EncodedView(dumps(body), JSON_TYPE, {**BASE_HEADERS, "Allow": ep.allow})
             if ep.live:
-                self._cache[path] = cached
-            return self._bytes(cached, request)
+                self._cache.put(snap, path, view)
+            return view.response(request.headers.get("if-none-match"))
         handler = {"POST": ep.post, "PATCH": ep.patch, "DELETE": ep.delete}.get(method)
         if handler is None:
             raise RedfishError(405, "OperationNotAllowed", headers={"Allow": ep.allow or "GET"})
         raw = await request.body()
         headers_in = {k.lower(): v for k, v in request.headers.items()}
         return await handler(ctx, params, raw, headers_in)
-
-    @staticmethod
-    def _bytes(hit: _Cached, request: Request) -> Response:
-        inm = request.headers.get("if-none-match")
-        if inm is not None and hit.headers["ETag"] in inm:
-            return Response(status_code=304, headers=hit.headers)
-        return _BytesResponse(hit)
-
-
-class _Cached:
-    """A serialised GET body with its headers, encoded once for the ASGI send."""
-
-    __slots__ = ("body", "headers", "raw_headers")
-
-    def __init__(self, body: bytes, headers: dict[str, str]) -> None:
-        self.body = body
-        self.headers = headers
-        self.raw_headers = [
-            (b"content-type", JSON_TYPE.encode()),
-            (b"content-length", str(len(body)).encode()),
-            *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()),
-        ]
-
-
-class _BytesResponse(Response):
-    """Send cached bytes and pre-encoded headers without rebuilding them per request."""
-
-    def __init__(self, cached: _Cached) -> None:
-        self.status_code = 200
-        self.body = cached.body
-        self.background = None
-        self.raw_headers = list(cached.raw_headers)
 
 
 def create_redfish_app(

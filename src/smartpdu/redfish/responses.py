@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any, Final
 
 from starlette.responses import Response
 
+from smartpdu.api.encoded import etag_of  # the one ETag of every pre-encoded view
 from smartpdu.redfish.errors import base_message
 
 __all__ = ["JSON_TYPE", "action_result", "dumps", "etag_of", "json_response"]
@@ -18,10 +18,6 @@ BASE_HEADERS: Final = {"OData-Version": "4.0", "Cache-Control": "no-cache"}
 
 def dumps(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def etag_of(data: bytes) -> str:
-    return f'W/"{hashlib.blake2b(data, digest_size=8).hexdigest()}"'
 
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
