@@ -28,6 +28,7 @@ import uvicorn
 
 from smartpdu.access import AuthService
 from smartpdu.api import create_app
+from smartpdu.app.http_protocol import http_protocol
 from smartpdu.redfish import create_redfish_app, mount_redfish
 from smartpdu.redfish.delivery import EventDelivery
 from smartpdu.runtime.port import RackPort
@@ -179,7 +180,7 @@ class HttpInterface:
 
     async def start(self, port: RackPort, auth: AuthService) -> None:
         app = create_app(port, auth)
-        redfish = create_redfish_app(port, auth)
+        redfish = create_redfish_app(port, auth, require_tls=self._ssl[0] is not None)
         mount_redfish(app, redfish)
         self._delivery = redfish.state.redfish.delivery
         await self._delivery.start()
@@ -191,6 +192,7 @@ class HttpInterface:
             ssl_keyfile=self._ssl[1],
             lifespan="off",
             server_header=False,  # no "Server: uvicorn" banner
+            http=http_protocol(),  # 501 (not a bare 400) for an unknown method
         )
         self._server = _Server(config)
         self._task = asyncio.create_task(
