@@ -17,7 +17,13 @@ from starlette.staticfiles import StaticFiles
 
 from smartpdu import __version__
 from smartpdu.access import AuthService
-from smartpdu.api import routes_access, routes_config, routes_data, routes_rack
+from smartpdu.api import (
+    routes_access,
+    routes_calibration,
+    routes_config,
+    routes_data,
+    routes_rack,
+)
 from smartpdu.api.deps import not_ready_problem
 from smartpdu.api.limits import BodyLimitMiddleware, max_body_bytes_from_env
 from smartpdu.api.methods import OPTIONS_MARKER, options_response
@@ -90,7 +96,7 @@ def create_app(
         )
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (routes_access, routes_rack, routes_data, routes_config):
+    for module in (routes_access, routes_rack, routes_calibration, routes_data, routes_config):
         api.include_router(module.router)
     app.include_router(api)
     app.add_route(

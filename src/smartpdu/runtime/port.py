@@ -79,6 +79,10 @@ class RuntimeBackend(Protocol):
 
     async def rollback_config(self, version: int, actor: str) -> int: ...
 
+    async def calibrate_outlet(
+        self, pdu_id: str, outlet_id: str, bench_seed: int, actor: str
+    ) -> dict[str, Any]: ...
+
 
 class RackPort:
     """The interfaces' view of one running rack: reads, streams, queries and commands."""
@@ -233,3 +237,13 @@ class RackPort:
     async def reset_energy(self, pdu_id: str, channel: str | None, actor: str) -> int:
         """Reset resettable energy registers (audited); return how many channels."""
         return await self._rt.reset_energy(pdu_id, channel, actor)
+
+    async def calibrate_outlet(
+        self, pdu_id: str, outlet_id: str, bench_seed: int, actor: str
+    ) -> dict[str, Any]:
+        """Factory-calibrate one outlet channel on the running rack (audited); the report.
+
+        Raises KeyError (unknown PDU/outlet), ``CalibrationError`` (verification failed) or
+        :class:`~smartpdu.runtime.calibration.CalibrationUnavailableError` (no bench).
+        """
+        return await self._rt.calibrate_outlet(pdu_id, outlet_id, bench_seed, actor)
