@@ -68,13 +68,18 @@ class RedfishService:
         *,
         require_tls: bool = False,
     ) -> None:
+        if delivery is None:
+            if isinstance(port, RackPort):
+                # Interfaces get the port only; the outbox is built and run by the composition
+                # root (smartpdu.app), which owns the runtime it reads.
+                raise TypeError("pass the EventDelivery built by the composition root")
+            delivery = EventDelivery(port)  # composed here from the runtime itself (tests)
         self.port = RackPort.wrap(port)
         self.auth = auth
         self.require_tls = require_tls
         """TLS is on: credentials (Basic auth, session login) arriving over plain HTTP are
         refused, whatever route they took (a second listener, a proxy that forgot TLS)."""
-        # The delivery worker still reads the store itself until the shared outbox replaces it.
-        self.delivery = delivery or EventDelivery(self.port.backend)
+        self.delivery = delivery
         self.router = Router()
         endpoints: list[Endpoint] = [
             Endpoint(ROOT, service_root),
