@@ -24,7 +24,15 @@ def _hold(
         done.wait(30)
 
 
-def test_calibrate_refuses_a_data_dir_held_by_a_running_instance(tmp_path: Path) -> None:
+def test_calibrate_refuses_a_data_dir_held_by_a_running_instance(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The holder is not a server and no client profile exists: calibrate cannot go through an
+    # instance either, says so, and writes nothing (tests/e2e/test_calibrate_running.py has the
+    # path through a real running instance).
+    monkeypatch.setenv("SMARTPDU_PROFILE", str(tmp_path / "no-profile.json"))
+    for var in ("SMARTPDU_URL", "SMARTPDU_TOKEN", "SMARTPDU_USER", "SMARTPDU_PASSWORD"):
+        monkeypatch.delenv(var, raising=False)
     ctx = multiprocessing.get_context("spawn")
     ready, done = ctx.Event(), ctx.Event()
     holder = ctx.Process(target=_hold, args=(str(tmp_path), ready, done))
@@ -45,6 +53,7 @@ def test_calibrate_refuses_a_data_dir_held_by_a_running_instance(tmp_path: Path)
         )
         assert res.exit_code == 2, res.output
         assert "in use by pid" in res.output and "smartpdu run" in res.output
+        assert "no credentials" in res.output
         store = open_store(f"sqlite:///{tmp_path / 'smartpdu.db'}")
         try:  # nothing was written into the running instance's chain
             assert store.events_since("pdu-a", 0, 10) == []

@@ -10,8 +10,9 @@ import pytest
 
 from smartpdu.access import AuthService
 from smartpdu.app import build_demo_runtime
-from smartpdu.app.interfaces import SessionPurge, run_interfaces
+from smartpdu.app.interfaces import EventDeliveryInterface, SessionPurge, run_interfaces
 from smartpdu.app.server import bind_first_free
+from smartpdu.redfish import EventDelivery, create_redfish_app
 from smartpdu.runtime import RackPort
 
 
@@ -93,3 +94,21 @@ def test_bind_first_free_skips_a_port_in_use() -> None:
             assert got != busy and busy < got < busy + 20
         finally:
             sock.close()
+
+
+async def test_the_root_owns_the_redfish_outbox(port_auth) -> None:  # type: ignore[no-untyped-def]
+    """Issue 10: Redfish gets the port only; the outbox (which reads the runtime's store and
+    bus) is built by the composition root and runs as an interface of the registry."""
+    port, auth = port_auth
+    with pytest.raises(TypeError, match="composition root"):
+        create_redfish_app(port, auth)  # an interface cannot build it from the port
+    delivery = EventDelivery(port.backend)  # the root holds the runtime
+    outbox = EventDeliveryInterface(delivery)
+    app = create_redfish_app(port, auth, delivery=delivery)
+    assert app.state.redfish.delivery is delivery
+    task = asyncio.create_task(run_interfaces([outbox, Recorder("http", [])], port, auth))
+    while not delivery.running:
+        await asyncio.sleep(0.01)
+    await outbox.stop()  # the outbox ending stops the registry, like any interface
+    await asyncio.wait_for(task, 10)
+    assert not delivery.running

@@ -5,10 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from smartpdu.cli import app
-from smartpdu.config import ConfigError, LoadKind, dump_config, load_config, parse_config
+from smartpdu.config import (
+    ConfigError,
+    LoadKind,
+    dump_config,
+    load_config,
+    parse_config,
+    validate_data,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "configs" / "demo-rack.yaml"
@@ -116,3 +126,129 @@ def test_cli_validate_exit_codes(tmp_path: Path) -> None:
     assert "Traceback" not in out
     missing = runner.invoke(app, ["config", "validate", str(tmp_path / "nope.yaml")])
     assert missing.exit_code == 2 and "cannot read file" in missing.output
+
+
+MIXED = """
+rack: {name: mixed}
+pdus:
+  - id: p1
+    feed: C
+    branches: [{id: B1, breaker: {rating_a: -3}}, {id: 'B 2'}]
+    outlets:
+      - {id: '1', branch: B9}
+      - {id: '2', branch: B1, rating_a: 99}
+      - {id: '3', branch: 'B 2'}
+      - {id: '4', branch: B1, rating_a: 12}
+devices:
+  - name: d1
+    load: {rated_power_w: 100}
+    psus: [{pdu: p2, outlet: '1'}]
+  - name: d2
+    u_position: 99
+    load: {rated_power_w: 100}
+    psus: [{pdu: p1, outlet: '7'}]
+sensors: [{id: t1, kind: temperature, pdu: p7}]
+"""
+
+
+def test_field_errors_and_reference_errors_in_one_pass() -> None:
+    """Issue 11 item 26: an unknown branch is reported beside the field errors, not after."""
+    with pytest.raises(ConfigError) as info:
+        parse_config(MIXED)
+    paths = [i.path for i in info.value.issues]
+    assert paths == [
+        # field errors (pydantic)
+        "pdus[0].feed",
+        "pdus[0].branches[0].breaker.rating_a",
+        "pdus[0].branches[1].id",
+        "pdus[0].outlets[1].rating_a",
+        "pdus[0].outlets[2].branch",
+        "devices[1].u_position",
+        # reference errors of the parts that are valid, in the same report
+        "pdus[0].outlets[0].branch",
+        "pdus[0].outlets[3].rating_a",
+        "devices[0].psus[0].pdu",
+        "devices[1].psus[0].outlet",
+        "sensors[0].pdu",
+    ]
+    by_path = {i.path: i.message for i in info.value.issues}
+    assert by_path["pdus[0].outlets[0].branch"].startswith("unknown branch 'B9'; known: B1")
+    assert "C13" in by_path["pdus[0].outlets[3].rating_a"]
+    # An invalid field is reported once (as a field error), never again as a reference error.
+    assert len(paths) == len(set(paths))
+
+
+def test_references_skip_what_failed_validation() -> None:
+    """Nothing is invented from an invalid value: a bad rating or rack height is not compared."""
+    text = """
+rack: {name: r, height_u: 500}
+pdus:
+  - id: p1
+    feed: A
+    inlet_rating_a: nope
+    branches: [{id: B1, breaker: {rating_a: 100}}]
+    outlets: [{id: '1', branch: B1, rating_a: big}]
+devices:
+  - name: d1
+    u_position: 40
+    height_u: 5
+    load: {rated_power_w: 100}
+    psus: [{pdu: p1, outlet: 1}]
+"""
+    with pytest.raises(ConfigError) as info:
+        parse_config(text)
+    assert [i.path for i in info.value.issues] == [
+        "rack.height_u",
+        "pdus[0].inlet_rating_a",
+        "pdus[0].outlets[0].rating_a",
+        "devices[0].psus[0].outlet",
+    ]
+
+
+def test_cli_validate_reports_field_and_reference_errors_together(tmp_path: Path) -> None:
+    bad_file = tmp_path / "mixed.yaml"
+    bad_file.write_text(MIXED)
+    out = CliRunner().invoke(app, ["config", "validate", str(bad_file)])
+    assert out.exit_code == 2
+    assert "pdus[0].feed" in out.output and "unknown branch 'B9'" in out.output
+    assert "11 problem(s)" in out.output
+
+
+_JUNK = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+)
+
+
+def _leaves(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _leaves(v, (*path, k))] or [path]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in _leaves(v, (*path, i))] or [path]
+    return [path]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(data=st.data())
+def test_any_damage_to_a_valid_file_is_a_config_error(data: st.DataObject) -> None:
+    """Replace random values of the demo rack with junk: always a ConfigError (or valid)."""
+    raw = yaml.safe_load(DEMO.read_text())
+    leaves = _leaves(raw)
+    for _ in range(data.draw(st.integers(1, 6))):
+        path = data.draw(st.sampled_from(leaves))
+        node = raw
+        for key in path[:-1]:
+            node = node[key]
+        if path:
+            node[path[-1]] = data.draw(_JUNK)
+        else:
+            raw = data.draw(_JUNK)
+    try:
+        validate_data(raw)
+    except ConfigError as exc:
+        assert exc.issues

@@ -81,3 +81,30 @@ async def test_runtime_applies_calibration_and_flags_corruption(tmp_path: Path) 
     assert "calibration_degraded" in degraded[2]
     # the garbage gain is not used: the value stays raw (≈ the uncalibrated error), not 10 % off
     assert degraded[0] == pytest.approx(ideal[0], rel=2e-2)
+
+
+async def test_a_running_rack_is_calibrated_live_and_measures_with_it(tmp_path: Path) -> None:
+    """Issue 11 item 5: calibration through the running instance (no second writer)."""
+    async with (
+        build_demo_runtime(tmp_path / "ideal", seed=3) as ideal,
+        build_demo_runtime(tmp_path / "live", seed=3) as live,
+    ):
+        report = await live.calibrate_outlet("pdu-a", "7", 7, "user/admin")
+        assert report["version"] == 1 and abs(report["verify_errors_after"]["p"]) <= 5e-4
+        await ideal.run_ticks(5)
+        await live.run_ticks(5)
+        want = ideal.snapshot.pdus["pdu-a"].outlets["7"].reading
+        got = live.snapshot.pdus["pdu-a"].outlets["7"].reading
+        # The twin now samples outlet 7 through the unit's front-end errors and the runtime
+        # corrects them with the set it was just given: the same reading as an ideal unit.
+        assert got.p_w == pytest.approx(want.p_w, rel=5e-4)
+        assert got.i_rms_a == pytest.approx(want.i_rms_a, rel=5e-4)
+        events = live.store.events_since("pdu-a", 0, 1000)
+        cal_events = [e for e in events if e.event_code == "CALIBRATION_CHANGED"]
+        assert [(e.actor, e.evidence["version"]) for e in cal_events] == [("user/admin", 1)]
+        stored = load_calibration(live.store, "pdu-a")
+        assert stored is not None and stored.version == 1
+        with pytest.raises(KeyError):
+            await live.calibrate_outlet("pdu-a", "99", 7, "user/admin")
+        again = await live.calibrate_outlet("pdu-a", "7", 7, "user/admin")
+        assert again["version"] == 2

@@ -17,7 +17,14 @@ from starlette.staticfiles import StaticFiles
 
 from smartpdu import __version__
 from smartpdu.access import AuthService
-from smartpdu.api import routes_access, routes_alarms, routes_config, routes_data, routes_rack
+from smartpdu.api import (
+    routes_access,
+    routes_alarms,
+    routes_calibration,
+    routes_config,
+    routes_data,
+    routes_rack,
+)
 from smartpdu.api.deps import not_ready_problem
 from smartpdu.api.encoded import ViewCache
 from smartpdu.api.fastpath import CachedViewMiddleware
@@ -94,7 +101,14 @@ def create_app(
         )
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (routes_access, routes_rack, routes_data, routes_config, routes_alarms):
+    for module in (
+        routes_access,
+        routes_rack,
+        routes_calibration,
+        routes_data,
+        routes_config,
+        routes_alarms,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     app.add_route(

@@ -41,9 +41,18 @@ class EncodedView:
 
     __slots__ = ("body", "etag", "headers", "raw_headers")
 
-    def __init__(self, body: bytes, media_type: str, headers: Mapping[str, str] = {}) -> None:
+    def __init__(
+        self,
+        body: bytes,
+        media_type: str,
+        headers: Mapping[str, str] = {},
+        *,
+        etag: str | None = None,
+    ) -> None:
+        """``etag``: when the tag is not the body's own (Redfish puts it *inside* the body as
+        ``@odata.etag``, computed over the body without it)."""
         self.body = body
-        self.etag = etag_of(body)
+        self.etag = etag if etag is not None else etag_of(body)
         self.headers = {**headers, "ETag": self.etag}
         """Headers besides the content ones (what a ``304`` repeats)."""
         self.raw_headers = [

@@ -11,8 +11,9 @@ the same rule.
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
-from smartpdu.access import MAX_PASSWORD_LENGTH, Role
+from smartpdu.access import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Role
 
 __all__ = [
     "CommandBody",
@@ -35,10 +36,19 @@ class LoginRequest(StrictRequest):
     password: str = Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)
 
 
+# The policy's length rule, shown in the OpenAPI document (so clients and fuzzers know it) but
+# enforced by the policy itself, whose message is the same on REST and Redfish.
+_POLICY_SCHEMA: JsonDict = {"minLength": MIN_PASSWORD_LENGTH}
+_POLICY_TEXT = (
+    f"Checked by the password policy: at least {MIN_PASSWORD_LENGTH} characters, not the user "
+    "name, not on the list of common passwords"
+)
+
+
 class UserCreate(StrictRequest):
     username: str = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9][a-z0-9._-]{0,31}$")
     password: str = Field(
-        max_length=MAX_PASSWORD_LENGTH, description="Checked by the password policy"
+        max_length=MAX_PASSWORD_LENGTH, description=_POLICY_TEXT, json_schema_extra=_POLICY_SCHEMA
     )
     role: Role = Field(strict=False)  # a JSON string naming the role
 
@@ -46,7 +56,10 @@ class UserCreate(StrictRequest):
 class UserUpdate(StrictRequest):
     role: Role | None = Field(None, strict=False)
     password: str | None = Field(
-        None, max_length=MAX_PASSWORD_LENGTH, description="Checked by the password policy"
+        None,
+        max_length=MAX_PASSWORD_LENGTH,
+        description=_POLICY_TEXT,
+        json_schema_extra=_POLICY_SCHEMA,
     )
     disabled: bool | None = None
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from smartpdu.config import ConfigError, RackConfig, dump_config, load_config, parse_config
 from smartpdu.events import EventLog, load_or_create_device_key
-from smartpdu.runtime.calibration_store import BENCH_SEED_KEY, load_calibration
+from smartpdu.runtime.calibration_store import load_calibration
 from smartpdu.runtime.clock import Clock, SimClock, WallClock
 from smartpdu.runtime.engine import RackRuntime
 from smartpdu.storage import Store, open_store
@@ -92,6 +92,8 @@ def build_twin_runtime(
     """A runtime on a fresh :class:`~smartpdu.twin.RackTwin` of ``config`` (not started).
 
     ``runtime_options`` go to :class:`RackRuntime` (e.g. ``demand_window_s``)."""
+    from smartpdu.app.bench import TwinBench, bench_errors
+    from smartpdu.twin.frontend import FrontEndTwin
     from smartpdu.twin.rack import RackTwin
 
     data_dir = Path(data_dir)
@@ -102,7 +104,10 @@ def build_twin_runtime(
         cal = load_calibration(store, pdu.id)
         if cal is not None:
             calibration[pdu.id] = cal
-    hardware = _with_bench_errors(RackTwin(config, seed=seed), store, calibration)
+    # The twin samples calibrated channels through the front-end errors they were calibrated
+    # for (the unit on the bench); the bench updates them when the running rack is calibrated.
+    hardware = FrontEndTwin(RackTwin(config, seed=seed), bench_errors(config, store, calibration))
+    runtime_options.setdefault("calibration_bench", TwinBench(config, store, hardware, calibration))
     return RackRuntime(
         config,
         hardware,
@@ -113,33 +118,6 @@ def build_twin_runtime(
         control_factory=control_factory,
         **runtime_options,
     )
-
-
-def _with_bench_errors(twin: Any, store: Store, calibration: dict[str, Any]) -> Any:
-    """Make the twin sample calibrated channels through the front-end errors they were
-    calibrated for (the unit on the bench), so stored coefficients correct rather than distort."""
-    from smartpdu.twin.frontend import FrontEndError, FrontEndTwin, front_end_errors
-
-    errors: dict[tuple[str, str], FrontEndError] = {}
-    for pdu_id, cal in calibration.items():
-        seed_text = store.kv_get(BENCH_SEED_KEY.format(pdu=pdu_id))
-        if seed_text is None:
-            continue
-        names = sorted(cal.channels)
-        errs = front_end_errors(names, int(seed_text))
-        pdu = next(p for p in twin.config.pdus if p.id == pdu_id)
-        line_of = {
-            o.id: next(b.line for b in pdu.branches if b.id == o.branch) for o in pdu.outlets
-        }
-        for name in names:
-            e = errs[name]
-            if name.startswith("voltage/"):
-                errors[(pdu_id, name)] = FrontEndError(e.gain, 0.0, e.offset)
-            else:
-                v = errs.get(f"voltage/{line_of.get(name.removeprefix('outlet/'), 'L1')}")
-                rel = e.phase_deg - (v.phase_deg if v else 0.0)
-                errors[(pdu_id, name)] = FrontEndError(e.gain, rel, e.offset)
-    return FrontEndTwin(twin, errors) if errors else twin
 
 
 def build_demo_runtime(

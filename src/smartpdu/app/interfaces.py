@@ -28,11 +28,18 @@ import uvicorn
 
 from smartpdu.access import AuthService
 from smartpdu.api import create_app
+from smartpdu.app.http_protocol import http_protocol
 from smartpdu.redfish import create_redfish_app, mount_redfish
 from smartpdu.redfish.delivery import EventDelivery
 from smartpdu.runtime.port import RackPort
 
-__all__ = ["HttpInterface", "Interface", "SessionPurge", "run_interfaces"]
+__all__ = [
+    "EventDeliveryInterface",
+    "HttpInterface",
+    "Interface",
+    "SessionPurge",
+    "run_interfaces",
+]
 
 log = logging.getLogger(__name__)
 
@@ -167,22 +174,24 @@ class HttpInterface:
     def __init__(
         self,
         sock: socket.socket,
+        delivery: EventDelivery,
         *,
         ssl_certfile: str | None = None,
         ssl_keyfile: str | None = None,
     ) -> None:
         self._sock = sock
+        self._delivery = delivery
+        """Redfish EventService subscriptions; run by :class:`EventDeliveryInterface`."""
         self._ssl = (ssl_certfile, ssl_keyfile)
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
-        self._delivery: EventDelivery | None = None
 
     async def start(self, port: RackPort, auth: AuthService) -> None:
         app = create_app(port, auth)
-        redfish = create_redfish_app(port, auth)
+        redfish = create_redfish_app(
+            port, auth, delivery=self._delivery, require_tls=self._ssl[0] is not None
+        )
         mount_redfish(app, redfish)
-        self._delivery = redfish.state.redfish.delivery
-        await self._delivery.start()
         config = uvicorn.Config(
             app,
             log_level="warning",
@@ -191,6 +200,7 @@ class HttpInterface:
             ssl_keyfile=self._ssl[1],
             lifespan="off",
             server_header=False,  # no "Server: uvicorn" banner
+            http=http_protocol(),  # 501 (not a bare 400) for an unknown method
         )
         self._server = _Server(config)
         self._task = asyncio.create_task(
@@ -212,8 +222,27 @@ class HttpInterface:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self._delivery is not None:
-            await self._delivery.aclose()
-            self._delivery = None
         with contextlib.suppress(OSError):
             self._sock.close()
+
+
+class EventDeliveryInterface:
+    """The durable outbox of Redfish event subscriptions, built and owned by the composition
+    root (it reads the runtime's store and bus; interfaces only see the port). Start it before
+    the HTTP interface, so subscriptions created over Redfish are delivered at once."""
+
+    name = "redfish-events"
+
+    def __init__(self, delivery: EventDelivery) -> None:
+        self.delivery = delivery
+        self._stopped = asyncio.Event()
+
+    async def start(self, port: RackPort, auth: AuthService) -> None:
+        await self.delivery.start()
+
+    async def wait(self) -> None:
+        await self._stopped.wait()
+
+    async def stop(self) -> None:
+        await self.delivery.aclose()
+        self._stopped.set()

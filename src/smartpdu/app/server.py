@@ -21,9 +21,16 @@ from typing import Any
 from smartpdu.access import AuthService
 from smartpdu.app.datadir_lock import DataDirLock
 from smartpdu.app.factory import build_twin_runtime
-from smartpdu.app.interfaces import HttpInterface, Interface, SessionPurge, run_interfaces
+from smartpdu.app.interfaces import (
+    EventDeliveryInterface,
+    HttpInterface,
+    Interface,
+    SessionPurge,
+    run_interfaces,
+)
 from smartpdu.app.scenario_player import scenario_stages
 from smartpdu.config import RackConfig, dump_config
+from smartpdu.redfish.delivery import EventDelivery
 from smartpdu.runtime.engine import RackRuntime
 from smartpdu.runtime.port import RackPort
 from smartpdu.twin.scenario import Scenario
@@ -121,9 +128,13 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
         sim=False,
         **extra,
     )
+    delivery = EventDelivery(runtime)  # the outbox reads the runtime: built here, not by Redfish
     interfaces: list[Interface] = [
         SessionPurge(),
-        HttpInterface(sock, ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile),
+        EventDeliveryInterface(delivery),
+        HttpInterface(
+            sock, delivery, ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile
+        ),
     ]
     async with runtime:
         if options.import_config and dump_config(runtime.config) != dump_config(options.config):

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from smartpdu.config.lenient import lenient_rack
 from smartpdu.config.models import RackConfig
 from smartpdu.config.references import ConfigIssue, check_references
 
@@ -120,7 +121,12 @@ def validate_data(data: Any, source: str = "configuration") -> RackConfig:
     try:
         cfg = RackConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(validation_issues(exc), source) from None
+        # Report the cross-reference problems of the valid parts in the same pass, so an unknown
+        # branch does not wait until every field error is fixed (a path reported once).
+        issues = validation_issues(exc)
+        seen = {issue.path for issue in issues}
+        issues += [i for i in check_references(lenient_rack(data)) if i.path not in seen]
+        raise ConfigError(issues, source) from None
     problems = check_references(cfg)
     if problems:
         raise ConfigError(problems, source)

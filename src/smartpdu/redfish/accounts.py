@@ -30,7 +30,12 @@ from smartpdu.access import (
 from smartpdu.redfish.context import ROOT, Ctx, check_props, collection, link, read_json_body
 from smartpdu.redfish.errors import RedfishError
 from smartpdu.redfish.password_policy import PasswordPolicyError, is_password_policy_error
-from smartpdu.redfish.responses import action_result, dumps, etag_of, json_response
+from smartpdu.redfish.responses import (
+    action_result,
+    check_if_match,
+    json_response,
+    resource_response,
+)
 from smartpdu.redfish.router import Endpoint
 
 __all__ = ["REDFISH_ROLES", "account_endpoints"]
@@ -247,7 +252,7 @@ async def account_post(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str
         ) from None
     ctx.changed(credentials=True)
     out = await _account_body(ctx, body["UserName"])
-    return json_response(201, out, {"Location": out["@odata.id"]})
+    return resource_response(201, out, {"Location": out["@odata.id"]})
 
 
 async def account_patch(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
@@ -291,7 +296,7 @@ async def account_patch(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, st
         ) from None
     ctx.changed(credentials=True)
     out = await _account_body(ctx, p["account"])
-    return json_response(200, out, {"ETag": etag_of(dumps(out))})
+    return resource_response(200, out)
 
 
 async def account_delete(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
@@ -304,16 +309,6 @@ async def account_delete(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, s
         raise RedfishError(404, "ResourceNotFound", "ManagerAccount", p["account"])
     ctx.changed(credentials=True)
     return action_result(200, "Success")
-
-
-def check_if_match(headers: dict[str, str], current: dict[str, Any]) -> None:
-    """Enforce ``If-Match`` (when sent) against the current representation's ETag."""
-    want = headers.get("if-match")
-    if want is None or want.strip() == "*":
-        return
-    tags = {t.strip() for t in want.split(",")}
-    if etag_of(dumps(current)) not in tags:
-        raise RedfishError(412, "PreconditionFailed")
 
 
 def roles(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:

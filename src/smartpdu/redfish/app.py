@@ -20,6 +20,7 @@ from base64 import b64decode
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Final
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
 from starlette.requests import Request
@@ -36,7 +37,13 @@ from smartpdu.redfish.eventservice import event_endpoints
 from smartpdu.redfish.managers import manager_endpoints
 from smartpdu.redfish.metadata import metadata_xml, odata_document, service_root
 from smartpdu.redfish.power import power_endpoints
-from smartpdu.redfish.responses import BASE_HEADERS, JSON_TYPE, dumps, json_response
+from smartpdu.redfish.responses import (
+    BASE_HEADERS,
+    JSON_TYPE,
+    described_by,
+    json_response,
+    resource_bytes,
+)
 from smartpdu.redfish.router import Endpoint, Router
 from smartpdu.runtime.port import NotReadyError, RackPort, RuntimeBackend
 
@@ -46,6 +53,8 @@ log = logging.getLogger(__name__)
 PUBLIC_GET: Final = frozenset({"/redfish", f"{ROOT}", f"{ROOT}/odata", f"{ROOT}/$metadata"})
 _METHODS: Final = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"]
 _UNAUTHORIZED: Final = {"WWW-Authenticate": 'Basic realm="smartpdu Redfish"'}
+_MEMBERS: Final = "/Members"
+ODATA_VERSION: Final = "4.0"
 
 
 class RedfishService:
@@ -56,11 +65,21 @@ class RedfishService:
         port: RackPort | RuntimeBackend,
         auth: AuthService,
         delivery: EventDelivery | None = None,
+        *,
+        require_tls: bool = False,
     ) -> None:
+        if delivery is None:
+            if isinstance(port, RackPort):
+                # Interfaces get the port only; the outbox is built and run by the composition
+                # root (smartpdu.app), which owns the runtime it reads.
+                raise TypeError("pass the EventDelivery built by the composition root")
+            delivery = EventDelivery(port)  # composed here from the runtime itself (tests)
         self.port = RackPort.wrap(port)
         self.auth = auth
-        # The delivery worker still reads the store itself until the shared outbox replaces it.
-        self.delivery = delivery or EventDelivery(self.port.backend)
+        self.require_tls = require_tls
+        """TLS is on: credentials (Basic auth, session login) arriving over plain HTTP are
+        refused, whatever route they took (a second listener, a proxy that forgot TLS)."""
+        self.delivery = delivery
         self.router = Router()
         endpoints: list[Endpoint] = [
             Endpoint(ROOT, service_root),
@@ -81,6 +100,11 @@ class RedfishService:
         self._cache.clear()
 
     # -- authentication -----------------------------------------------------------------------
+    def _refuse_cleartext(self, request: Request) -> None:
+        """Under TLS, never accept a password sent in clear (Redfish: Basic requires HTTPS)."""
+        if self.require_tls and request.scope.get("scheme") != "https":
+            raise RedfishError(403, "AccessForbidden")
+
     async def _principal(self, request: Request) -> tuple[Principal | None, str | None]:
         token = request.headers.get("x-auth-token")
         if token:
@@ -90,6 +114,7 @@ class RedfishService:
             return principal, token
         header = request.headers.get("authorization")
         if header and header[:6].lower() == "basic ":
+            self._refuse_cleartext(request)
             try:
                 user, _, password = b64decode(header[6:].strip()).decode("utf-8").partition(":")
             except (ValueError, UnicodeDecodeError):
@@ -138,6 +163,10 @@ class RedfishService:
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/")
         method = request.method
+        _check_protocol(request)
+        if method == "POST" and path.endswith(_MEMBERS):
+            # POST to a collection's Members property is the same create (Redfish spec 7.7).
+            path = path[: -len(_MEMBERS)]
         if path == "/redfish":
             if method not in ("GET", "HEAD"):
                 raise RedfishError(405, "OperationNotAllowed", headers={"Allow": "GET, HEAD"})
@@ -155,6 +184,8 @@ class RedfishService:
         who[0] = principal
         public = path in PUBLIC_GET and method in ("GET", "HEAD")
         login = path == SESSIONS and method == "POST"
+        if login:
+            self._refuse_cleartext(request)
         if principal is None and not (public or login):
             raise RedfishError(401, "NoValidSession", headers=_UNAUTHORIZED)
 
@@ -181,7 +212,12 @@ class RedfishService:
             body = ep.get(ctx, params)
             if inspect.isawaitable(body):
                 body = await body
-            view = EncodedView(dumps(body), JSON_TYPE, {**BASE_HEADERS, "Allow": ep.allow})
+            data, etag = resource_bytes(body)
+            headers = {**BASE_HEADERS, "Allow": ep.allow}
+            link = described_by(body)
+            if link is not None:
+                headers["Link"] = link
+            view = EncodedView(data, JSON_TYPE, headers, etag=etag)
             if ep.live:
                 self._cache.put(snap, path, view)
             return view.response(request.headers.get("if-none-match"))
@@ -193,11 +229,36 @@ class RedfishService:
         return await handler(ctx, params, raw, headers_in)
 
 
+def _check_protocol(request: Request) -> None:
+    """Refuse what the service cannot honour instead of silently ignoring it.
+
+    An ``OData-Version`` other than 4.0 is 412 (OData 4.01 section 8.2.6); a query parameter
+    starting with ``$`` is 501, because the service root advertises no query support
+    (``ProtocolFeaturesSupported``) and answering the unfiltered resource would mislead.
+    Other query parameters are ignored, as the Redfish specification asks.
+    """
+    version = request.headers.get("odata-version")
+    if version is not None and version.strip() != ODATA_VERSION:
+        raise RedfishError(412, "HeaderInvalid", f"OData-Version: {version}")
+    query: bytes = request.scope.get("query_string", b"")
+    if query and (b"$" in query or b"%24" in query.lower()):
+        for name, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if name.startswith("$"):
+                raise RedfishError(501, "QueryParameterUnsupported", name)
+
+
 def create_redfish_app(
-    port: RackPort | RuntimeBackend, auth: AuthService, *, delivery: EventDelivery | None = None
+    port: RackPort | RuntimeBackend,
+    auth: AuthService,
+    *,
+    delivery: EventDelivery | None = None,
+    require_tls: bool = False,
 ) -> FastAPI:
-    """Build the Redfish app; its lifespan runs the EventService delivery worker."""
-    service = RedfishService(port, auth, delivery)
+    """Build the Redfish app; its lifespan runs the EventService delivery worker.
+
+    ``require_tls``: the server runs TLS, so passwords sent over plain HTTP are refused.
+    """
+    service = RedfishService(port, auth, delivery, require_tls=require_tls)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -169,7 +169,7 @@ class EventDelivery:
             send_timeout_s=2 * timeout_s,
             name="redfish-events",
         )
-        self._create_lock = asyncio.Lock()
+        self._write_lock = asyncio.Lock()
 
     @property
     def running(self) -> bool:
@@ -227,7 +227,7 @@ class EventDelivery:
 
         Raises :class:`~smartpdu.redfish.subscriptions.SubscriptionLimitError` when full.
         """
-        async with self._create_lock:  # allocate, seed, save: no one sees a half-made one
+        async with self._write_lock:  # allocate, seed, save: no one sees a half-made one
             sid = await asyncio.to_thread(self.subs.allocate_id)
             await self.outbox.seed_at_head(destination_id(sid))
             created = self._services.now_utc().isoformat()
@@ -237,10 +237,26 @@ class EventDelivery:
         self.outbox.add(self._destination(sub))
         return sub
 
-    async def set_context(self, sub: Subscription, context: str | None) -> Subscription:
-        """Change the ``Context`` sent with every event from the next batch on."""
-        sub = replace(sub, context=context)
-        await asyncio.to_thread(self.subs.save, sub)
+    async def set_context(
+        self,
+        sid: str,
+        context: str | None,
+        precondition: Callable[[Subscription], None] | None = None,
+    ) -> Subscription | None:
+        """Change the ``Context`` sent with every event from the next batch on.
+
+        ``precondition(current)`` (e.g. an ``If-Match`` check) runs on the stored subscription
+        under the same lock as the write, so two writers holding one ETag cannot both pass.
+        None when ``sid`` does not exist (any more).
+        """
+        async with self._write_lock:
+            current = await asyncio.to_thread(self.subs.get, sid)
+            if current is None:
+                return None
+            if precondition is not None:
+                precondition(current)
+            sub = replace(current, context=context)
+            await asyncio.to_thread(self.subs.save, sub)
         self.outbox.add(self._destination(sub))
         return sub
 

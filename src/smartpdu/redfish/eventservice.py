@@ -12,7 +12,7 @@ from smartpdu.access import Permission
 from smartpdu.redfish.context import ROOT, Ctx, check_props, collection, link, read_json_body
 from smartpdu.redfish.delivery import EventDelivery
 from smartpdu.redfish.errors import RedfishError
-from smartpdu.redfish.responses import action_result, dumps, etag_of, json_response
+from smartpdu.redfish.responses import action_result, check_if_match, resource_response
 from smartpdu.redfish.router import Endpoint
 from smartpdu.redfish.subscriptions import (
     MAX_CONTEXT_CHARS,
@@ -144,18 +144,11 @@ def event_endpoints(delivery: EventDelivery) -> list[Endpoint]:
         except SubscriptionLimitError:
             raise RedfishError(400, "EventSubscriptionLimitExceeded") from None
         out = _dest_body(sub)
-        return json_response(201, out, {"Location": out["@odata.id"]})
+        return resource_response(201, out, {"Location": out["@odata.id"]})
 
     async def patch(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
         ctx.require(Permission.CONFIGURE)
-        sub = await _get(p["sub"])
-        want = h.get("if-match")
-        if (
-            want
-            and want.strip() != "*"
-            and etag_of(dumps(_dest_body(sub))) not in {t.strip() for t in want.split(",")}
-        ):
-            raise RedfishError(412, "PreconditionFailed")
+        await _get(p["sub"])
         body = read_json_body(raw)
         check_props(
             body,
@@ -169,9 +162,14 @@ def event_endpoints(delivery: EventDelivery) -> list[Endpoint]:
                 "SubscriptionType",
             },
         )
-        sub = await delivery.set_context(sub, _check_context(body.get("Context")))
-        out = _dest_body(sub)
-        return json_response(200, out, {"ETag": etag_of(dumps(out))})
+        context = _check_context(body.get("Context"))
+        updated = await delivery.set_context(
+            p["sub"], context, precondition=lambda cur: check_if_match(h, _dest_body(cur))
+        )
+        if updated is None:
+            raise RedfishError(404, "ResourceNotFound", "EventDestination", p["sub"])
+        out = _dest_body(updated)
+        return resource_response(200, out)
 
     async def delete(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
         ctx.require(Permission.CONFIGURE)

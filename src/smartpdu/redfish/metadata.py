@@ -9,10 +9,10 @@ from importlib import resources
 from typing import Any, Final
 
 from smartpdu.redfish.context import ROOT, Ctx, link
+from smartpdu.redfish.responses import SCHEMA_BASE
 
 __all__ = ["SERVICE_ROOT_LINKS", "csdl_files", "metadata_xml", "odata_document", "service_root"]
 
-SCHEMA_BASE: Final = "http://redfish.dmtf.org/schemas/v1/"
 SERVICE_ROOT_LINKS: Final = {
     "Chassis": f"{ROOT}/Chassis",
     "Managers": f"{ROOT}/Managers",

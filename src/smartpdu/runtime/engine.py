@@ -47,6 +47,7 @@ from smartpdu.metering import CalibrationSet
 from smartpdu.model.commands import CommandResult, OutletCommand
 from smartpdu.model.snapshot import RackSnapshot
 from smartpdu.runtime.audit import system_start, system_stop, tick_overrun
+from smartpdu.runtime.calibration import CalibrationBench, CalibrationDesk
 from smartpdu.runtime.clock import Clock
 from smartpdu.runtime.commands import CommandDesk
 from smartpdu.runtime.config_apply import ConfigKeeper
@@ -56,6 +57,7 @@ from smartpdu.runtime.fanout import SnapshotHub
 from smartpdu.runtime.pacing import OVERRUN_WINDOWS, run_paced
 from smartpdu.runtime.pipeline import Pipeline, Stage, TickFrame
 from smartpdu.runtime.stages import AlarmStage, ResidualStage, StageParts, default_stages
+from smartpdu.runtime.stages.measure import MeasureStage
 from smartpdu.runtime.writer import StoreWriter
 from smartpdu.storage import Store
 
@@ -85,6 +87,7 @@ class RackRuntime:
         persist_interval_s: float = 1.0,
         checkpoint_every: int = 100,
         demand_window_s: float = DEMAND_WINDOW_S,
+        calibration_bench: CalibrationBench | None = None,
     ) -> None:
         self._hw = hardware
         self._store = store
@@ -112,6 +115,9 @@ class RackRuntime:
                            demand_window_s)  # fmt: skip
         self.pipeline = Pipeline((stages or default_stages)(parts))
         """The tick's stages; ``pipeline.cpu_s`` holds CPU seconds per phase."""
+        self._calibration = CalibrationDesk(
+            calibration_bench, store, self._events, self._install_calibration, clock.now_utc
+        )
         self._hub = SnapshotHub()
         self._tick = 0
         self.tick_cpu_s = 0.0
@@ -193,6 +199,16 @@ class RackRuntime:
 
     async def apply_config(self, yaml_text: str, actor: str, comment: str = "") -> int:
         return await self._configs.apply(yaml_text, actor, comment)
+
+    async def calibrate_outlet(
+        self, pdu_id: str, outlet_id: str, bench_seed: int, actor: str
+    ) -> dict[str, Any]:
+        return await self._calibration.calibrate(self.config, pdu_id, outlet_id, bench_seed, actor)
+
+    def _install_calibration(self, pdu_id: str, calibration: CalibrationSet) -> None:
+        for stage in self.pipeline.stages:
+            if isinstance(stage, MeasureStage):
+                stage.set_calibration(pdu_id, calibration)
 
     async def rollback_config(self, version: int, actor: str) -> int:
         return await self._configs.rollback(version, actor)

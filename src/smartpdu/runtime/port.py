@@ -86,6 +86,10 @@ class RuntimeBackend(Protocol):
 
     async def rollback_config(self, version: int, actor: str) -> int: ...
 
+    async def calibrate_outlet(
+        self, pdu_id: str, outlet_id: str, bench_seed: int, actor: str
+    ) -> dict[str, Any]: ...
+
 
 class RackPort:
     """The interfaces' view of one running rack: reads, streams, queries and commands."""
@@ -283,3 +287,13 @@ class RackPort:
         desk = self._alarms()
         alarm, _ = await self._io(desk.acknowledge, alarm_id, actor, comment, self.now_utc())
         return alarm  # type: ignore[no-any-return]
+
+    async def calibrate_outlet(
+        self, pdu_id: str, outlet_id: str, bench_seed: int, actor: str
+    ) -> dict[str, Any]:
+        """Factory-calibrate one outlet channel on the running rack (audited); the report.
+
+        Raises KeyError (unknown PDU/outlet), ``CalibrationError`` (verification failed) or
+        :class:`~smartpdu.runtime.calibration.CalibrationUnavailableError` (no bench).
+        """
+        return await self._rt.calibrate_outlet(pdu_id, outlet_id, bench_seed, actor)

@@ -140,6 +140,10 @@ class FrontEndTwin:
     def __getattr__(self, name: str) -> object:
         return getattr(self._inner, name)
 
+    def set_errors(self, errors: Mapping[tuple[str, str], FrontEndError]) -> None:
+        """Sample through ``errors`` from the next acquisition on (a unit just calibrated)."""
+        self._errors = dict(errors)
+
     @property
     def pdu_ids(self) -> tuple[str, ...]:
         return self._inner.pdu_ids
