@@ -13,10 +13,14 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import replace
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
 
 from smartpdu.control import ControlPlane
 from smartpdu.hardware import RackHardware
-from smartpdu.metering import BlockMetrics, flag_names
+from smartpdu.metering import BlockMetrics, flag_tuple
 from smartpdu.model.snapshot import BranchSnapshot, OutletSnapshot, PduSnapshot, RackSnapshot
 from smartpdu.protection.classify import MeteredCurrent
 from smartpdu.runtime.pipeline import Phase, StageBase, TickFrame
@@ -61,15 +65,21 @@ class DecideStage(StageBase):
 def metered_outlets(metered: BlockMetrics) -> dict[str, MeteredCurrent]:
     """Each outlet's current as metered (NaN kept) with its quality flag names, by outlet id."""
     m = metered.metrics
-    rows = [(k, ch[7:]) for k, ch in enumerate(metered.channels) if ch.startswith("outlet/")]
-    idx = [k for k, _ in rows]
+    idx, oids = _outlet_rows(metered.channels)
     i_rms = m.i_rms_a[idx].tolist()
     i_peak = m.i_peak_a[idx].tolist()
     flags = m.flags[idx].tolist()
     return {
-        oid: MeteredCurrent(i, pk, tuple(flag_names(f)) if f else ())
-        for (_, oid), i, pk, f in zip(rows, i_rms, i_peak, flags, strict=True)
+        oid: MeteredCurrent(i, pk, flag_tuple(f))
+        for oid, i, pk, f in zip(oids, i_rms, i_peak, flags, strict=True)
     }
+
+
+@lru_cache(maxsize=16)
+def _outlet_rows(channels: tuple[str, ...]) -> tuple[npt.NDArray[np.intp], tuple[str, ...]]:
+    """Rows of the outlet channels and their outlet ids (the layout is the same every window)."""
+    rows = [(k, ch[7:]) for k, ch in enumerate(channels) if ch.startswith("outlet/")]
+    return np.array([k for k, _ in rows], dtype=np.intp), tuple(oid for _, oid in rows)
 
 
 def overlay_decisions(snap: RackSnapshot, control: ControlPlane) -> RackSnapshot:
