@@ -33,15 +33,6 @@ log = logging.getLogger(__name__)
 BANK_CHANNEL = "__bank__"
 
 
-_FMAX = float(np.finfo(np.float64).max)
-
-
-def _nan_to_num(a: np.ndarray) -> None:
-    """``np.nan_to_num`` in place (NaN → 0, ±inf → ±max) in two ufunc calls (per tick path)."""
-    np.copyto(a, 0.0, where=np.isnan(a))
-    np.clip(a, -_FMAX, _FMAX, out=a)
-
-
 def register_channels(config: RackConfig, pdu_id: str) -> list[str]:
     pdu = config.pdu(pdu_id)
     lines = ["L1"] if pdu.phases == 1 else ["L1", "L2", "L3"]
@@ -83,7 +74,7 @@ class EnergyBook:
         idx, phases = rows
         m = metrics.metrics
         values = np.array((m.p_w, m.q1_var, m.s_va), dtype=np.float64)
-        _nan_to_num(values)
+        np.nan_to_num(values, copy=False)
         both = np.empty((3, idx.size + 1))
         np.take(values, idx, axis=1, out=both[:, :-1])
         values[:, phases].sum(axis=1, out=both[:, -1])
