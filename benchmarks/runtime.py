@@ -29,6 +29,7 @@ from _racks import scaled_rack
 
 from smartpdu.app import build_demo_runtime
 from smartpdu.config import RackConfig
+from smartpdu.runtime.heap import freeze_startup_heap
 
 ROOT = Path(__file__).resolve().parents[1]
 TICKS = 100
@@ -38,6 +39,7 @@ cost and the median shows what neighbours did to it; both are printed."""
 BIG_TICKS, BIG_CHUNKS = 25, 3
 """The ×10 rack costs ten times as much per window: fewer windows give the same confidence."""
 
+FREEZE = True
 GOAL_CORE_PCT = 3.0
 """Issue 12: the controller at real time for the demo rack takes ≤ 3 % of one core."""
 GOAL_MS_PER_CHANNEL_S = 0.5
@@ -98,6 +100,8 @@ async def _loop_figures(config: RackConfig | None, ticks: int, chunks: int) -> L
         async with rt:
             await rt.run_ticks(20)  # warm up caches
             await rt.flush()
+            if FREEZE:
+                freeze_startup_heap()  # as `smartpdu run` does once it has started
             hw = rt.hardware
             window_s = hw.window_s
             channels = sum(b.current_a.shape[0] + b.voltage_v.shape[0]

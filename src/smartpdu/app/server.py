@@ -23,6 +23,7 @@ from smartpdu.app.factory import build_twin_runtime
 from smartpdu.app.interfaces import HttpInterface, Interface, SessionPurge, run_interfaces
 from smartpdu.config import RackConfig, dump_config
 from smartpdu.runtime.engine import RackRuntime
+from smartpdu.runtime.heap import freeze_startup_heap
 from smartpdu.runtime.port import RackPort
 
 __all__ = ["ServeOptions", "Started", "bind_first_free", "bind_socket", "serve"]
@@ -129,6 +130,7 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
             port = RackPort(runtime)
 
             async def started() -> None:
+                freeze_startup_heap()  # full GC passes would walk the whole start-up heap
                 result = announce(Started(url, "admin", generated, auth))
                 if inspect.isawaitable(result):
                     await result

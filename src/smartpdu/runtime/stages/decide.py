@@ -13,14 +13,10 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import replace
-from functools import lru_cache
-
-import numpy as np
-import numpy.typing as npt
 
 from smartpdu.control import ControlPlane
 from smartpdu.hardware import RackHardware
-from smartpdu.metering import BlockMetrics, flag_tuple
+from smartpdu.metering import BlockMetrics, flag_names
 from smartpdu.model.snapshot import BranchSnapshot, OutletSnapshot, PduSnapshot, RackSnapshot
 from smartpdu.protection.classify import MeteredCurrent
 from smartpdu.runtime.pipeline import Phase, StageBase, TickFrame
@@ -65,21 +61,24 @@ class DecideStage(StageBase):
 def metered_outlets(metered: BlockMetrics) -> dict[str, MeteredCurrent]:
     """Each outlet's current as metered (NaN kept) with its quality flag names, by outlet id."""
     m = metered.metrics
-    idx, oids = _outlet_rows(metered.channels)
+    rows = _OUTLET_ROWS.get(metered.channels)
+    if rows is None:  # the layout is the same every window: find the outlet rows once
+        if len(_OUTLET_ROWS) >= 64:
+            _OUTLET_ROWS.clear()
+        found = [(k, ch[7:]) for k, ch in enumerate(metered.channels) if ch.startswith("outlet/")]
+        rows = _OUTLET_ROWS[metered.channels] = ([k for k, _ in found], [o for _, o in found])
+    idx, oids = rows
     i_rms = m.i_rms_a[idx].tolist()
     i_peak = m.i_peak_a[idx].tolist()
     flags = m.flags[idx].tolist()
     return {
-        oid: MeteredCurrent(i, pk, flag_tuple(f))
+        oid: MeteredCurrent(i, pk, tuple(flag_names(f)) if f else ())
         for oid, i, pk, f in zip(oids, i_rms, i_peak, flags, strict=True)
     }
 
 
-@lru_cache(maxsize=16)
-def _outlet_rows(channels: tuple[str, ...]) -> tuple[npt.NDArray[np.intp], tuple[str, ...]]:
-    """Rows of the outlet channels and their outlet ids (the layout is the same every window)."""
-    rows = [(k, ch[7:]) for k, ch in enumerate(channels) if ch.startswith("outlet/")]
-    return np.array([k for k, _ in rows], dtype=np.intp), tuple(oid for _, oid in rows)
+_OUTLET_ROWS: dict[tuple[str, ...], tuple[list[int], list[str]]] = {}
+"""Outlet rows and ids by channel layout (a handful of layouts per process)."""
 
 
 def overlay_decisions(snap: RackSnapshot, control: ControlPlane) -> RackSnapshot:
