@@ -36,8 +36,9 @@ from smartpdu.runtime.heap import freeze_startup_heap
 ROOT = Path(__file__).resolve().parents[1]
 TICKS = 100
 CHUNKS = 6
-"""Chunks of TICKS windows: the machine is shared, so the best chunk estimates the loop's own
-cost and the median shows what neighbours did to it; both are printed."""
+"""Chunks of TICKS windows (2 simulated minutes in all, so the minute roll-ups are in): the
+headline is the mean over every chunk, periodic work included; the best and worst chunk show the
+spread (a roll-up or a garbage collection lands in some chunks only)."""
 BIG_TICKS, BIG_CHUNKS = 25, 3
 """The ×10 rack costs ten times as much per window: fewer windows give the same confidence."""
 
@@ -62,15 +63,16 @@ class LoopFigures:
     """Sampled signals of every PDU (current channels and phase voltages)."""
     window_s: float
     controller_ms: float
-    """Process CPU per window minus the twin's acquisition, best chunk."""
-    controller_ms_median: float
+    """Process CPU per window minus the twin's acquisitions, mean over all chunks."""
+    controller_ms_best: float
+    controller_ms_worst: float
     twin_ms: float
     """The twin's acquisition CPU per window, measured in the loop (not the controller's)."""
     stages_ms: dict[str, float]
     """Tick-thread CPU per window by phase, plus ``loop`` (the tick's own moving of data) and
     ``threads`` (store writer, event log and event loop: process CPU outside the tick)."""
     replay_x_cpu: float
-    """Simulated seconds per process CPU second, twin included (one core), best chunk."""
+    """Simulated seconds per process CPU second, twin included (one core), all chunks."""
     replay_x_wall: float
 
     @property
@@ -87,7 +89,8 @@ class LoopFigures:
             "channels": self.channels,
             "window_s": self.window_s,
             "controller_cpu_ms_per_tick": self.controller_ms,
-            "controller_cpu_ms_per_tick_median": self.controller_ms_median,
+            "controller_cpu_ms_per_tick_best_chunk": self.controller_ms_best,
+            "controller_cpu_ms_per_tick_worst_chunk": self.controller_ms_worst,
             "core_pct_at_real_time": self.core_pct,
             "cpu_ms_per_channel_per_s": self.ms_per_channel_s,
             "twin_acquire_ms": self.twin_ms,
@@ -152,12 +155,13 @@ async def _loop_figures(config: RackConfig | None, ticks: int, chunks: int) -> L
         rack="demo" if config is None else config.rack.name,
         channels=channels,
         window_s=window_s,
-        controller_ms=min(ctrl_ms),
-        controller_ms_median=statistics.median(ctrl_ms),
+        controller_ms=statistics.fmean(ctrl_ms),
+        controller_ms_best=min(ctrl_ms),
+        controller_ms_worst=max(ctrl_ms),
         twin_ms=twin_ms,
         stages_ms=phases,
-        replay_x_cpu=window_s * 1e3 / min(proc_ms),
-        replay_x_wall=ticks * window_s / min(wall_s),
+        replay_x_cpu=window_s * 1e3 / statistics.fmean(proc_ms),
+        replay_x_wall=len(wall_s) * ticks * window_s / sum(wall_s),
     )
 
 
@@ -221,7 +225,8 @@ def _report(demo: LoopFigures, big: LoopFigures, live: RealTime, live_big: RealT
     w_ms = demo.window_s * 1e3
     print(
         f"controller, demo rack ({demo.channels} channels): {demo.controller_ms:.2f} ms CPU per "
-        f"{w_ms:.0f} ms tick, best of {CHUNKS} chunks (median {demo.controller_ms_median:.2f}) = "
+        f"{w_ms:.0f} ms tick, mean of {CHUNKS} chunks (best {demo.controller_ms_best:.2f}, worst "
+        f"{demo.controller_ms_worst:.2f}) = "
         f"{demo.core_pct:.2f} % of one core at real time (goal ≤ {GOAL_CORE_PCT:g} %: "
         f"{_met(demo.core_pct <= GOAL_CORE_PCT)}); {demo.ms_per_channel_s:.3f} ms CPU per channel "
         f"per second (goal ≤ {GOAL_MS_PER_CHANNEL_S:g}: "
@@ -230,11 +235,11 @@ def _report(demo: LoopFigures, big: LoopFigures, live: RealTime, live_big: RealT
     )
     stages = ", ".join(f"{k} {v:.2f}" for k, v in demo.stages_ms.items())
     print(f"controller CPU per tick by stage (ms, mean of all chunks): {stages}")
-    over = big.controller_ms_median > big.window_s * 1e3
+    over = big.controller_ms_worst > big.window_s * 1e3
     ratio = big.ms_per_channel_s / demo.ms_per_channel_s
     print(
         f"controller, ×10 rack ({big.channels} channels): {big.controller_ms:.1f} ms CPU per "
-        f"{big.window_s * 1e3:.0f} ms tick (median {big.controller_ms_median:.1f}) → overrun "
+        f"{big.window_s * 1e3:.0f} ms tick (worst chunk {big.controller_ms_worst:.1f}) → overrun "
         f"{'YES' if over else 'no'} (goal: no overrun: {_met(not over)}); "
         f"{big.core_pct:.1f} % of one core; CPU per channel ×10 / demo = {ratio:.2f} "
         f"(linear in channels, goal ≤ {GOAL_LINEAR:g}: {_met(ratio <= GOAL_LINEAR)})"
