@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,53 @@ def test_stored_keys_follow_the_catalogue_and_the_one_id(
     assert outlet_keys == {m.key for m in stored_metrics(Level.OUTLET)}
     off = next(o for o in pdu.outlets.values() if o.state is OutletState.OFF)
     assert (pdu.id, f"outlet/{off.id}/power_w") in {(p, k) for p, k, _ in values}
+
+
+def test_a_changed_configuration_is_assembled_afresh(
+    tick: tuple[RackSnapshot, Acquisition],
+) -> None:
+    """Per-configuration parts are cached: a new configuration object must not reuse them."""
+    _, acq = tick
+    cfg = load_config(CONFIG)
+    first = cfg.pdus[0]
+    renamed = first.model_copy(
+        update={
+            "outlets": [first.outlets[0].model_copy(update={"name": "Renamed"}), *first.outlets[1:]]
+        }
+    )
+    block = acq.blocks[first.id]
+    m = measure_block(block)
+    snaps = [
+        build_rack_snapshot(
+            cfg,
+            1,
+            "2026-01-01T00:00:00Z",
+            acq,
+            [PduWindow(p, block, m.metrics, m.channels, acq.status[p.id], {}, {})],
+        )
+        for p in (first, renamed, first)
+    ]
+    oid = first.outlets[0].id
+    names = [s.pdus[first.id].outlets[oid].name for s in snaps]
+    assert names == [first.outlets[0].name or f"Outlet {oid}", "Renamed", names[0]]
+
+
+def test_stored_values_skip_no_value_and_follow_a_changed_layout(
+    tick: tuple[RackSnapshot, Acquisition],
+) -> None:
+    """Keys are cached per snapshot layout: None leaves its key out, a new layout its own keys."""
+    snap, _ = tick
+    pdu_id = next(iter(snap.pdus))
+    pdu = snap.pdus[pdu_id]
+    oid = next(iter(pdu.outlets))
+    key = f"outlet/{oid}/terminal_temp_c"
+    outlets = {**pdu.outlets, oid: replace(pdu.outlets[oid], terminal_temp_c=None)}
+    no_value = replace(snap, pdus={**snap.pdus, pdu_id: replace(pdu, outlets=outlets)})
+    fewer = replace(snap, pdus={pdu_id: replace(pdu, outlets={oid: pdu.outlets[oid]})})
+    full = {(p, k): v for p, k, v in snapshot_values(snap)}
+    assert full[(pdu_id, key)] == pdu.outlets[oid].terminal_temp_c
+    without = {(p, k) for p, k, _ in snapshot_values(no_value)}
+    assert (pdu_id, key) not in without and len(without) == len(full) - 1
+    small = {(p, k) for p, k, _ in snapshot_values(fewer)}
+    assert {k.split("/")[1] for p, k in small if k.startswith("outlet/")} == {oid}
+    assert all(p == pdu_id or k.startswith("sensor/") for p, k in small)

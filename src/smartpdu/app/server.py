@@ -32,6 +32,7 @@ from smartpdu.app.scenario_player import scenario_stages
 from smartpdu.config import RackConfig, dump_config
 from smartpdu.redfish.delivery import EventDelivery
 from smartpdu.runtime.engine import RackRuntime
+from smartpdu.runtime.heap import freeze_startup_heap
 from smartpdu.runtime.port import RackPort
 from smartpdu.twin.scenario import Scenario
 
@@ -149,6 +150,7 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
             port = RackPort(runtime)
 
             async def started() -> None:
+                freeze_startup_heap()  # full GC passes would walk the whole start-up heap
                 result = announce(Started(url, "admin", generated, auth))
                 if inspect.isawaitable(result):
                     await result

@@ -34,15 +34,20 @@ def scope_loads(pdu: PduState, ps: PduSnapshot) -> list[ScopeLoad]:
             f"feed/{c.feed}", _E.FEED_OVERLOAD, ps.inlet.apparent_va, limit_va, "VA", everyone
         )
     )
+    by_line: dict[str, list[str]] = {}
+    by_branch: dict[str, list[str]] = {}
+    for o in pdu.outlets.values():  # one pass, not one per phase and branch
+        by_line.setdefault(o.line, []).append(o.cfg.id)
+        by_branch.setdefault(o.cfg.branch, []).append(o.cfg.id)
     for line, r in ps.inlet.phases.items():
-        members = tuple(o.cfg.id for o in pdu.outlets.values() if o.line == line)
+        members = tuple(by_line.get(line, ()))
         loads.append(
             ScopeLoad(f"phase/{line}", _E.PHASE_OVERLOAD, r.i_rms_a, c.inlet_rating_a, "A", members)
         )
     for bid, b in ps.branches.items():
         if b.breaker_state == "tripped":
             continue
-        members = tuple(o.cfg.id for o in pdu.outlets.values() if o.cfg.branch == bid)
+        members = tuple(by_branch.get(bid, ()))
         loads.append(
             ScopeLoad(
                 f"branch/{bid}", _E.BRANCH_OVERLOAD, b.reading.i_rms_a, b.rating_a, "A", members

@@ -22,7 +22,7 @@ from smartpdu.metering.factory import (
     ReferencePoint,
     factory_calibrate,
 )
-from smartpdu.metering.flags import QualityFlag, flag_names
+from smartpdu.metering.flags import QualityFlag, flag_names, flag_tuple
 from smartpdu.metering.frequency import estimate_frequency
 from smartpdu.metering.registers import QUANTITIES, EnergyRegisters, RegisterReset
 from smartpdu.metering.window import (
@@ -62,6 +62,7 @@ __all__ = [
     "estimate_frequency",
     "factory_calibrate",
     "flag_names",
+    "flag_tuple",
     "ghost_power",
     "measure_block",
     "measure_window",

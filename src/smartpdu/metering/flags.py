@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from enum import IntFlag
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["QualityFlag", "flag_names"]
+__all__ = ["QualityFlag", "flag_names", "flag_tuple"]
 
 
 class QualityFlag(IntFlag):
@@ -27,5 +28,11 @@ class QualityFlag(IntFlag):
 
 def flag_names(mask: int | np.integer | npt.NDArray[np.integer]) -> list[str]:
     """Names (lower snake case) of the flags set in one mask."""
-    value = int(mask)
-    return [f.name.lower() for f in QualityFlag if f.name and value & f]
+    return list(flag_tuple(int(mask)))
+
+
+@lru_cache(maxsize=64)
+def flag_tuple(mask: int) -> tuple[str, ...]:
+    """:func:`flag_names` as a shared tuple, cached per mask: IntFlag arithmetic is slow and
+    every channel of every window asks (``()`` for no flag)."""
+    return tuple(f.name.lower() for f in QualityFlag if f.name and mask & f)

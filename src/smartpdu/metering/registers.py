@@ -63,12 +63,12 @@ class EnergyRegisters:
         self._comp = np.zeros((2, *shape))
 
     def _neumaier(self, x: npt.NDArray[np.float64]) -> None:
-        for r in (0, 1):
-            s = self._sum[r]
-            t = s + x
-            big = np.abs(s) >= np.abs(x)
-            self._comp[r] += np.where(big, (s - t) + x, (x - t) + s)
-            self._sum[r] = t
+        """One Neumaier step of both banks (total, resettable) at once, element by element."""
+        s = self._sum
+        t = s + x
+        big = np.abs(s) >= np.abs(x)
+        self._comp += np.where(big, (s - t) + x, (x - t) + s)
+        self._sum = t
 
     def add(self, p_w: Any, q1_var: Any, s_va: Any, duration_s: float) -> None:
         """Add one window (arrays over channels, in ``channels`` order)."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
 from smartpdu.config import PduConfig, RackConfig
 from smartpdu.hardware import Acquisition, PduStatus, SampleBlock
-from smartpdu.metering import WindowMetrics, flag_names
+from smartpdu.metering import WindowMetrics, flag_tuple
 from smartpdu.model.harmonics import HarmonicSpectra
 from smartpdu.model.ids import branch_id, outlet_id, phase_id
 from smartpdu.model.metrics import CATALOGUE
@@ -83,24 +83,132 @@ class Demand:
     max_power_w: float
 
 
-@lru_cache(maxsize=256)
-def _flag_names(mask: int) -> tuple[str, ...]:
-    return tuple(flag_names(mask)) if mask else ()
+_READING_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ChannelReading))
+"""ChannelReading's fields in constructor order: readings are built positionally (hot path)."""
+_NO_ENERGY = EnergyTotals()
+
+
+@dataclass(frozen=True, slots=True)
+class _OutletPlan:
+    """What never changes between ticks for one outlet: its static snapshot fields and keys."""
+
+    id: str
+    static: tuple[str, str, str, str, str, float, str, str | None]
+    """id, name, branch, line, connector, rating_a, priority, group (OutletSnapshot order)."""
+    channel: str
+    terminal_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class _BranchPlan:
+    id: str
+    name: str
+    line: str
+    kind: str
+    curve: str
+    rating_a: float
+    channel: str
+    risk_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class _PduLayout:
+    """The per-configuration part of a PDU snapshot, computed once per configuration.
+
+    Entity ids are validated when built (``outlet_id``), so doing it per tick cost more than the
+    rest of the assembly; a configuration is immutable, so the layout is cached by identity.
+    """
+
+    lines: tuple[str, ...]
+    phase_channels: tuple[str, ...]
+    neutral_channel: str
+    branches: tuple[_BranchPlan, ...]
+    outlets: tuple[_OutletPlan, ...]
+
+
+def _build_layout(cfg: PduConfig) -> _PduLayout:
+    lines = ("L1",) if cfg.phases == 1 else ("L1", "L2", "L3")
+    branch_line = {b.id: b.line for b in cfg.branches}
+    return _PduLayout(
+        lines=lines,
+        phase_channels=tuple(phase_id(ln).local for ln in lines),
+        neutral_channel=phase_id("N").local,
+        branches=tuple(
+            _BranchPlan(
+                id=b.id,
+                name=b.name or f"Branch {b.id}",
+                line=b.line,
+                kind=b.breaker.kind,
+                curve=b.breaker.curve,
+                rating_a=b.breaker.rating_a,
+                channel=branch_id(b.id).local,
+                risk_key=str(branch_id(b.id, cfg.id)),
+            )
+            for b in cfg.branches
+        ),
+        outlets=tuple(
+            _OutletPlan(
+                id=o.id,
+                static=(
+                    o.id,
+                    o.name or f"Outlet {o.id}",
+                    o.branch,
+                    branch_line.get(o.branch, "L1"),
+                    str(o.connector),
+                    o.rating_a,
+                    str(o.priority),
+                    o.group,
+                ),
+                channel=outlet_id(o.id).local,
+                terminal_key=f"terminal/{cfg.id}/{o.id}",
+            )
+            for o in cfg.outlets
+        ),
+    )
+
+
+_LAYOUTS: dict[int, tuple[PduConfig, _PduLayout]] = {}
+_MAX_LAYOUTS = 64
+
+
+def _layout(cfg: PduConfig) -> _PduLayout:
+    """The cached layout of ``cfg`` (keyed by identity; the entry keeps ``cfg`` alive)."""
+    hit = _LAYOUTS.get(id(cfg))
+    if hit is not None and hit[0] is cfg:
+        return hit[1]
+    if len(_LAYOUTS) >= _MAX_LAYOUTS:  # configurations replaced many times: start afresh
+        _LAYOUTS.clear()
+    layout = _build_layout(cfg)
+    _LAYOUTS[id(cfg)] = (cfg, layout)
+    return layout
 
 
 def _readings(win: PduWindow) -> dict[str, ChannelReading]:
-    """One ChannelReading per measured channel, built by field name; NaN stays "no value"."""
+    """One ChannelReading per measured channel, built by field name; NaN stays "no value".
+
+    Columns are laid out in ChannelReading's field order once per window (metrics by field name,
+    energy totals by channel) and each reading is built from one row of them.
+    """
     m = win.metrics
-    columns = {name: np.asarray(getattr(m, name), dtype=np.float64).tolist() for name in _MEASURED}
-    flags = [_flag_names(f) for f in np.asarray(m.flags).tolist()]
-    none = EnergyTotals()
-    out: dict[str, ChannelReading] = {}
-    for k, channel in enumerate(win.channels):
-        e = win.energy.get(channel, none)
-        values = {name: col[k] for name, col in columns.items()}
-        values.update({field: getattr(e, total) for field, total in _ENERGY.items()})
-        out[channel] = ChannelReading(**values, flags=flags[k])
-    return out
+    channels = win.channels
+    n = len(channels)
+    energies = [win.energy.get(ch, _NO_ENERGY) for ch in channels]
+    columns: list[list[Any]] = []
+    for name in _READING_FIELDS:
+        if name in _MEASURED_SET:
+            columns.append(np.asarray(getattr(m, name), dtype=np.float64).tolist())
+        elif name in _ENERGY:
+            total = _ENERGY[name]
+            columns.append([getattr(e, total) for e in energies])
+        elif name == "flags":
+            columns.append([flag_tuple(f) for f in np.asarray(m.flags).tolist()])
+        else:  # a field neither measured nor an energy total keeps its default
+            columns.append([getattr(_EMPTY_READING, name)] * n)
+    return dict(zip(channels, map(ChannelReading, *columns), strict=True))
+
+
+_MEASURED_SET = frozenset(_MEASURED)
+_EMPTY_READING = ChannelReading()
 
 
 def _harmonics(win: PduWindow) -> HarmonicSpectra:
@@ -121,12 +229,15 @@ def _pdu_snapshot(
     win: PduWindow, terminal_temps: Mapping[str, float | None], trip_risk: Mapping[str, float]
 ) -> PduSnapshot:
     cfg, status = win.config, win.status
+    layout = _layout(cfg)
     readings = _readings(win)
-    empty = ChannelReading()
-    lines = ["L1"] if cfg.phases == 1 else ["L1", "L2", "L3"]
+    empty = _EMPTY_READING
     residual = dict(zip(win.block.residual_channels, win.block.residual_ma.tolist(), strict=False))
-    phases = {ln: readings.get(phase_id(ln).local, empty) for ln in lines}
-    inlet_energy = win.energy.get("inlet", EnergyTotals())
+    phases = {
+        ln: readings.get(ch, empty)
+        for ln, ch in zip(layout.lines, layout.phase_channels, strict=True)
+    }
+    inlet_energy = win.energy.get("inlet", _NO_ENERGY)
     freq = next((p.frequency_hz for p in phases.values() if p.frequency_hz > 0), math.nan)
     d = win.demand
     inlet = InletSnapshot(
@@ -135,7 +246,7 @@ def _pdu_snapshot(
         rating_a=cfg.inlet_rating_a,
         breaker_state=BreakerState(status.breakers.get("inlet", BreakerState.CLOSED)),
         phases=phases,
-        neutral_a=readings.get(phase_id("N").local, empty).i_rms_a,
+        neutral_a=readings.get(layout.neutral_channel, empty).i_rms_a,
         residual_ma=residual.get("inlet"),
         power_w=sum(p.p_w for p in phases.values()),
         apparent_va=sum(p.s_va for p in phases.values()),
@@ -149,41 +260,38 @@ def _pdu_snapshot(
         reactive_var=sum(p.q1_var for p in phases.values()),
         pf=_inlet_pf(phases),
     )
-    branch_line = {b.id: b.line for b in cfg.branches}
+    breakers = status.breakers
     branches = {
         b.id: BranchSnapshot(
             id=b.id,
-            name=b.name or f"Branch {b.id}",
+            name=b.name,
             line=b.line,
-            breaker_kind=b.breaker.kind,
-            curve=b.breaker.curve,
-            rating_a=b.breaker.rating_a,
-            breaker_state=BreakerState(status.breakers.get(b.id, BreakerState.CLOSED)),
-            reading=readings.get(branch_id(b.id).local, empty),
-            residual_ma=residual.get(branch_id(b.id).local),
-            trip_risk_pct=trip_risk.get(str(branch_id(b.id, cfg.id))),
+            breaker_kind=b.kind,
+            curve=b.curve,
+            rating_a=b.rating_a,
+            breaker_state=BreakerState(breakers.get(b.id, BreakerState.CLOSED)),
+            reading=readings.get(b.channel, empty),
+            residual_ma=residual.get(b.channel),
+            trip_risk_pct=trip_risk.get(b.risk_key),
         )
-        for b in cfg.branches
+        for b in layout.branches
     }
+    relay_closed, relay_cycles = status.relay_closed, status.relay_cycles
+    commanded, locked = win.commanded_on, win.locked_out
     outlets = {}
-    for o in cfg.outlets:
-        closed = bool(status.relay_closed.get(o.id, False))
-        outlets[o.id] = OutletSnapshot(
-            id=o.id,
-            name=o.name or f"Outlet {o.id}",
-            branch=o.branch,
-            line=branch_line.get(o.branch, "L1"),
-            connector=str(o.connector),
-            rating_a=o.rating_a,
-            priority=str(o.priority),
-            group=o.group,
-            state=OutletState.of(closed),
-            commanded_on=bool(win.commanded_on.get(o.id, closed)),
-            relay_closed=closed,
-            locked_out=o.id in win.locked_out,
-            reading=readings.get(outlet_id(o.id).local, empty),
-            terminal_temp_c=terminal_temps.get(f"terminal/{cfg.id}/{o.id}"),
-            relay_cycles=int(status.relay_cycles.get(o.id, 0)),
+    for o in layout.outlets:
+        oid = o.id
+        closed = bool(relay_closed.get(oid, False))
+        # positional: the static fields of _OutletPlan, then OutletSnapshot's per-tick fields
+        outlets[oid] = OutletSnapshot(
+            *o.static,
+            OutletState.of(closed),
+            bool(commanded.get(oid, closed)),
+            closed,
+            oid in locked,
+            readings.get(o.channel, empty),
+            terminal_temps.get(o.terminal_key),
+            int(relay_cycles.get(oid, 0)),
         )
     return PduSnapshot(
         id=cfg.id,

@@ -83,8 +83,11 @@ class EnergyBook:
             )
         idx, phases = rows
         m = metrics.metrics
-        values = np.nan_to_num(np.vstack([m.p_w, m.q1_var, m.s_va]))
-        both = np.hstack([values[:, idx], values[:, phases].sum(axis=1, keepdims=True)])
+        values = np.array((m.p_w, m.q1_var, m.s_va), dtype=np.float64)
+        np.nan_to_num(values, copy=False)
+        both = np.empty((3, idx.size + 1))
+        np.take(values, idx, axis=1, out=both[:, :-1])
+        values[:, phases].sum(axis=1, out=both[:, -1])
         with self._lock:
             bank.add(both[0], both[1], both[2], duration_s)
 

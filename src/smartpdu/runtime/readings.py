@@ -8,54 +8,123 @@ what is stored at each level is the ``stored`` column of the metric catalogue, n
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
+from operator import attrgetter
+from typing import Any
 
 import numpy as np
 
 from smartpdu.model.ids import branch_id, inlet_id, outlet_id, phase_id, sensor_id
 from smartpdu.model.metrics import Level, Metric, stored_metrics
-from smartpdu.model.snapshot import ChannelReading, PduSnapshot, RackSnapshot
+from smartpdu.model.snapshot import ChannelReading, RackSnapshot
 from smartpdu.storage import Reading
 
 __all__ = ["SecondAggregator", "snapshot_values"]
 
-_INLET = stored_metrics(Level.INLET)
-_PHASE = stored_metrics(Level.PHASE)
-_BRANCH = stored_metrics(Level.BRANCH)
-_OUTLET = stored_metrics(Level.OUTLET)
-_SENSOR = stored_metrics(Level.SENSOR)
+Getter = Callable[[Any], tuple[Any, ...]]
 
 
-def _values(
-    prefix: str, rows: tuple[Metric, ...], reading: ChannelReading | None, entity: object
-) -> Iterator[tuple[str, float]]:
-    """``(key, value)`` of the stored rows of one entity; "no value" (None) is not stored."""
+def _getter(rows: tuple[Metric, ...], reading_path: str | None) -> Getter:
+    """The stored values of one entity as a tuple, in catalogue order, in one C call.
+
+    ``reading_path`` is where the entity keeps its ChannelReading (``"reading."`` on a branch or
+    outlet, ``""`` when the object *is* the reading, ``None`` when it has none).
+    """
+    paths = []
     for m in rows:
-        v = getattr(reading if m.source is ChannelReading else entity, m.field)
-        if v is not None:
-            yield f"{prefix}/{m.key}", float(v)
+        if m.source is ChannelReading:
+            if reading_path is None:
+                raise ValueError(f"{m.key}: this level has no channel reading")
+            paths.append(reading_path + m.field)
+        else:
+            if reading_path == "":
+                raise ValueError(f"{m.key}: a phase is only its channel reading")
+            paths.append(m.field)
+    if not paths:
+        return lambda _: ()
+    if len(paths) == 1:
+        one = attrgetter(paths[0])
+        return lambda x: (one(x),)
+    return attrgetter(*paths)  # type: ignore[return-value]
 
 
-def _pdu_values(pdu: PduSnapshot) -> Iterator[tuple[str, float]]:
-    yield from _values(inlet_id().local, _INLET, None, pdu.inlet)
-    for line, r in pdu.inlet.phases.items():
-        yield from _values(phase_id(line).local, _PHASE, r, None)
-    for b in pdu.branches.values():
-        yield from _values(branch_id(b.id).local, _BRANCH, b.reading, b)
-    for o in pdu.outlets.values():
-        yield from _values(outlet_id(o.id).local, _OUTLET, o.reading, o)
+_LEVELS = {
+    Level.INLET: (stored_metrics(Level.INLET), None),
+    Level.PHASE: (stored_metrics(Level.PHASE), ""),
+    Level.BRANCH: (stored_metrics(Level.BRANCH), "reading."),
+    Level.OUTLET: (stored_metrics(Level.OUTLET), "reading."),
+    Level.SENSOR: (stored_metrics(Level.SENSOR), None),
+}
+_GET = {level: _getter(rows, path) for level, (rows, path) in _LEVELS.items()}
+_ROWS = {level: rows for level, (rows, _) in _LEVELS.items()}
+
+
+def _keys(prefix: str, level: Level) -> tuple[str, ...]:
+    return tuple(f"{prefix}/{m.key}" for m in _ROWS[level])
+
+
+def _layout_keys(snapshot: RackSnapshot) -> tuple[tuple[str, str], ...]:
+    """``(pdu_id, key)`` of every stored value of a snapshot's layout, "no value" included."""
+    out: list[tuple[str, str]] = []
+    for pdu in snapshot.pdus.values():
+        keys = [*_keys(inlet_id().local, Level.INLET)]
+        for line in pdu.inlet.phases:
+            keys += _keys(phase_id(line).local, Level.PHASE)
+        for bid in pdu.branches:
+            keys += _keys(branch_id(bid).local, Level.BRANCH)
+        for oid in pdu.outlets:
+            keys += _keys(outlet_id(oid).local, Level.OUTLET)
+        out += [(pdu.id, k) for k in keys]
+    for s in snapshot.sensors.values():
+        out += [(s.pdu or "rack", k) for k in _keys(sensor_id(s.id).local, Level.SENSOR)]
+    return tuple(out)
+
+
+_LAYOUTS: dict[object, tuple[tuple[str, str], ...]] = {}
+_MAX_LAYOUTS = 64
+
+
+def _flat(snapshot: RackSnapshot) -> tuple[tuple[tuple[str, str], ...], list[Any]]:
+    """Keys and values of every stored metric of a snapshot; "no value" (None) is left out.
+
+    The keys depend only on the snapshot's layout (which PDUs, phases, branches, outlets and
+    sensors it has), so they are built once per layout; each tick only reads the values.
+    """
+    signature = (
+        tuple(
+            (p.id, tuple(p.inlet.phases), tuple(p.branches), tuple(p.outlets))
+            for p in snapshot.pdus.values()
+        ),
+        tuple((s.id, s.pdu) for s in snapshot.sensors.values()),
+    )
+    keys = _LAYOUTS.get(signature)
+    if keys is None:
+        if len(_LAYOUTS) >= _MAX_LAYOUTS:
+            _LAYOUTS.clear()
+        keys = _LAYOUTS[signature] = _layout_keys(snapshot)
+    inlet, phase, branch = _GET[Level.INLET], _GET[Level.PHASE], _GET[Level.BRANCH]
+    outlet, sensor = _GET[Level.OUTLET], _GET[Level.SENSOR]
+    values: list[Any] = []
+    for pdu in snapshot.pdus.values():
+        values += inlet(pdu.inlet)
+        values += chain.from_iterable(map(phase, pdu.inlet.phases.values()))
+        values += chain.from_iterable(map(branch, pdu.branches.values()))
+        values += chain.from_iterable(map(outlet, pdu.outlets.values()))
+    values += chain.from_iterable(map(sensor, snapshot.sensors.values()))
+    if None in values:
+        kept = [(k, v) for k, v in zip(keys, values, strict=True) if v is not None]
+        return tuple(k for k, _ in kept), [v for _, v in kept]
+    return keys, values
 
 
 def snapshot_values(snapshot: RackSnapshot) -> Iterator[tuple[str, str, float]]:
     """Yield ``(pdu_id, key, value)`` for every stored metric of a snapshot (NaN included)."""
-    for pdu in snapshot.pdus.values():
-        for key, value in _pdu_values(pdu):
-            yield pdu.id, key, value
-    for s in snapshot.sensors.values():
-        for key, value in _values(sensor_id(s.id).local, _SENSOR, None, s):
-            yield (s.pdu or "rack"), key, value
+    keys, values = _flat(snapshot)
+    for (pdu_id, key), v in zip(keys, values, strict=True):
+        yield pdu_id, key, float(v)
 
 
 @dataclass(slots=True)
@@ -81,9 +150,8 @@ class SecondAggregator:
         done: list[Reading] = []
         if self._second is not None and second != self._second:
             done = self.flush()
-        items = list(snapshot_values(snapshot))
-        keys = tuple((p, k) for p, k, _ in items)
-        vals = np.fromiter((v for _, _, v in items), dtype=np.float64, count=len(items))
+        keys, values = _flat(snapshot)
+        vals = np.array(values, dtype=np.float64)
         if self._second is not None and keys != self._keys:
             done += self.flush()
         if self._second is None:

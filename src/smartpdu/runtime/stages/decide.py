@@ -76,15 +76,24 @@ class DecideStage(StageBase):
 def metered_outlets(metered: BlockMetrics) -> dict[str, MeteredCurrent]:
     """Each outlet's current as metered (NaN kept) with its quality flag names, by outlet id."""
     m = metered.metrics
-    rows = [(k, ch[7:]) for k, ch in enumerate(metered.channels) if ch.startswith("outlet/")]
-    idx = [k for k, _ in rows]
+    rows = _OUTLET_ROWS.get(metered.channels)
+    if rows is None:  # the layout is the same every window: find the outlet rows once
+        if len(_OUTLET_ROWS) >= 64:
+            _OUTLET_ROWS.clear()
+        found = [(k, ch[7:]) for k, ch in enumerate(metered.channels) if ch.startswith("outlet/")]
+        rows = _OUTLET_ROWS[metered.channels] = ([k for k, _ in found], [o for _, o in found])
+    idx, oids = rows
     i_rms = m.i_rms_a[idx].tolist()
     i_peak = m.i_peak_a[idx].tolist()
     flags = m.flags[idx].tolist()
     return {
         oid: MeteredCurrent(i, pk, tuple(flag_names(f)) if f else ())
-        for (_, oid), i, pk, f in zip(rows, i_rms, i_peak, flags, strict=True)
+        for oid, i, pk, f in zip(oids, i_rms, i_peak, flags, strict=True)
     }
+
+
+_OUTLET_ROWS: dict[tuple[str, ...], tuple[list[int], list[str]]] = {}
+"""Outlet rows and ids by channel layout (a handful of layouts per process)."""
 
 
 def overlay_decisions(snap: RackSnapshot, control: ControlPlane) -> RackSnapshot:

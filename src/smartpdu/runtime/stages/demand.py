@@ -52,6 +52,7 @@ class DemandStage(StageBase):
         self._meters: dict[str, DemandMeter] = {}
         self._saved: dict[str, list[float]] = {}
         self._saved_at: dict[str, float] = {}
+        self._layouts: dict[tuple[str, ...], tuple[list[int], list[str]]] = {}
         for p in config.pdus:
             meter = DemandMeter(p.phases + 1, window_s=window_s)
             stored = _load(store, p.id, p.phases + 1)
@@ -68,13 +69,18 @@ class DemandStage(StageBase):
             self._maybe_save(pdu_id, frame.t_s)
 
     def _update(self, pdu_id: str, metered: BlockMetrics, t0_s: float, dur_s: float) -> Demand:
-        lines = [ch for ch in metered.channels if ch.startswith("inlet/L")]
-        rows = [metered.index(ch) for ch in lines]
+        layout = self._layouts.get(metered.channels)
+        if layout is None:  # the same every window: find the inlet phase rows once
+            lines = [ch for ch in metered.channels if ch.startswith("inlet/L")]
+            layout = self._layouts[metered.channels] = (
+                [metered.index(ch) for ch in lines],
+                [ch.removeprefix("inlet/") for ch in lines],
+            )
+        rows, names = layout
         m = metered.metrics
         values = np.nan_to_num(np.append(m.i_rms_a[rows], m.p_w[rows].sum()))
         reading = self._meters[pdu_id].add(t0_s, dur_s, values)
         dem, mx = reading.demand.tolist(), np.maximum(reading.max_demand, 0.0).tolist()
-        names = [ch.removeprefix("inlet/") for ch in lines]
         return Demand(
             current_a=dict(zip(names, dem[:-1], strict=True)),
             max_current_a=dict(zip(names, mx[:-1], strict=True)),
