@@ -10,8 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from conftest import ADMIN_PASSWORD, DEMO, SMARTPDU
+from e2e_env import ADMIN_PASSWORD, DEMO, SMARTPDU
 
 pytestmark = pytest.mark.e2e
 

@@ -18,9 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from e2e_env import ADMIN_PASSWORD
 from test_tls import _self_signed
-
-from conftest import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.e2e
 

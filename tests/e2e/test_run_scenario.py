@@ -7,7 +7,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import DEMO, SMARTPDU, Server
+from e2e_env import DEMO, SMARTPDU, Server
 
 
 def test_run_with_a_scenario_plays_it_on_the_live_twin(server: Server, tmp_path: Path) -> None:

@@ -9,9 +9,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from e2e_env import ADMIN_PASSWORD, DEMO, SMARTPDU, free_port
 from test_tls import _self_signed
-
-from conftest import ADMIN_PASSWORD, DEMO, SMARTPDU, free_port
 
 pytestmark = pytest.mark.e2e
 
