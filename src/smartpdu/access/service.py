@@ -49,14 +49,14 @@ from smartpdu.access.passwords import (
     verify_password,
 )
 from smartpdu.access.records import SessionInfo, SessionView, UserInfo, session_id, token_hash
+from smartpdu.access.repository import AccountStore
 from smartpdu.access.roles import Principal, Role
 from smartpdu.access.session_index import SessionIndex
 from smartpdu.access.throttle import LoginThrottle
 from smartpdu.access.users import UserAdmin
 from smartpdu.events.codes import EventCode
 from smartpdu.events.model import Action, JsonScalar, NewEvent
-from smartpdu.storage.base import Store
-from smartpdu.storage.records import SessionRecord
+from smartpdu.model.accounts import SessionRecord
 
 __all__ = [
     "ADMIN_USERNAME",
@@ -102,7 +102,7 @@ class AuthService(UserAdmin):
 
     def __init__(
         self,
-        store: Store,
+        store: AccountStore,
         events: EventSink,
         clock: Callable[[], datetime],
         session_ttl_s: float = 3600,

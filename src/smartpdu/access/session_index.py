@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Final
 
 from smartpdu.access.records import SessionView, session_id
-from smartpdu.storage.base import Store
-from smartpdu.storage.records import SessionRecord
+from smartpdu.access.repository import AccountStore
+from smartpdu.model.accounts import SessionRecord
 
 __all__ = ["SESSION_KV_PREFIX", "SessionIndex"]
 
@@ -21,7 +21,7 @@ SESSION_KV_PREFIX: Final = "access/session/"
 
 
 class SessionIndex:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: AccountStore) -> None:
         self._store = store
 
     def add(self, record: SessionRecord, interface: str) -> None:

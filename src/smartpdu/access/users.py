@@ -14,11 +14,12 @@ from smartpdu.access.cache import PrincipalCache
 from smartpdu.access.errors import LastAdminError, UserExistsError, UserNotFoundError
 from smartpdu.access.passwords import check_password_policy, check_username, hash_password
 from smartpdu.access.records import UserInfo
+from smartpdu.access.repository import AccountStore
 from smartpdu.access.roles import Role
 from smartpdu.events.codes import EventCode
 from smartpdu.events.model import Action, JsonScalar
-from smartpdu.storage.base import Store
-from smartpdu.storage.records import ConflictError, NotFoundError, UserRecord
+from smartpdu.model.accounts import UserRecord
+from smartpdu.model.errors import ConflictError, NotFoundError
 
 __all__ = ["UserAdmin"]
 
@@ -32,7 +33,7 @@ def _info(rec: UserRecord) -> UserInfo:
 class UserAdmin:
     """Account management; AuthService provides the store, clock, cache, audit and hashing."""
 
-    _store: Store
+    _store: AccountStore
     _clock: Callable[[], datetime]
     _cache: PrincipalCache
     _locks: dict[str, asyncio.Lock]

@@ -1,4 +1,9 @@
-"""Typed rows the :class:`~smartpdu.storage.base.Store` reads and writes (plain frozen data)."""
+"""Typed rows the :class:`~smartpdu.storage.base.Store` reads and writes (plain frozen data).
+
+The account rows and the store errors are defined in :mod:`smartpdu.model` (so ``access/`` needs
+no ``storage/``) and re-exported here as the same class objects: ``except ConflictError`` works
+whichever module it was imported from.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,25 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from smartpdu.events.model import JsonScalar
+from smartpdu.model.accounts import SessionRecord, UserRecord
+from smartpdu.model.errors import ConflictError, NotFoundError, StoreError
 
-
-class StoreError(RuntimeError):
-    """Base class of storage errors; the message says what failed and what to do."""
-
-
-class ConflictError(StoreError):
-    """A row with this key already exists (user, session, or an event sequence_id)."""
-
-
-class NotFoundError(StoreError, LookupError):
-    """The row to update does not exist."""
+__all__ = [
+    "ConfigVersion",
+    "ConfigVersionInfo",
+    "ConflictError",
+    "EnergyRegisterState",
+    "HistoryPoint",
+    "NotFoundError",
+    "Reading",
+    "Resolution",
+    "RetentionPolicy",
+    "SessionRecord",
+    "StoreError",
+    "UserRecord",
+    "from_epoch_s",
+    "to_epoch_s",
+]
 
 
 class Resolution(StrEnum):
@@ -118,24 +130,3 @@ class ConfigVersion:
     author: str
     comment: str
     yaml_text: str
-
-
-@dataclass(frozen=True, slots=True)
-class UserRecord:
-    """A user account; ``password_hash`` is an argon2 encoded hash, never a password."""
-
-    username: str
-    role: str
-    password_hash: str
-    created_utc: datetime
-    disabled: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRecord:
-    """A login session; only the token's hash is stored."""
-
-    token_hash: str
-    username: str
-    created_utc: datetime
-    expires_utc: datetime
