@@ -7,11 +7,17 @@ from smartpdu.analytics.redundancy import (
     failover_projection,
     miswired_devices,
 )
+from smartpdu.analytics.risk import RiskFactor, RiskInputs, RiskScore, ramp, risk_score
 
 __all__ = [
     "DeviceShare",
     "FailoverLoad",
+    "RiskFactor",
+    "RiskInputs",
+    "RiskScore",
     "device_shares",
     "failover_projection",
     "miswired_devices",
+    "ramp",
+    "risk_score",
 ]

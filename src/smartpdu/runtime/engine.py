@@ -54,7 +54,13 @@ from smartpdu.runtime.energy import EnergyBook, reset_audited
 from smartpdu.runtime.fanout import SnapshotHub
 from smartpdu.runtime.pacing import OVERRUN_WINDOWS, run_paced
 from smartpdu.runtime.pipeline import Pipeline, Stage, TickFrame
-from smartpdu.runtime.stages import AlarmStage, ResidualStage, StageParts, default_stages
+from smartpdu.runtime.stages import (
+    AlarmStage,
+    ResidualStage,
+    RiskStage,
+    StageParts,
+    default_stages,
+)
 from smartpdu.runtime.writer import StoreWriter
 from smartpdu.storage import Store
 
@@ -173,6 +179,11 @@ class RackRuntime:
     def residual_desk(self) -> ResidualStage | None:
         """The residual-current trend stage (levels, slope, forecast), if any."""
         return next((s for s in self.pipeline.stages if isinstance(s, ResidualStage)), None)
+
+    @property
+    def risk_desk(self) -> RiskStage | None:
+        """The risk-score stage, if any."""
+        return next((s for s in self.pipeline.stages if isinstance(s, RiskStage)), None)
 
     def snapshots(self) -> AsyncIterator[RackSnapshot]:
         return self._hub.stream()

@@ -32,6 +32,7 @@ from smartpdu.model.snapshot import RackSnapshot
 
 if TYPE_CHECKING:
     from smartpdu.alarms import Alarm
+    from smartpdu.analytics import RiskScore
     from smartpdu.config.alarms import AlarmRuleConfig
     from smartpdu.events.bus import EventBus
     from smartpdu.events.log import EventLog
@@ -271,6 +272,13 @@ class RackPort:
         if desk is None:
             raise AlarmsUnavailableError("this controller runs no residual-current trend")
         return list(desk.views(self.config))
+
+    def risk(self) -> RiskScore | None:
+        """The rack's latest risk score with its factors (None before the first evaluation)."""
+        desk = getattr(self._rt, "risk_desk", None)
+        if desk is None:
+            raise AlarmsUnavailableError("this controller computes no risk score")
+        return desk.latest  # type: ignore[no-any-return]
 
     async def acknowledge_alarm(self, alarm_id: int, actor: str, comment: str) -> Alarm:
         """Acknowledge an active alarm (audited ``ALARM_ACKNOWLEDGED``); ``AlarmError`` if it

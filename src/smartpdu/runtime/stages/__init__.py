@@ -11,6 +11,7 @@ from smartpdu.runtime.stages.persist import PersistStage
 from smartpdu.runtime.stages.publish import EventsStage
 from smartpdu.runtime.stages.redundancy import RedundancyStage
 from smartpdu.runtime.stages.residual import ResidualStage
+from smartpdu.runtime.stages.risk import RiskStage
 from smartpdu.runtime.stages.safety import FireStage, TamperStage
 from smartpdu.runtime.stages.snapshot import SnapshotStage
 from smartpdu.runtime.stages.watchers import QualityWatchStage, TransitionStage
@@ -28,6 +29,7 @@ __all__ = [
     "QualityWatchStage",
     "RedundancyStage",
     "ResidualStage",
+    "RiskStage",
     "SnapshotStage",
     "StageParts",
     "TamperStage",
