@@ -17,7 +17,14 @@ from starlette.staticfiles import StaticFiles
 
 from smartpdu import __version__
 from smartpdu.access import AuthService
-from smartpdu.api import routes_access, routes_alarms, routes_config, routes_data, routes_rack
+from smartpdu.api import (
+    routes_access,
+    routes_alarms,
+    routes_capacity,
+    routes_config,
+    routes_data,
+    routes_rack,
+)
 from smartpdu.api.deps import not_ready_problem
 from smartpdu.api.limits import BodyLimitMiddleware, max_body_bytes_from_env
 from smartpdu.api.methods import OPTIONS_MARKER, options_response
@@ -90,7 +97,9 @@ def create_app(
         )
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (routes_access, routes_rack, routes_data, routes_config, routes_alarms):
+    modules = (routes_access, routes_rack, routes_data, routes_config, routes_alarms,
+               routes_capacity)  # fmt: skip
+    for module in modules:
         api.include_router(module.router)
     app.include_router(api)
     app.add_route(

@@ -32,7 +32,7 @@ from smartpdu.model.snapshot import RackSnapshot
 
 if TYPE_CHECKING:
     from smartpdu.alarms import Alarm
-    from smartpdu.analytics import RiskScore
+    from smartpdu.analytics import CapacityRow, DeviceShare, FailoverLoad, RiskScore, WhatIf
     from smartpdu.config.alarms import AlarmRuleConfig
     from smartpdu.events.bus import EventBus
     from smartpdu.events.log import EventLog
@@ -272,6 +272,29 @@ class RackPort:
         if desk is None:
             raise AlarmsUnavailableError("this controller runs no residual-current trend")
         return list(desk.views(self.config))
+
+    def capacity(self) -> list[CapacityRow]:
+        """Reserve per branch and inlet phase (80 % rule, and if the other feed failed)."""
+        from smartpdu.analytics import capacity
+
+        return capacity(self.config, self.snapshot)
+
+    def what_if(self, change: WhatIf) -> list[CapacityRow]:
+        """The capacity rows after ``change``; nothing on the rack changes."""
+        from smartpdu.analytics import what_if
+
+        return what_if(self.config, self.snapshot, change)
+
+    def redundancy(
+        self,
+    ) -> tuple[list[tuple[str, str, int]], list[DeviceShare], list[FailoverLoad]]:
+        """Miswired devices, the share per feed of dual-fed devices, each feed's failover."""
+        from smartpdu.analytics import device_shares, failover_projection, miswired_devices
+
+        cfg, snap = self.config, self.snapshot
+        failover = [x for f in sorted({p.feed for p in cfg.pdus})
+                    for x in failover_projection(cfg, snap, f)]  # fmt: skip
+        return miswired_devices(cfg), device_shares(cfg, snap), failover
 
     def risk(self) -> RiskScore | None:
         """The rack's latest risk score with its factors (None before the first evaluation)."""
