@@ -23,6 +23,7 @@ from smartpdu.api import (
     routes_capacity,
     routes_config,
     routes_data,
+    routes_devices,
     routes_rack,
 )
 from smartpdu.api.deps import not_ready_problem
@@ -98,7 +99,7 @@ def create_app(
 
     api = APIRouter(prefix=API_PREFIX)
     modules = (routes_access, routes_rack, routes_data, routes_config, routes_alarms,
-               routes_capacity)  # fmt: skip
+               routes_capacity, routes_devices)  # fmt: skip
     for module in modules:
         api.include_router(module.router)
     app.include_router(api)

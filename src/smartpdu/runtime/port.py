@@ -27,12 +27,20 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from smartpdu.config import RackConfig
-from smartpdu.model.commands import CommandResult, OutletCommand
+from smartpdu.model.commands import CommandResult, OutletAction, OutletCommand
 from smartpdu.model.snapshot import RackSnapshot
 
 if TYPE_CHECKING:
     from smartpdu.alarms import Alarm
-    from smartpdu.analytics import CapacityRow, DeviceShare, FailoverLoad, RiskScore, WhatIf
+    from smartpdu.analytics import (
+        CapacityRow,
+        DeviceShare,
+        DeviceView,
+        FailoverLoad,
+        Headroom,
+        RiskScore,
+        WhatIf,
+    )
     from smartpdu.config.alarms import AlarmRuleConfig
     from smartpdu.events.bus import EventBus
     from smartpdu.events.log import EventLog
@@ -295,6 +303,65 @@ class RackPort:
         failover = [x for f in sorted({p.feed for p in cfg.pdus})
                     for x in failover_projection(cfg, snap, f)]  # fmt: skip
         return miswired_devices(cfg), device_shares(cfg, snap), failover
+
+    def devices(self) -> list[DeviceView]:
+        """Every device with its PSUs across the PDUs (outlet, feed, phase, branch, live share)."""
+        from smartpdu.analytics import device_views
+
+        return device_views(self.config, self.snapshot)
+
+    async def device_command(
+        self, name: str, action: OutletAction, actor: str, command_id: str
+    ) -> tuple[Headroom | None, list[CommandResult]]:
+        """Switch every PSU of device ``name`` across its PDUs, in order, as one audited command.
+
+        ``on`` and ``cycle`` check branch and phase headroom first and refuse (audited
+        ``OUTLET_COMMAND_DENIED`` with the evidence) when it is missing: then no outlet is
+        switched and the results are empty. ``KeyError`` for an unknown device."""
+        from smartpdu.analytics import headroom
+        from smartpdu.events.model import Action, NewEvent
+
+        device = next((d for d in self.config.devices if d.name == name), None)
+        if device is None:
+            raise KeyError(f"no device {name!r} in the rack")
+        by_pdu: dict[str, list[str]] = {}
+        for p in device.psus:
+            by_pdu.setdefault(p.pdu, []).append(p.outlet)
+        outlets = ",".join(f"{pdu}/{o}" for pdu, os_ in by_pdu.items() for o in os_)
+        first = device.psus[0].pdu
+        room = None
+        if action is not OutletAction.OFF:
+            room = headroom(self.config, self.snapshot, device)
+            if not room.ok:
+                await self.audit(NewEvent(
+                    pdu_id=first, source=f"device/{name}", event_code="OUTLET_COMMAND_DENIED",
+                    message=f"device {name} {action.value} refused: " + "; ".join(room.problems),
+                    action_taken=Action.DENY, reason_code="NO_HEADROOM",
+                    evidence={**room.evidence, "outlets": outlets}, actor=actor,
+                    command_id=command_id,
+                ))  # fmt: skip
+                return room, []
+        code = {OutletAction.ON: "OUTLET_ON", OutletAction.OFF: "OUTLET_OFF"}.get(
+            action, "OUTLET_CYCLE"
+        )
+        await self.audit(NewEvent(
+            pdu_id=first, source=f"device/{name}", event_code=code,
+            message=f"device {name} {action.value}: outlets {outlets} in order",
+            action_taken=Action.SWITCH, reason_code="DEVICE_COMMAND",
+            evidence={"device": name, "outlets": outlets, "action": action.value}, actor=actor,
+            command_id=command_id,
+        ))  # fmt: skip
+        steps = {
+            OutletAction.ON: [OutletAction.ON],
+            OutletAction.OFF: [OutletAction.OFF],
+        }.get(action, [OutletAction.OFF, OutletAction.ON])
+        results: list[CommandResult] = []
+        for step in steps:
+            for pdu, os_ in by_pdu.items():
+                cmd = OutletCommand(pdu, tuple(os_), step, actor,
+                                    f"{command_id}:{step.value}:{pdu}", interface="device")  # fmt: skip
+                results.append(await self.outlet_command(cmd))
+        return room, results
 
     def risk(self) -> RiskScore | None:
         """The rack's latest risk score with its factors (None before the first evaluation)."""
