@@ -44,3 +44,16 @@ async def test_cycle_runs_in_order_across_pdus_as_one_audited_command(
     assert {(e.pdu_id, e.source) for e in offs} == {("pdu-a", "outlet/2"), ("pdu-b", "outlet/2")}
     viewer = await client.post("/api/v1/devices/srv-02/actions/off", headers=env.h("viewer"))
     assert viewer.status_code == 403
+
+
+async def test_psu_pairs_route(client: httpx.AsyncClient, env: Env) -> None:
+    env.ticking.clear()
+    await env.runtime.run_for(65.0)
+    env.ticking.set()
+    r = await client.get("/api/v1/psu-pairs", headers=env.h("viewer"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["window_s"] >= 60
+    pairs = {(p["a"], p["b"]): p for p in body["pairs"]}
+    assert ("pdu-a/10", "pdu-b/10") in pairs and pairs[("pdu-a/10", "pdu-b/10")]["configured"]
+    assert all(p["configured"] for p in body["pairs"])  # the demo rack is wired as configured

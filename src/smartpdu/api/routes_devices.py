@@ -20,9 +20,9 @@ from smartpdu.api.deps import get_port
 from smartpdu.api.problems import ApiProblem, problem_responses
 from smartpdu.api.security import require
 from smartpdu.model.commands import OutletAction
-from smartpdu.runtime.port import RackPort
+from smartpdu.runtime.port import AlarmsUnavailableError, RackPort
 
-__all__ = ["DeviceCommandOut", "DeviceOut", "router"]
+__all__ = ["DeviceCommandOut", "DeviceOut", "PairsOut", "router"]
 
 router = APIRouter(tags=["devices"])
 Reader = Annotated[Principal, Depends(require(Permission.READ))]
@@ -71,6 +71,33 @@ async def get_device(name: DeviceName, _: Reader, services: Services) -> DeviceO
     if found is None:
         raise ApiProblem(404, f"No device {name!r} in the rack.", kind="not-found")
     return DeviceOut.model_validate(asdict(found))
+
+
+class PairOut(BaseModel):
+    a: str = Field(description="pdu/outlet on one feed")
+    b: str = Field(description="pdu/outlet on the other feed")
+    confidence: float = Field(description="|correlation| of the 1-s current changes, 0..1")
+    correlation: float
+    configured: bool = Field(description="The configuration has these as one device's PSUs")
+
+
+class PairsOut(BaseModel):
+    window_s: int = Field(description="Seconds of 1-s outlet currents seen so far")
+    pairs: list[PairOut]
+
+
+@router.get("/psu-pairs", response_model=PairsOut, responses=problem_responses(401, 403, 503))
+async def psu_pairs(_: Reader, services: Services) -> PairsOut:
+    """PSU pairs proposed from load correlation (no power cycling), with their confidence."""
+    try:
+        samples, found = services.psu_pairs()
+    except AlarmsUnavailableError as exc:
+        raise ApiProblem(503, f"{exc}.", headers={"Retry-After": "1"}) from None
+    return PairsOut(
+        window_s=samples,
+        pairs=[PairOut(a="/".join(p.a), b="/".join(p.b), confidence=p.confidence,
+                       correlation=p.correlation, configured=c) for p, c in found],
+    )  # fmt: skip
 
 
 @router.post(

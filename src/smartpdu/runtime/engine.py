@@ -56,6 +56,7 @@ from smartpdu.runtime.pacing import OVERRUN_WINDOWS, run_paced
 from smartpdu.runtime.pipeline import Pipeline, Stage, TickFrame
 from smartpdu.runtime.stages import (
     AlarmStage,
+    PairingStage,
     ResidualStage,
     RiskStage,
     StageParts,
@@ -179,6 +180,11 @@ class RackRuntime:
     def residual_desk(self) -> ResidualStage | None:
         """The residual-current trend stage (levels, slope, forecast), if any."""
         return next((s for s in self.pipeline.stages if isinstance(s, ResidualStage)), None)
+
+    @property
+    def pairing_desk(self) -> PairingStage | None:
+        """The PSU-pair discovery stage, if any."""
+        return next((s for s in self.pipeline.stages if isinstance(s, PairingStage)), None)
 
     @property
     def risk_desk(self) -> RiskStage | None:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         RiskScore,
         WhatIf,
     )
+    from smartpdu.analytics.pairing import PairProposal
     from smartpdu.config.alarms import AlarmRuleConfig
     from smartpdu.events.bus import EventBus
     from smartpdu.events.log import EventLog
@@ -362,6 +363,14 @@ class RackPort:
                                     f"{command_id}:{step.value}:{pdu}", interface="device")  # fmt: skip
                 results.append(await self.outlet_command(cmd))
         return room, results
+
+    def psu_pairs(self) -> tuple[int, list[tuple[PairProposal, bool]]]:
+        """(seconds of data, [(proposal, whether the configuration has that pair)])."""
+        desk = getattr(self._rt, "pairing_desk", None)
+        if desk is None:
+            raise AlarmsUnavailableError("this controller runs no PSU-pair discovery")
+        latest = list(desk.latest)
+        return desk.samples, [(p, desk.configured(p)) for p in latest]
 
     def risk(self) -> RiskScore | None:
         """The rack's latest risk score with its factors (None before the first evaluation)."""

@@ -7,6 +7,7 @@ from smartpdu.runtime.stages.demand import DemandStage
 from smartpdu.runtime.stages.energy import EnergyStage
 from smartpdu.runtime.stages.hotspot import HotspotStage
 from smartpdu.runtime.stages.measure import MeasureStage
+from smartpdu.runtime.stages.pairing import PairingStage
 from smartpdu.runtime.stages.persist import PersistStage
 from smartpdu.runtime.stages.publish import EventsStage
 from smartpdu.runtime.stages.redundancy import RedundancyStage
@@ -25,6 +26,7 @@ __all__ = [
     "FireStage",
     "HotspotStage",
     "MeasureStage",
+    "PairingStage",
     "PersistStage",
     "QualityWatchStage",
     "RedundancyStage",

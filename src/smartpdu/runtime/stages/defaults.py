@@ -19,6 +19,7 @@ from smartpdu.runtime.stages.demand import DemandStage
 from smartpdu.runtime.stages.energy import EnergyStage
 from smartpdu.runtime.stages.hotspot import HotspotStage
 from smartpdu.runtime.stages.measure import MeasureStage
+from smartpdu.runtime.stages.pairing import PairingStage
 from smartpdu.runtime.stages.persist import PersistStage
 from smartpdu.runtime.stages.publish import EventsStage
 from smartpdu.runtime.stages.redundancy import RedundancyStage
@@ -52,7 +53,7 @@ class StageParts:
 
 def default_stages(parts: StageParts) -> list[Stage]:
     """measure → energy, demand, snapshot, watchers, alarms, fire, tamper, residual trend,
-    hotspot, redundancy, risk → decide → events → persist."""
+    hotspot, redundancy, risk, psu-pairing → decide → events → persist."""
     alarms = AlarmStage(parts.config, parts.store, parts.writer, parts.events)
     fire = FireStage(parts.config, parts.control, parts.hardware, parts.control_lock)
     residual = ResidualStage(parts.config, parts.store, parts.writer)
@@ -78,6 +79,7 @@ def default_stages(parts: StageParts) -> list[Stage]:
         hotspot,
         redundancy,
         RiskStage(alarms, residual, hotspot, redundancy, fire),
+        PairingStage(),
         DecideStage(parts.control, parts.hardware, parts.control_lock),
         EventsStage(parts.events),
         PersistStage(parts.store, parts.writer, parts.energy, interval_s=parts.persist_interval_s),
