@@ -314,55 +314,12 @@ class RackPort:
     async def device_command(
         self, name: str, action: OutletAction, actor: str, command_id: str
     ) -> tuple[Headroom | None, list[CommandResult]]:
-        """Switch every PSU of device ``name`` across its PDUs, in order, as one audited command.
+        """Switch every PSU of device ``name`` across its PDUs, in order, as one audited command
+        (``on``/``cycle`` refused, audited, when headroom is missing); see
+        :mod:`smartpdu.runtime.device_commands`. ``KeyError`` for an unknown device."""
+        from smartpdu.runtime.device_commands import run_device_command
 
-        ``on`` and ``cycle`` check branch and phase headroom first and refuse (audited
-        ``OUTLET_COMMAND_DENIED`` with the evidence) when it is missing: then no outlet is
-        switched and the results are empty. ``KeyError`` for an unknown device."""
-        from smartpdu.analytics import headroom
-        from smartpdu.events.model import Action, NewEvent
-
-        device = next((d for d in self.config.devices if d.name == name), None)
-        if device is None:
-            raise KeyError(f"no device {name!r} in the rack")
-        by_pdu: dict[str, list[str]] = {}
-        for p in device.psus:
-            by_pdu.setdefault(p.pdu, []).append(p.outlet)
-        outlets = ",".join(f"{pdu}/{o}" for pdu, os_ in by_pdu.items() for o in os_)
-        first = device.psus[0].pdu
-        room = None
-        if action is not OutletAction.OFF:
-            room = headroom(self.config, self.snapshot, device)
-            if not room.ok:
-                await self.audit(NewEvent(
-                    pdu_id=first, source=f"device/{name}", event_code="OUTLET_COMMAND_DENIED",
-                    message=f"device {name} {action.value} refused: " + "; ".join(room.problems),
-                    action_taken=Action.DENY, reason_code="NO_HEADROOM",
-                    evidence={**room.evidence, "outlets": outlets}, actor=actor,
-                    command_id=command_id,
-                ))  # fmt: skip
-                return room, []
-        code = {OutletAction.ON: "OUTLET_ON", OutletAction.OFF: "OUTLET_OFF"}.get(
-            action, "OUTLET_CYCLE"
-        )
-        await self.audit(NewEvent(
-            pdu_id=first, source=f"device/{name}", event_code=code,
-            message=f"device {name} {action.value}: outlets {outlets} in order",
-            action_taken=Action.SWITCH, reason_code="DEVICE_COMMAND",
-            evidence={"device": name, "outlets": outlets, "action": action.value}, actor=actor,
-            command_id=command_id,
-        ))  # fmt: skip
-        steps = {
-            OutletAction.ON: [OutletAction.ON],
-            OutletAction.OFF: [OutletAction.OFF],
-        }.get(action, [OutletAction.OFF, OutletAction.ON])
-        results: list[CommandResult] = []
-        for step in steps:
-            for pdu, os_ in by_pdu.items():
-                cmd = OutletCommand(pdu, tuple(os_), step, actor,
-                                    f"{command_id}:{step.value}:{pdu}", interface="device")  # fmt: skip
-                results.append(await self.outlet_command(cmd))
-        return room, results
+        return await run_device_command(self, name, action, actor, command_id)
 
     def psu_pairs(self) -> tuple[int, list[tuple[PairProposal, bool]]]:
         """(seconds of data, [(proposal, whether the configuration has that pair)])."""
