@@ -53,3 +53,14 @@ def test_cli_capacity_and_redundancy(served: Served) -> None:
     out = runner.invoke(app, ["redundancy", *creds])
     assert out.exit_code == 0, out.output
     assert "gpu-02" in out.output
+
+
+async def test_capacity_forecast_route(client: httpx.AsyncClient, env: Env) -> None:
+    r = await client.get("/api/v1/capacity/forecast?days=1&step_s=60", headers=env.h("viewer"))
+    assert r.status_code == 200, r.text
+    rows = r.json()
+    assert {x["entity"] for x in rows} >= {"branch/B1", "inlet/L1"}
+    # a fresh controller has no hour of history yet: no trend, no forecast, no guess
+    assert all(x["limit_reached_utc"] is None for x in rows)
+    bad = await client.get("/api/v1/capacity/forecast?days=0", headers=env.h("viewer"))
+    assert bad.status_code == 422

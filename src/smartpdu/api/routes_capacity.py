@@ -4,9 +4,10 @@ rack changes). Values come from the latest snapshot and the configuration (docs/
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from smartpdu.access import Permission, Principal
@@ -15,6 +16,7 @@ from smartpdu.api.deps import get_port
 from smartpdu.api.problems import ApiProblem, FieldError, problem_responses
 from smartpdu.api.security import require
 from smartpdu.config import DeviceConfig
+from smartpdu.events.model import format_timestamp
 from smartpdu.runtime.port import RackPort
 
 __all__ = ["CapacityRowOut", "RedundancyOut", "WhatIfBody", "router"]
@@ -85,6 +87,38 @@ def _rows(rows: list[CapacityRow]) -> list[CapacityRowOut]:
 async def get_capacity(_: Reader, services: Services) -> list[CapacityRowOut]:
     """Reserve of every branch and inlet phase under the 80 % rule and under N redundancy."""
     return _rows(services.capacity())
+
+
+class ForecastOut(BaseModel):
+    pdu_id: str
+    entity: str
+    limit_a: float
+    measured_a: float
+    slope_a_per_day: float | None = Field(description="Least-squares trend of the history")
+    limit_reached_utc: str | None = Field(description="When the trend reaches the 80 % limit")
+    points: int
+
+
+@router.get("/capacity/forecast", response_model=list[ForecastOut],
+            responses=problem_responses(401, 403, 422, 503))  # fmt: skip
+async def capacity_forecast(
+    _: Reader,
+    services: Services,
+    days: Annotated[float, Query(gt=0, le=366)] = 14.0,
+    step_s: Annotated[int, Query(ge=60, le=86400)] = 3600,
+) -> list[ForecastOut]:
+    """When each branch and inlet phase reaches its 80 % limit on its history's linear trend."""
+    now = services.now_utc().timestamp()
+    out = []
+    for row, fc in await services.capacity_forecast(days, step_s):
+        when = None
+        if fc is not None and fc.seconds_to_limit is not None:
+            when = format_timestamp(datetime.fromtimestamp(now + fc.seconds_to_limit, UTC))
+        out.append(ForecastOut(pdu_id=row.pdu_id, entity=row.entity, limit_a=row.limit_a,
+                               measured_a=row.measured_a,
+                               slope_a_per_day=None if fc is None else fc.slope_per_day,
+                               limit_reached_utc=when, points=0 if fc is None else fc.points))  # fmt: skip
+    return out
 
 
 @router.post(

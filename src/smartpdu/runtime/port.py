@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         RiskScore,
         WhatIf,
     )
+    from smartpdu.analytics.forecast import LinearForecast
     from smartpdu.analytics.pairing import PairProposal
     from smartpdu.config.alarms import AlarmRuleConfig
     from smartpdu.events.bus import EventBus
@@ -287,6 +288,26 @@ class RackPort:
         from smartpdu.analytics import capacity
 
         return capacity(self.config, self.snapshot)
+
+    async def capacity_forecast(
+        self, days: float, step_s: int
+    ) -> list[tuple[CapacityRow, LinearForecast | None]]:
+        """Per capacity row: the linear trend of its stored current history over the last
+        ``days`` (bucket means of ``step_s``) and when it reaches the row's 80 % limit."""
+        from datetime import timedelta
+
+        from smartpdu.analytics import capacity
+        from smartpdu.analytics.forecast import linear_forecast
+
+        rows = capacity(self.config, self.snapshot)
+        end = self.now_utc()
+        start = end - timedelta(days=days)
+        out: list[tuple[CapacityRow, LinearForecast | None]] = []
+        for row in rows:
+            points = await self.history(row.pdu_id, f"{row.entity}/current_a", start, end, step_s)
+            series = [(p.ts.timestamp(), p.avg) for p in points if p.count > 0]
+            out.append((row, linear_forecast(series, row.limit_a)))
+        return out
 
     def what_if(self, change: WhatIf) -> list[CapacityRow]:
         """The capacity rows after ``change``; nothing on the rack changes."""
