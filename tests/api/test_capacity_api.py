@@ -64,3 +64,5 @@ async def test_capacity_forecast_route(client: httpx.AsyncClient, env: Env) -> N
     assert all(x["limit_reached_utc"] is None for x in rows)
     bad = await client.get("/api/v1/capacity/forecast?days=0", headers=env.h("viewer"))
     assert bad.status_code == 422
+    huge = await client.get("/api/v1/capacity/forecast?days=366&step_s=60", headers=env.h("viewer"))
+    assert huge.status_code == 422 and "Too many buckets" in huge.json()["detail"]

@@ -22,6 +22,8 @@ from smartpdu.runtime.port import RackPort
 __all__ = ["CapacityRowOut", "RedundancyOut", "WhatIfBody", "router"]
 
 router = APIRouter(tags=["capacity"])
+MAX_BUCKETS = 20_000
+"""History buckets one forecast request may read (as /history)."""
 Reader = Annotated[Principal, Depends(require(Permission.READ))]
 Services = Annotated[RackPort, Depends(get_port)]
 _READ = problem_responses(401, 403, 503)
@@ -107,7 +109,15 @@ async def capacity_forecast(
     days: Annotated[float, Query(gt=0, le=366)] = 14.0,
     step_s: Annotated[int, Query(ge=60, le=86400)] = 3600,
 ) -> list[ForecastOut]:
-    """When each branch and inlet phase reaches its 80 % limit on its history's linear trend."""
+    """When each branch and inlet phase reaches its 80 % limit on its history's linear trend.
+
+    ``days · 86400 / step_s`` may be at most 20,000 buckets."""
+    if days * 86400.0 / step_s > MAX_BUCKETS:
+        raise ApiProblem(
+            422,
+            f"Too many buckets: {days:g} days / {step_s} s > {MAX_BUCKETS}; increase 'step_s'.",
+            errors=[FieldError(path="query.step_s", message=f"at most {MAX_BUCKETS} buckets")],
+        )
     now = services.now_utc().timestamp()
     out = []
     for row, fc in await services.capacity_forecast(days, step_s):
