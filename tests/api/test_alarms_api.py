@@ -141,3 +141,18 @@ async def test_residual_current_levels_and_trend(client: httpx.AsyncClient, env:
     )
     assert b6["forecast_critical_utc"] is None  # no hour of history yet: no trend, no forecast
     assert (await client.get("/api/v1/residual-current")).status_code == 401
+
+
+async def test_risk_score_of_the_demo_rack(client: httpx.AsyncClient, env: Env) -> None:
+    for _ in range(300):  # the score is computed once a second of rack time
+        r = await client.get("/api/v1/risk", headers=env.h("viewer"))
+        if r.status_code == 200:
+            break
+        assert r.status_code == 503
+        await asyncio.sleep(0.02)
+    body = r.json()
+    factors = {f["name"]: f for f in body["factors"]}
+    assert set(factors) >= {"alarms", "redundancy", "climate", "fire"}
+    # gpu-02 is miswired on the demo rack: the redundancy factor is never zero there
+    assert factors["redundancy"]["points"] >= 20 and "1 miswired" in factors["redundancy"]["detail"]
+    assert 0 < body["score"] <= 100

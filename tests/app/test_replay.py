@@ -73,3 +73,14 @@ def test_cli_replay_bad_duration_is_a_usage_error(tmp_path: Path) -> None:
     scenario.write_text(FEED_LOSS)
     result = CliRunner().invoke(app, ["replay", str(scenario), "--duration", "soon"])
     assert result.exit_code == 2
+
+
+def test_twin_run_controller_is_the_same_replay(tmp_path: Path) -> None:
+    scenario = tmp_path / "blip.yaml"
+    scenario.write_text(FEED_LOSS)
+    args = ["twin", "run", "--config", str(demo_config_path()), "--scenario", str(scenario),
+            "--duration", "4s", "--controller", "--json"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert "summary" in lines[-1] and any(e.get("event_code") == "FEED_LOST" for e in lines[:-1])

@@ -58,7 +58,11 @@ def test_rcm_creep_forecast_then_warning_long_before_critical_and_no_trip() -> N
     fast = ResidualTrendConfig(bucket_s=10, window_s=120, min_buckets=4, horizon_s=3600)
     rack = rack.model_copy(update={"safety": SafetyConfig(residual=fast)})
     result = asyncio.run(replay_scenario(rack, parse_scenario(CREEP), duration_s=330.0))
-    b6 = [e for e in result.events if e.pdu_id == "pdu-a" and e.source == "branch/B6"]
+    b6 = [
+        e for e in result.events
+        if e.pdu_id == "pdu-a" and e.source == "branch/B6"
+        and (e.event_code == "RESIDUAL_CURRENT_TREND" or e.evidence.get("rule") == "branch-residual")
+    ]  # fmt: skip
     seq = [
         (e.event_code, e.evidence.get("condition")) for e in b6 if e.event_code != "ALARM_CLEARED"
     ]

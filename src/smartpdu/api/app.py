@@ -21,8 +21,10 @@ from smartpdu.api import (
     routes_access,
     routes_alarms,
     routes_calibration,
+    routes_capacity,
     routes_config,
     routes_data,
+    routes_devices,
     routes_rack,
 )
 from smartpdu.api.deps import not_ready_problem
@@ -101,14 +103,9 @@ def create_app(
         )
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (
-        routes_access,
-        routes_rack,
-        routes_calibration,
-        routes_data,
-        routes_config,
-        routes_alarms,
-    ):
+    modules = (routes_access, routes_rack, routes_calibration, routes_data, routes_config,
+               routes_alarms, routes_capacity, routes_devices)  # fmt: skip
+    for module in modules:
         api.include_router(module.router)
     app.include_router(api)
     app.add_route(

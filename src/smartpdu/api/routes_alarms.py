@@ -25,7 +25,7 @@ from smartpdu.config import ConfigError, dump_config
 from smartpdu.config.alarms import AlarmsConfig
 from smartpdu.runtime.port import AlarmsUnavailableError, RackPort
 
-__all__ = ["AckBody", "AlarmOut", "AlarmRulesOut", "ResidualOut", "router"]
+__all__ = ["AckBody", "AlarmOut", "AlarmRulesOut", "ResidualOut", "RiskOut", "router"]
 
 router = APIRouter(tags=["alarms"])
 Reader = Annotated[Principal, Depends(require(Permission.READ))]
@@ -162,6 +162,31 @@ async def residual_current(_: Reader, services: Services) -> list[ResidualOut]:
     except AlarmsUnavailableError as exc:
         raise _unavailable(exc) from None
     return [ResidualOut.model_validate(asdict(v)) for v in views]
+
+
+class RiskFactorOut(BaseModel):
+    name: str
+    points: float = Field(description="Points of this factor before combining (0–100)")
+    detail: str
+
+
+class RiskOut(BaseModel):
+    """Risk score 0–100 = 100·(1 − Π(1 − points/100)) over the factors (docs/safety.md)."""
+
+    score: float
+    factors: list[RiskFactorOut]
+
+
+@router.get("/risk", response_model=RiskOut, responses=_READ)
+async def risk(_: Reader, services: Services) -> RiskOut:
+    """The rack's risk score with its contributing factors."""
+    try:
+        latest = services.risk()
+    except AlarmsUnavailableError as exc:
+        raise _unavailable(exc) from None
+    if latest is None:
+        raise ApiProblem(503, "No risk score yet; retry in a second.", headers={"Retry-After": "1"})
+    return RiskOut(score=latest.score, factors=[RiskFactorOut(**asdict(f)) for f in latest.factors])
 
 
 @router.get("/alarm-rules", response_model=AlarmRulesOut, responses=_READ)

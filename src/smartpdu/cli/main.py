@@ -68,6 +68,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "audit": ("smartpdu.cli.client_cmds", "audit_app", "Verify the tamper-evident event log."),
     "outlet": ("smartpdu.cli.outlet_cmd", "outlet_app", "Switch outlets of a running instance."),
     "user": ("smartpdu.cli.user_cmd", "user_app", "Manage users of a running instance."),
+    "capacity": (
+        "smartpdu.cli.capacity_cmd",
+        "capacity",
+        "Show the reserve of every branch and inlet phase (80 % rule and N redundancy).",
+    ),
+    "redundancy": (
+        "smartpdu.cli.capacity_cmd",
+        "redundancy",
+        "Show miswired devices, each device's share per feed and the failover projection.",
+    ),
     "alarms": (
         "smartpdu.cli.alarms_cmd",
         "alarms_app",

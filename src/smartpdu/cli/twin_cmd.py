@@ -64,8 +64,18 @@ def run(
     speed: str = typer.Option("max", "--speed", help="'max' or N for N× real time"),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (default: scenario's, 0)"),
     as_json: bool = typer.Option(False, "--json", help="Print only the summary as JSON"),
+    controller: bool = typer.Option(
+        False,
+        "--controller",
+        help="Run it through the full controller (as `smartpdu replay`) and print its events",
+    ),
 ) -> None:
     """Replay SCENARIO on a twin of CONFIG; exit 2 naming every problem of a bad input."""
+    if controller:
+        from smartpdu.cli.replay_cmd import replay
+
+        replay(scenario, config, duration, seed, None, as_json)
+        return
     from smartpdu.config import load_config
     from smartpdu.twin.scenario import load_scenario, parse_duration
 

@@ -58,6 +58,7 @@ class EventCode(StrEnum):
     FEED_OVERLOAD = "FEED_OVERLOAD"
     REDUNDANCY_MISWIRED = "REDUNDANCY_MISWIRED"
     N_REDUNDANCY_COMPROMISED = "N_REDUNDANCY_COMPROMISED"
+    PSU_PAIR_MISMATCH = "PSU_PAIR_MISMATCH"
     VOLTAGE_SAG = "VOLTAGE_SAG"
     VOLTAGE_SWELL = "VOLTAGE_SWELL"
     LOST_NEUTRAL = "LOST_NEUTRAL"
@@ -158,6 +159,7 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.FEED_OVERLOAD, _W, "A feed's total load is above its limit."),
     (_E.REDUNDANCY_MISWIRED, _W, "Every PSU of a multi-PSU device is on the same feed."),
     (_E.N_REDUNDANCY_COMPROMISED, _W, "If one feed failed, the other would be overloaded."),
+    (_E.PSU_PAIR_MISMATCH, _W, "Outlet loads say two PSUs are one device; the configuration not."),
     (_E.VOLTAGE_SAG, _W, "Voltage dipped below the sag threshold."),
     (_E.VOLTAGE_SWELL, _W, "Voltage rose above the swell threshold."),
     (_E.LOST_NEUTRAL, _C, "Phase voltages show a lost or broken neutral."),

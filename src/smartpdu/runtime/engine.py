@@ -56,7 +56,14 @@ from smartpdu.runtime.energy_journal import EnergyJournal
 from smartpdu.runtime.fanout import SnapshotHub
 from smartpdu.runtime.pacing import OVERRUN_WINDOWS, run_paced
 from smartpdu.runtime.pipeline import Pipeline, Stage, TickFrame
-from smartpdu.runtime.stages import AlarmStage, ResidualStage, StageParts, default_stages
+from smartpdu.runtime.stages import (
+    AlarmStage,
+    PairingStage,
+    ResidualStage,
+    RiskStage,
+    StageParts,
+    default_stages,
+)
 from smartpdu.runtime.stages.measure import MeasureStage
 from smartpdu.runtime.writer import StoreWriter
 from smartpdu.storage import Store
@@ -181,6 +188,16 @@ class RackRuntime:
     def residual_desk(self) -> ResidualStage | None:
         """The residual-current trend stage (levels, slope, forecast), if any."""
         return next((s for s in self.pipeline.stages if isinstance(s, ResidualStage)), None)
+
+    @property
+    def pairing_desk(self) -> PairingStage | None:
+        """The PSU-pair discovery stage, if any."""
+        return next((s for s in self.pipeline.stages if isinstance(s, PairingStage)), None)
+
+    @property
+    def risk_desk(self) -> RiskStage | None:
+        """The risk-score stage, if any."""
+        return next((s for s in self.pipeline.stages if isinstance(s, RiskStage)), None)
 
     def snapshots(self) -> AsyncIterator[RackSnapshot]:
         return self._hub.stream()

@@ -27,11 +27,22 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from smartpdu.config import RackConfig
-from smartpdu.model.commands import CommandResult, OutletCommand
+from smartpdu.model.commands import CommandResult, OutletAction, OutletCommand
 from smartpdu.model.snapshot import RackSnapshot
 
 if TYPE_CHECKING:
     from smartpdu.alarms import Alarm
+    from smartpdu.analytics import (
+        CapacityRow,
+        DeviceShare,
+        DeviceView,
+        FailoverLoad,
+        Headroom,
+        RiskScore,
+        WhatIf,
+    )
+    from smartpdu.analytics.forecast import LinearForecast
+    from smartpdu.analytics.pairing import PairProposal
     from smartpdu.config.alarms import AlarmRuleConfig
     from smartpdu.events.bus import EventBus
     from smartpdu.events.log import EventLog
@@ -280,6 +291,80 @@ class RackPort:
         if desk is None:
             raise AlarmsUnavailableError("this controller runs no residual-current trend")
         return list(desk.views(self.config))
+
+    def capacity(self) -> list[CapacityRow]:
+        """Reserve per branch and inlet phase (80 % rule, and if the other feed failed)."""
+        from smartpdu.analytics import capacity
+
+        return capacity(self.config, self.snapshot)
+
+    async def capacity_forecast(
+        self, days: float, step_s: int
+    ) -> list[tuple[CapacityRow, LinearForecast | None]]:
+        """Per capacity row: the linear trend of its stored current history over the last
+        ``days`` (bucket means of ``step_s``) and when it reaches the row's 80 % limit."""
+        from datetime import timedelta
+
+        from smartpdu.analytics import capacity
+        from smartpdu.analytics.forecast import linear_forecast
+
+        rows = capacity(self.config, self.snapshot)
+        end = self.now_utc()
+        start = end - timedelta(days=days)
+        out: list[tuple[CapacityRow, LinearForecast | None]] = []
+        for row in rows:
+            points = await self.history(row.pdu_id, f"{row.entity}/current_a", start, end, step_s)
+            series = [(p.ts.timestamp(), p.avg) for p in points if p.count > 0]
+            out.append((row, linear_forecast(series, row.limit_a)))
+        return out
+
+    def what_if(self, change: WhatIf) -> list[CapacityRow]:
+        """The capacity rows after ``change``; nothing on the rack changes."""
+        from smartpdu.analytics import what_if
+
+        return what_if(self.config, self.snapshot, change)
+
+    def redundancy(
+        self,
+    ) -> tuple[list[tuple[str, str, int]], list[DeviceShare], list[FailoverLoad]]:
+        """Miswired devices, the share per feed of dual-fed devices, each feed's failover."""
+        from smartpdu.analytics import device_shares, failover_projection, miswired_devices
+
+        cfg, snap = self.config, self.snapshot
+        failover = [x for f in sorted({p.feed for p in cfg.pdus})
+                    for x in failover_projection(cfg, snap, f)]  # fmt: skip
+        return miswired_devices(cfg), device_shares(cfg, snap), failover
+
+    def devices(self) -> list[DeviceView]:
+        """Every device with its PSUs across the PDUs (outlet, feed, phase, branch, live share)."""
+        from smartpdu.analytics import device_views
+
+        return device_views(self.config, self.snapshot)
+
+    async def device_command(
+        self, name: str, action: OutletAction, actor: str, command_id: str
+    ) -> tuple[Headroom | None, list[CommandResult]]:
+        """Switch every PSU of device ``name`` across its PDUs, in order, as one audited command
+        (``on``/``cycle`` refused, audited, when headroom is missing); see
+        :mod:`smartpdu.runtime.device_commands`. ``KeyError`` for an unknown device."""
+        from smartpdu.runtime.device_commands import run_device_command
+
+        return await run_device_command(self, name, action, actor, command_id)
+
+    def psu_pairs(self) -> tuple[int, list[tuple[PairProposal, bool]]]:
+        """(seconds of data, [(proposal, whether the configuration has that pair)])."""
+        desk = getattr(self._rt, "pairing_desk", None)
+        if desk is None:
+            raise AlarmsUnavailableError("this controller runs no PSU-pair discovery")
+        latest = list(desk.latest)
+        return desk.samples, [(p, desk.configured(p)) for p in latest]
+
+    def risk(self) -> RiskScore | None:
+        """The rack's latest risk score with its factors (None before the first evaluation)."""
+        desk = getattr(self._rt, "risk_desk", None)
+        if desk is None:
+            raise AlarmsUnavailableError("this controller computes no risk score")
+        return desk.latest  # type: ignore[no-any-return]
 
     async def acknowledge_alarm(self, alarm_id: int, actor: str, comment: str) -> Alarm:
         """Acknowledge an active alarm (audited ``ALARM_ACKNOWLEDGED``); ``AlarmError`` if it

@@ -19,10 +19,12 @@ from smartpdu.runtime.stages.demand import DemandStage
 from smartpdu.runtime.stages.energy import EnergyStage
 from smartpdu.runtime.stages.hotspot import HotspotStage
 from smartpdu.runtime.stages.measure import MeasureStage
+from smartpdu.runtime.stages.pairing import PairingStage
 from smartpdu.runtime.stages.persist import PersistStage, retention_policy
 from smartpdu.runtime.stages.publish import EventsStage
 from smartpdu.runtime.stages.redundancy import RedundancyStage
 from smartpdu.runtime.stages.residual import ResidualStage
+from smartpdu.runtime.stages.risk import RiskStage
 from smartpdu.runtime.stages.safety import FireStage, TamperStage
 from smartpdu.runtime.stages.snapshot import SnapshotStage
 from smartpdu.runtime.stages.watchers import QualityWatchStage, TransitionStage
@@ -51,7 +53,12 @@ class StageParts:
 
 def default_stages(parts: StageParts) -> list[Stage]:
     """measure → energy, demand, snapshot, watchers, alarms, fire, tamper, residual trend,
-    hotspot, redundancy → decide → events → persist."""
+    hotspot, redundancy, risk, psu-pairing → decide → events → persist."""
+    alarms = AlarmStage(parts.config, parts.store, parts.writer, parts.events)
+    fire = FireStage(parts.config, parts.control, parts.hardware, parts.control_lock)
+    residual = ResidualStage(parts.config, parts.store, parts.writer)
+    hotspot = HotspotStage(parts.config)
+    redundancy = RedundancyStage()
     return [
         MeasureStage(parts.calibration),
         EnergyStage(parts.energy),
@@ -67,12 +74,14 @@ def default_stages(parts: StageParts) -> list[Stage]:
         SnapshotStage(parts.control),
         TransitionStage(),
         QualityWatchStage(),
-        AlarmStage(parts.config, parts.store, parts.writer, parts.events),
-        FireStage(parts.config, parts.control, parts.hardware, parts.control_lock),
+        alarms,
+        fire,
         TamperStage(parts.config),
-        ResidualStage(parts.config, parts.store, parts.writer),
-        HotspotStage(parts.config),
-        RedundancyStage(),
+        residual,
+        hotspot,
+        redundancy,
+        RiskStage(alarms, residual, hotspot, redundancy, fire),
+        PairingStage(),
         DecideStage(parts.control, parts.hardware, parts.control_lock, parts.events),
         EventsStage(parts.events),
         PersistStage(

@@ -76,6 +76,14 @@ class HotspotStage(StageBase):
         self._est.update(u, term - ambient)
         self._detect(frame, u, term, ambient)
 
+    def worst_ratio(self) -> float | None:
+        """Highest estimated contact resistance / its alert limit (None: nothing learnt yet)."""
+        cfg = self._cfg
+        r = self._est.resistance_mohm()
+        limit = np.maximum(cfg.alert_factor * self._nominal, self._nominal + cfg.min_increase_mohm)
+        ok = (self._est.samples >= cfg.min_samples) & np.isfinite(r)
+        return float(np.max(r[ok] / limit[ok])) if ok.any() else None
+
     def _accumulate(self, frame: TickFrame) -> None:
         offset = 0
         for pdu in frame.config.pdus:

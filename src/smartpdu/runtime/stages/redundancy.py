@@ -88,6 +88,12 @@ class RedundancyStage(StageBase):
                 elif new == 0:
                     frame.events.append(_restored(load, pct))
 
+    def worst_failover_pct(self) -> float | None:
+        """The highest smoothed failover projection in % of a rating (None before judging)."""
+        if self._samples < MIN_SAMPLES or not self._ema:
+            return None
+        return max(self._ema.values())
+
 
 def _miswired_events(cfg: RackConfig) -> list[NewEvent]:
     out = []

@@ -108,6 +108,11 @@ class FireStage(StageBase):
         if finding.level is FireLevel.ALARM and finding.previous is not FireLevel.ALARM:
             frame.events.extend(self._respond(frame, cfg, pdu_id, finding))
 
+    @property
+    def level(self) -> int:
+        """0 normal, 1 pre-alarm, 2 alarm."""
+        return int(self._detector.level)
+
     def _respond(
         self, frame: TickFrame, cfg: FireConfig, pdu_id: str, finding: FireFinding
     ) -> list[NewEvent]:
