@@ -16,21 +16,25 @@ async def test_rcbo_trip_is_classified_residual_and_latches_nothing(tmp_path) ->
         plane: RecordingPlane = rt.control
         await rt.run_ticks(40)
         rt.hardware.set_leakage("lab-01", 12.0)
-        await rt.run_ticks(20)
+        await rt.run_ticks(75)  # 15 s: past the residual alarm rule's 10 s on-delay
         rt.hardware.set_leakage("lab-01", 40.0)
         await rt.run_ticks(30)
+        await rt.flush()
         for pdu in ("pdu-a", "pdu-b"):
             assert rt.snapshot.pdus[pdu].branches["B6"].breaker_state == "tripped"
-            trips = [(t, e) for t, e in plane.codes("BREAKER_TRIPPED") if e.pdu_id == pdu]
+            logged = rt.store.events_since(pdu)
+            trips = [e for e in logged if e.event_code == "BREAKER_TRIPPED"]
+            # one owner of the warning: the alarm engine's residual rule (no second watch)
             warns = [
-                (t, e)
-                for t, e in plane.codes("RESIDUAL_CURRENT_HIGH")
-                if e.pdu_id == pdu and e.action_taken == "alarm"
+                e
+                for e in logged
+                if e.event_code == "RESIDUAL_CURRENT_HIGH" and e.source == "branch/B6"
             ]
             assert len(trips) == 1 and warns, pdu
-            t_trip, trip = trips[0]
-            assert warns[0][0] < t_trip, "a residual-current warning must precede the trip"
-            assert warns[0][1].source == "branch/B6" and warns[0][1].severity == "warning"
+            trip = trips[0]
+            assert warns[0].sequence_id < trip.sequence_id, "a warning must precede the trip"
+            assert warns[0].severity == "warning"
+            assert warns[0].evidence["rule"] == "branch-residual"
             assert trip.reason_code == "residual_current_trip"
             assert trip.evidence["trip_kind"] == "residual" and trip.evidence["unit"] == "mA"
             assert trip.evidence["value"] >= 15.0 and trip.evidence["limit"] == 30.0

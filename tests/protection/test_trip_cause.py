@@ -8,7 +8,6 @@ import pytest
 
 from smartpdu.protection import McbSpec
 from smartpdu.protection.breaker_watch import BreakerWatch
-from smartpdu.protection.residual_watch import ResidualThresholds, ResidualWatch
 from smartpdu.protection.trip_cause import classify_trip
 from smartpdu.protection.trip_curves import RcboSpec
 
@@ -62,21 +61,3 @@ def test_watch_blames_no_outlet_for_a_residual_trip() -> None:
                             outlet_history=hist)  # fmt: skip
     assert trip2 is not None and trip2.verdict.kind == "overcurrent"
     assert trip2.cause is not None and trip2.cause.outlet_id == "21"
-
-
-def test_residual_watch_warns_early_and_does_not_flap() -> None:
-    w = ResidualWatch(30.0, ResidualThresholds(min_hold_s=10.0))
-    assert w.update(5.0, 0.0) is None
-    up = w.update(10.5, 1.0)
-    assert up is not None and up.rising and up.level == "warning" and up.limit_ma == 9.9
-    changes = []
-    for k in range(50):  # noise around the threshold for 10 s: no clear, no re-raise
-        ch = w.update(9.7 if k % 2 else 10.2, 1.2 + 0.2 * k)
-        changes += [ch] if ch else []
-    assert changes == []
-    crit = w.update(16.0, 12.0)
-    assert crit is not None and crit.level == "critical"
-    assert w.update(2.0, 15.0) is None  # held less than 10 s
-    clear = w.update(2.0, 22.5)
-    assert clear is not None and clear.level == "ok" and not clear.rising
-    assert w.update(float("nan"), 23.0) is None and w.update(None, 23.2) is None

@@ -68,9 +68,14 @@ def test_rcm_creep_forecast_then_warning_long_before_critical_and_no_trip() -> N
     ]
     assert seq[:3] == [
         ("RESIDUAL_CURRENT_TREND", None),
-        ("ALARM_RAISED", "high_warning"),
-        ("ALARM_RAISED", "high_critical"),
+        ("RESIDUAL_CURRENT_HIGH", "high_warning"),
+        ("RESIDUAL_CURRENT_HIGH", "high_critical"),
     ], seq
+    branch_warnings = [
+        e for e in result.events
+        if e.event_code == "RESIDUAL_CURRENT_HIGH" and e.source.startswith("branch/")
+    ]  # fmt: skip
+    assert {e.evidence.get("rule") for e in branch_warnings} == {"branch-residual"}  # one owner
     trend, warning, critical = b6[0], b6[1], b6[2]
     assert trend.evidence["slope_ma_per_week"] > 0 and trend.evidence["limit"] == 15.0
     assert trend.evidence["forecast_critical_utc"] > trend.timestamp_utc

@@ -50,9 +50,11 @@ DEFAULT_RULES: Final[tuple[AlarmRuleConfig, ...]] = (
     # -- residual current (RCM) ------------------------------------------------------------------
     _r(id="inlet-residual", level="inlet", metric="residual_ma", high_warning=10,
        high_critical=15, hysteresis=1, on_delay_s=10, off_delay_s=30,
+       event_code="RESIDUAL_CURRENT_HIGH",
        description="Inlet residual current (warning 1/3, critical 1/2 of 30 mA)"),
     _r(id="branch-residual", level="branch", metric="residual_ma", high_warning=10,
        high_critical=15, hysteresis=1, on_delay_s=10, off_delay_s=30,
+       event_code="RESIDUAL_CURRENT_HIGH",
        description="Branch residual current, before the 30 mA RCBO can trip (≥ 15 mA)"),
     # -- terminals -------------------------------------------------------------------------------
     _r(id="terminal-temperature", level="outlet", metric="terminal_temp_c", high_warning=55,

@@ -72,7 +72,13 @@ rating); ``dew_point_margin_c``: coldest rack temperature − dew point; ``temp_
 warmest top/rear/outlet temperature − coldest bottom/front/inlet temperature."""
 
 RaiseCode = Literal[
-    "ALARM_RAISED", "TEMPERATURE_HIGH", "HUMIDITY_HIGH", "DEW_POINT_RISK", "VOC_HIGH", "VIBRATION"
+    "ALARM_RAISED",
+    "TEMPERATURE_HIGH",
+    "HUMIDITY_HIGH",
+    "DEW_POINT_RISK",
+    "VOC_HIGH",
+    "VIBRATION",
+    "RESIDUAL_CURRENT_HIGH",
 ]
 ALARM_EVENT_CODES: Final = get_args(RaiseCode)
 """Codes a rule may raise with (cleared and acknowledged are always ALARM_CLEARED/_ACKNOWLEDGED)."""

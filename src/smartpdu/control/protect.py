@@ -28,7 +28,6 @@ from smartpdu.protection.classify import (
     classify_outlet,
 )
 from smartpdu.protection.lockout import acknowledge_hold, record_trip, retry_due
-from smartpdu.protection.residual_watch import ResidualChange
 from smartpdu.protection.trip_cause import TripVerdict
 
 __all__ = ["ProtectionActions"]
@@ -56,40 +55,6 @@ def _trip_detail(trip: BreakerTrip, v: TripVerdict) -> str:
     return f"residual {v.residual_ma:.1f} mA of IΔn {v.residual_limit_ma:g} mA, {current}"
 
 
-def _residual_event(pdu_id: str, source: str, ch: ResidualChange, dt_s: float) -> NewEvent:
-    """RESIDUAL_CURRENT_HIGH: a warning/critical level rising, or the level clearing."""
-    pct = 100.0 * ch.value_ma / ch.idn_ma
-    if ch.rising:
-        what = f"{ch.level}: may trip the RCBO from 50 %" if ch.level == "critical" else ch.level
-        msg = (
-            f"{source} residual current {ch.value_ma:.1f} mA ({pct:.0f} % of IΔn "
-            f"{ch.idn_ma:g} mA), {what}; look for a leaking device on this branch"
-        )
-    else:
-        msg = f"{source} residual current back to {ch.level} ({ch.value_ma:.1f} mA, {pct:.0f} %)"
-    sev = {"ok": Severity.INFO, "warning": Severity.WARNING, "critical": Severity.CRITICAL}
-    return action_event(
-        pdu_id,
-        source,
-        _E.RESIDUAL_CURRENT_HIGH,
-        msg,
-        action=Action.ALARM if ch.rising else Action.CLEAR,
-        reason_code=f"residual_current_{ch.level}",
-        severity=sev[ch.level],
-        evidence={
-            "value": ch.value_ma,
-            "limit": ch.limit_ma,
-            "unit": "mA",
-            "window_s": dt_s,
-            "peak": ch.value_ma,
-            "idn_ma": ch.idn_ma,
-            "pct": pct,
-            "previous": ch.previous,
-            "held_s": ch.held_s,
-        },
-    )
-
-
 _THERMAL = (FindingKind.DERATE, FindingKind.DERATE_CLEARED, FindingKind.THERMAL_TRIP)
 
 
@@ -112,10 +77,6 @@ class ProtectionActions:
             if b is None:
                 continue
             members = [o for o in pdu.outlets.values() if o.cfg.branch == bid]
-            rw = pdu.residual.get(bid)
-            change = None if rw is None else rw.update(b.residual_ma, tk.t_s)
-            if change is not None:
-                tk.events.append(_residual_event(pdu.cfg.id, f"branch/{bid}", change, tk.dt_s))
             self._watch(
                 tk,
                 pdu,

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from smartpdu.protection.classify import ClassifierSettings
 from smartpdu.protection.lockout import RetryPolicy
-from smartpdu.protection.residual_watch import ResidualThresholds
 from smartpdu.protection.trip_risk import TripRiskThresholds
 
 __all__ = ["ControlSettings", "SheddingSettings", "VerifySettings"]
@@ -66,7 +65,6 @@ class ControlSettings:
     classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     trip_risk: TripRiskThresholds = field(default_factory=TripRiskThresholds)
-    residual: ResidualThresholds = field(default_factory=ResidualThresholds)
     protection_enabled: bool = True
     open_relays_on_feed_loss: bool = True
     """Open the relays of a dead feed so its restore can be staggered (inrush guard)."""

@@ -22,7 +22,6 @@ from smartpdu.protection.breaker_watch import BreakerWatch
 from smartpdu.protection.classify import OutletProtectionState
 from smartpdu.protection.from_config import branch_breaker_spec, pdu_inlet_spec
 from smartpdu.protection.lockout import OutletHold
-from smartpdu.protection.residual_watch import ResidualWatch
 
 __all__ = ["Actuation", "OutletState", "PduState", "TickWork", "build_pdu"]
 
@@ -67,8 +66,6 @@ class PduState:
     branches: dict[str, BreakerWatch]
     inlet: BreakerWatch
     outlets: dict[str, OutletState]
-    residual: dict[str, ResidualWatch] = field(default_factory=dict)
-    """Residual-current level per branch (against its RCBO's IΔn)."""
     feed_present: bool | None = None
 
 
@@ -112,8 +109,5 @@ def build_pdu(
         outlets={
             o.id: OutletState(p.id, o, branch_line[o.branch], hold=hold_of(p.id, o.id))
             for o in p.outlets
-        },
-        residual={
-            b.id: ResidualWatch(float(b.breaker.residual_ma), settings.residual) for b in p.branches
         },
     )
