@@ -26,9 +26,11 @@ demo: $(RUNTIME_STAMP)
 
 ## test: install test deps, start the real services the tests use, run pytest
 # Two workers by default (the embedded-class CI machine has two cores); PYTEST_WORKERS=0 runs serially.
+# Whole files go to one worker (loadfile); tests marked `serial` run afterwards without xdist.
 PYTEST_WORKERS ?= 2
 test: $(STAMP) services
-	$(PY) -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile -m 'not serial' $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m serial $(PYTEST_ARGS) || [ $$? -eq 5 ]  # 5: PYTEST_ARGS selected none
 
 ## services: install/start PostgreSQL, Mosquitto, net-snmp clients when missing or down
 services:
