@@ -119,6 +119,10 @@ class SqlStore(ABC):
         """The command idempotency ledger (``control.commands.CommandResults``)."""
         self.calibrations = SqlCalibrations(self)
         """Calibration sets per PDU, every version kept."""
+        from smartpdu.storage.subscription_repo import SqlSubscriptions
+
+        self.redfish_subscriptions = SqlSubscriptions(self)
+        """Redfish EventService subscriptions and their never-reused ids."""
         self._readings = BlockReadings(self)
 
     # -- backend hooks --------------------------------------------------------------------------

@@ -21,6 +21,10 @@ from smartpdu.storage.migrations import Migration, apply_migrations
 from smartpdu.storage.readings_upgrade import NEW_TABLES_SQLITE, pack_reading_rows
 from smartpdu.storage.records import StoreError
 from smartpdu.storage.sql_store import Cursor, Row, SqlStore
+from smartpdu.storage.subscription_upgrade import (
+    SUBSCRIPTION_TABLES_SQLITE,
+    move_subscription_rows,
+)
 
 MIGRATIONS: Final = (
     Migration(
@@ -111,6 +115,12 @@ MIGRATIONS: Final = (
         "readings as packed blocks per PDU and interval (key index in reading_series)",
         NEW_TABLES_SQLITE,
         pack_reading_rows,
+    ),
+    Migration(
+        6,
+        "Redfish EventService subscriptions and their id counter (moved from kv)",
+        SUBSCRIPTION_TABLES_SQLITE,
+        move_subscription_rows,
     ),
 )
 
