@@ -293,7 +293,8 @@ async def test_destinations_added_and_removed_at_runtime(env: Env, running: Outb
     await asyncio.to_thread(env.emit, 2)
     await until(lambda: a.seqs() == [1, 2])
     assert await running.remove("a")
-    assert env.store.kv_items("outbox/a/") == {}  # cursors and log forgotten
+    assert env.store.kv_items("outbox/a/") == {}  # log forgotten ...
+    assert env.store.outbox_cursors.cursors("a") == {}  # ... and cursors
     assert running.destinations == []
     await asyncio.to_thread(env.emit, 1)
     b = MemorySender()

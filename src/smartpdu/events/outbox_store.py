@@ -1,9 +1,9 @@
 """Persistence of the outbox: per-destination cursors and a bounded delivery log.
 
-All of it sits behind :class:`OutboxRepository` over the store's key/value table, so moving it
-to real tables is a change of this one class. Key layout::
+All of it sits behind :class:`OutboxRepository`. Cursors are rows of the store's
+``outbox_cursors`` table (through the :class:`CursorRepository` it carries, migration 7); the
+delivery log is still in the key/value table::
 
-    outbox/<dest>/cursor/<pdu>   {"delivered": 41, "pending_last": 50}
     outbox/<dest>/log/<slot>     one DeliveryRecord (slot = n mod log_size: a ring)
 
 ``pending_last`` pins the range of a batch that was handed to the sender but not yet
@@ -19,7 +19,14 @@ from typing import Final, Protocol
 
 from smartpdu.events.outbox_plan import check_destination_id
 
-__all__ = ["DeliveryCursor", "DeliveryRecord", "KeyValueStore", "OutboxRepository"]
+__all__ = [
+    "CursorRepository",
+    "DeliveryCursor",
+    "DeliveryRecord",
+    "KeyValueStore",
+    "OutboxBackend",
+    "OutboxRepository",
+]
 
 PREFIX: Final = "outbox/"
 DEFAULT_LOG_SIZE: Final = 64
@@ -42,6 +49,24 @@ class DeliveryCursor:
     pending_last: int | None = None
 
 
+class CursorRepository(Protocol):
+    """Delivery cursors per (destination, PDU), implemented by the store."""
+
+    def cursors(self, dest_id: str) -> dict[str, DeliveryCursor]: ...
+    def cursor(self, dest_id: str, pdu_id: str) -> DeliveryCursor | None: ...
+    def set_cursor(self, dest_id: str, pdu_id: str, cursor: DeliveryCursor) -> None: ...
+    def forget(self, dest_id: str) -> int:
+        """Delete every cursor of ``dest_id``; return how many went."""
+        ...
+
+
+class OutboxBackend(KeyValueStore, Protocol):
+    """What :class:`OutboxRepository` needs of :class:`smartpdu.storage.Store`."""
+
+    @property
+    def outbox_cursors(self) -> CursorRepository: ...
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryRecord:
     """One delivery attempt, as the delivery log keeps it."""
@@ -60,12 +85,13 @@ class DeliveryRecord:
 
 
 class OutboxRepository:
-    """Cursors and delivery log of every destination, in the store's kv table."""
+    """Cursors (their own table) and delivery log (key/value) of every destination."""
 
-    def __init__(self, kv: KeyValueStore, *, log_size: int = DEFAULT_LOG_SIZE) -> None:
+    def __init__(self, store: OutboxBackend, *, log_size: int = DEFAULT_LOG_SIZE) -> None:
         if log_size < 1:
             raise ValueError(f"log_size must be >= 1, got {log_size}")
-        self._kv = kv
+        self._kv = store
+        self._cursors = store.outbox_cursors
         self.log_size = log_size
 
     @staticmethod
@@ -74,18 +100,14 @@ class OutboxRepository:
 
     def cursors(self, dest_id: str) -> dict[str, DeliveryCursor]:
         """Every PDU cursor of ``dest_id`` (empty for a destination never seeded or delivered)."""
-        prefix = self._key(dest_id, "cursor", "")
-        return {
-            key[len(prefix) :]: DeliveryCursor(**json.loads(raw))
-            for key, raw in self._kv.kv_items(prefix).items()
-        }
+        return self._cursors.cursors(check_destination_id(dest_id))
 
     def cursor(self, dest_id: str, pdu_id: str) -> DeliveryCursor:
-        raw = self._kv.kv_get(self._key(dest_id, "cursor", pdu_id))
-        return DeliveryCursor() if raw is None else DeliveryCursor(**json.loads(raw))
+        found = self._cursors.cursor(check_destination_id(dest_id), pdu_id)
+        return DeliveryCursor() if found is None else found
 
     def set_cursor(self, dest_id: str, pdu_id: str, cursor: DeliveryCursor) -> None:
-        self._kv.kv_set(self._key(dest_id, "cursor", pdu_id), json.dumps(asdict(cursor)))
+        self._cursors.set_cursor(check_destination_id(dest_id), pdu_id, cursor)
 
     def append_log(self, dest_id: str, record: DeliveryRecord) -> None:
         """Keep ``record`` in the ring slot ``n mod log_size`` (overwrites the oldest)."""
@@ -103,6 +125,8 @@ class OutboxRepository:
         return max((r.n for r in self.log(dest_id)), default=0)
 
     def forget(self, dest_id: str) -> int:
-        """Delete every cursor and log record of ``dest_id``; return how many keys went."""
+        """Delete every cursor and log record of ``dest_id``; return how many went."""
         keys = list(self._kv.kv_items(self._key(dest_id, "")))
-        return sum(self._kv.kv_delete(k) for k in keys)
+        return self._cursors.forget(check_destination_id(dest_id)) + sum(
+            self._kv.kv_delete(k) for k in keys
+        )

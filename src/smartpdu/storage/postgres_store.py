@@ -17,6 +17,7 @@ from psycopg import sql
 
 from smartpdu.storage.kv_upgrade import move_kv_rows
 from smartpdu.storage.migrations import Migration, apply_migrations
+from smartpdu.storage.outbox_repo import OUTBOX_TABLES, move_outbox_cursor_rows
 from smartpdu.storage.readings_upgrade import NEW_TABLES_PG, pack_reading_rows
 from smartpdu.storage.records import StoreError
 from smartpdu.storage.sql_store import Cursor, Row, SqlStore
@@ -127,6 +128,12 @@ MIGRATIONS: Final = (
         "Redfish EventService subscriptions and their id counter (moved from kv)",
         SUBSCRIPTION_TABLES_PG,
         move_subscription_rows,
+    ),
+    Migration(
+        7,
+        "outbox delivery cursors per destination and PDU (moved from kv)",
+        OUTBOX_TABLES,
+        move_outbox_cursor_rows,
     ),
 )
 

@@ -123,6 +123,10 @@ class SqlStore(ABC):
 
         self.redfish_subscriptions = SqlSubscriptions(self)
         """Redfish EventService subscriptions and their never-reused ids."""
+        from smartpdu.storage.outbox_repo import SqlOutboxCursors
+
+        self.outbox_cursors = SqlOutboxCursors(self)
+        """The outbox's delivery cursors per destination and PDU."""
         self._readings = BlockReadings(self)
 
     # -- backend hooks --------------------------------------------------------------------------
