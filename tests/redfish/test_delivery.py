@@ -171,8 +171,8 @@ async def test_create_and_delete_are_audited_without_credentials(runtime: FakeRu
     ]
     assert audit[0].evidence["destination"] == "https://dcim.example:8443/hook"
     assert "s3cret" not in json.dumps([e.to_dict() for e in audit])
-    assert runtime.store.kv_items(f"outbox/{destination_id(sub.id)}/") == {}
-    assert runtime.store.outbox_cursors.cursors(destination_id(sub.id)) == {}
+    assert runtime.store.outbox.cursors(destination_id(sub.id)) == {}
+    assert runtime.store.outbox.log(destination_id(sub.id)) == []
     await d.aclose()
 
 

@@ -4,7 +4,7 @@ A consumer types its dependency as the narrow protocol it uses (:class:`EventRep
 :class:`ReadingRepository`, :class:`EnergyRepository`, :class:`ConfigRepository`,
 :class:`UserRepository`, :class:`KeyValueRepository`); :class:`Store` is all of them plus the
 typed repositories it carries as attributes (``outlet_memory``, ``command_results``,
-``calibrations``, ``redfish_subscriptions``, ``outbox_cursors``). All methods are synchronous
+``calibrations``, ``redfish_subscriptions``, ``outbox``). All methods are synchronous
 and thread-safe: the runtime calls them from its writer thread and async code through
 ``asyncio.to_thread``. Every write method returns only after its transaction is committed
 (durable against ``kill -9``).
@@ -21,7 +21,7 @@ from smartpdu.control.commands import CommandResults
 from smartpdu.control.holds import OutletMemory
 from smartpdu.events.chain import Checkpoint
 from smartpdu.events.model import Event
-from smartpdu.events.outbox_store import CursorRepository
+from smartpdu.events.outbox_store import OutboxTables
 from smartpdu.storage.control_repos import CalibrationRecord
 from smartpdu.storage.records import (
     ConfigVersion,
@@ -247,8 +247,8 @@ class Store(
         ...
 
     @property
-    def outbox_cursors(self) -> CursorRepository:
-        """The outbox's delivery cursors per destination and PDU."""
+    def outbox(self) -> OutboxTables:
+        """The outbox's delivery cursors and delivery log per destination."""
         ...
 
     @property

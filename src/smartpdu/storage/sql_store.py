@@ -123,10 +123,10 @@ class SqlStore(ABC):
 
         self.redfish_subscriptions = SqlSubscriptions(self)
         """Redfish EventService subscriptions and their never-reused ids."""
-        from smartpdu.storage.outbox_repo import SqlOutboxCursors
+        from smartpdu.storage.outbox_repo import SqlOutbox
 
-        self.outbox_cursors = SqlOutboxCursors(self)
-        """The outbox's delivery cursors per destination and PDU."""
+        self.outbox = SqlOutbox(self)
+        """The outbox's delivery cursors and delivery log per destination."""
         self._readings = BlockReadings(self)
 
     # -- backend hooks --------------------------------------------------------------------------

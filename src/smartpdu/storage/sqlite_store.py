@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 
 from smartpdu.storage.kv_upgrade import move_kv_rows
 from smartpdu.storage.migrations import Migration, apply_migrations
-from smartpdu.storage.outbox_repo import OUTBOX_TABLES, move_outbox_cursor_rows
+from smartpdu.storage.outbox_repo import OUTBOX_TABLES, move_outbox_rows
 from smartpdu.storage.readings_upgrade import NEW_TABLES_SQLITE, pack_reading_rows
 from smartpdu.storage.records import StoreError
 from smartpdu.storage.sql_store import Cursor, Row, SqlStore
@@ -125,9 +125,9 @@ MIGRATIONS: Final = (
     ),
     Migration(
         7,
-        "outbox delivery cursors per destination and PDU (moved from kv)",
+        "outbox delivery cursors and delivery log (moved from kv)",
         OUTBOX_TABLES,
-        move_outbox_cursor_rows,
+        move_outbox_rows,
     ),
 )
 
