@@ -228,7 +228,7 @@ async def test_delivery_log_records_status_attempts_latency_and_is_bounded(env: 
     ]
     assert all(r.latency_s == 0.25 and r.delivery_id == "d1.pdu-a.1-1" for r in records)
     assert records[-1].at_utc == "2026-01-01T00:00:00.000000Z"
-    assert len(env.store.kv_items("outbox/d1/log/")) == 3
+    assert len(env.store.outbox.log("d1")) == 3  # the store keeps no more than the ring
     ob2 = Outbox(env.store, repo, clock=env.clock)  # numbering continues after a restart
     ob2.add(Destination("d1", sink))
     env.emit(1)
@@ -293,7 +293,8 @@ async def test_destinations_added_and_removed_at_runtime(env: Env, running: Outb
     await asyncio.to_thread(env.emit, 2)
     await until(lambda: a.seqs() == [1, 2])
     assert await running.remove("a")
-    assert env.store.kv_items("outbox/a/") == {}  # cursors and log forgotten
+    assert env.store.outbox.cursors("a") == {}  # cursors and log forgotten
+    assert env.store.outbox.log("a") == []
     assert running.destinations == []
     await asyncio.to_thread(env.emit, 1)
     b = MemorySender()

@@ -10,7 +10,7 @@ from redfish_fake_runtime import FakeRuntime
 
 from smartpdu.events.model import Event, NewEvent
 from smartpdu.events.outbox_store import OutboxRepository
-from smartpdu.redfish import EventDelivery, event_payload
+from smartpdu.redfish import EventDelivery, Subscription, event_payload
 from smartpdu.redfish.delivery import DELIVERY_ID_HEADER, destination_id
 
 
@@ -141,17 +141,10 @@ async def test_retry_after_of_a_busy_receiver_is_honoured(runtime: FakeRuntime) 
 async def test_cursors_of_an_earlier_release_are_adopted(runtime: FakeRuntime) -> None:
     """A database written before the outbox: subscription 4 had delivered pdu-b up to 2."""
     emit(runtime, 4)
-    runtime.store.kv_set(
-        "redfish/subscription/4",
-        json.dumps(
-            {
-                "id": "4",
-                "destination": "http://dcim.invalid/e",
-                "context": None,
-                "owner": "redfish/admin",
-                "created_utc": "t0",
-            }
-        ),
+    # migration 6 moved the subscription itself out of kv (tests/storage/test_subscription_repo);
+    # the cursor stays in kv until delivery adopts it into the outbox
+    runtime.store.redfish_subscriptions.save(
+        Subscription("4", "http://dcim.invalid/e", None, "redfish/admin", "t0")
     )
     runtime.store.kv_set("redfish/cursor/4/pdu-b", "2")
     sink = Sink()
@@ -178,7 +171,8 @@ async def test_create_and_delete_are_audited_without_credentials(runtime: FakeRu
     ]
     assert audit[0].evidence["destination"] == "https://dcim.example:8443/hook"
     assert "s3cret" not in json.dumps([e.to_dict() for e in audit])
-    assert runtime.store.kv_items(f"outbox/{destination_id(sub.id)}/") == {}
+    assert runtime.store.outbox.cursors(destination_id(sub.id)) == {}
+    assert runtime.store.outbox.log(destination_id(sub.id)) == []
     await d.aclose()
 
 

@@ -1,37 +1,30 @@
 """Persistence of the outbox: per-destination cursors and a bounded delivery log.
 
-All of it sits behind :class:`OutboxRepository` over the store's key/value table, so moving it
-to real tables is a change of this one class. Key layout::
+All of it sits behind :class:`OutboxRepository`, over the :class:`OutboxTables` the store
+carries (``Store.outbox``: tables ``outbox_cursors`` and ``outbox_log``, migration 7; earlier
+releases kept both in the key/value table).
 
-    outbox/<dest>/cursor/<pdu>   {"delivered": 41, "pending_last": 50}
-    outbox/<dest>/log/<slot>     one DeliveryRecord (slot = n mod log_size: a ring)
-
-``pending_last`` pins the range of a batch that was handed to the sender but not yet
+A cursor's ``pending_last`` pins the range of a batch that was handed to the sender but not yet
 acknowledged: a retry (even after a restart) resends exactly that range under the same
 delivery id. Synchronous: call through ``asyncio.to_thread``.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Final, Protocol
 
 from smartpdu.events.outbox_plan import check_destination_id
 
-__all__ = ["DeliveryCursor", "DeliveryRecord", "KeyValueStore", "OutboxRepository"]
+__all__ = [
+    "DeliveryCursor",
+    "DeliveryRecord",
+    "OutboxBackend",
+    "OutboxRepository",
+    "OutboxTables",
+]
 
-PREFIX: Final = "outbox/"
 DEFAULT_LOG_SIZE: Final = 64
-
-
-class KeyValueStore(Protocol):
-    """The key/value part of :class:`smartpdu.storage.Store` the repository uses."""
-
-    def kv_get(self, key: str) -> str | None: ...
-    def kv_set(self, key: str, value: str) -> None: ...
-    def kv_delete(self, key: str) -> bool: ...
-    def kv_items(self, prefix: str = "") -> dict[str, str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,50 +52,64 @@ class DeliveryRecord:
     at_utc: str
 
 
-class OutboxRepository:
-    """Cursors and delivery log of every destination, in the store's kv table."""
+class OutboxTables(Protocol):
+    """Cursors per (destination, PDU) and delivery records per destination, in the store."""
 
-    def __init__(self, kv: KeyValueStore, *, log_size: int = DEFAULT_LOG_SIZE) -> None:
+    def cursors(self, dest_id: str) -> dict[str, DeliveryCursor]: ...
+    def cursor(self, dest_id: str, pdu_id: str) -> DeliveryCursor | None: ...
+    def set_cursor(self, dest_id: str, pdu_id: str, cursor: DeliveryCursor) -> None: ...
+    def append_log(self, dest_id: str, record: DeliveryRecord, keep: int) -> None:
+        """Store ``record``; drop the destination's records numbered ``<= record.n - keep``."""
+        ...
+
+    def log(self, dest_id: str) -> list[DeliveryRecord]:
+        """The destination's records, oldest (lowest ``n``) first."""
+        ...
+
+    def forget(self, dest_id: str) -> int:
+        """Delete every cursor and record of ``dest_id``; return how many rows went."""
+        ...
+
+
+class OutboxBackend(Protocol):
+    """What :class:`OutboxRepository` needs of :class:`smartpdu.storage.Store`."""
+
+    @property
+    def outbox(self) -> OutboxTables: ...
+
+
+class OutboxRepository:
+    """Cursors and delivery log of every destination (destination ids checked here)."""
+
+    def __init__(self, store: OutboxBackend, *, log_size: int = DEFAULT_LOG_SIZE) -> None:
         if log_size < 1:
             raise ValueError(f"log_size must be >= 1, got {log_size}")
-        self._kv = kv
+        self._tables = store.outbox
         self.log_size = log_size
-
-    @staticmethod
-    def _key(dest_id: str, *parts: str) -> str:
-        return "/".join((PREFIX + check_destination_id(dest_id), *parts))
 
     def cursors(self, dest_id: str) -> dict[str, DeliveryCursor]:
         """Every PDU cursor of ``dest_id`` (empty for a destination never seeded or delivered)."""
-        prefix = self._key(dest_id, "cursor", "")
-        return {
-            key[len(prefix) :]: DeliveryCursor(**json.loads(raw))
-            for key, raw in self._kv.kv_items(prefix).items()
-        }
+        return self._tables.cursors(check_destination_id(dest_id))
 
     def cursor(self, dest_id: str, pdu_id: str) -> DeliveryCursor:
-        raw = self._kv.kv_get(self._key(dest_id, "cursor", pdu_id))
-        return DeliveryCursor() if raw is None else DeliveryCursor(**json.loads(raw))
+        found = self._tables.cursor(check_destination_id(dest_id), pdu_id)
+        return DeliveryCursor() if found is None else found
 
     def set_cursor(self, dest_id: str, pdu_id: str, cursor: DeliveryCursor) -> None:
-        self._kv.kv_set(self._key(dest_id, "cursor", pdu_id), json.dumps(asdict(cursor)))
+        self._tables.set_cursor(check_destination_id(dest_id), pdu_id, cursor)
 
     def append_log(self, dest_id: str, record: DeliveryRecord) -> None:
-        """Keep ``record`` in the ring slot ``n mod log_size`` (overwrites the oldest)."""
-        slot = f"{record.n % self.log_size:05d}"
-        self._kv.kv_set(self._key(dest_id, "log", slot), json.dumps(asdict(record)))
+        """Keep ``record`` and the ``log_size - 1`` records before it (the oldest go)."""
+        self._tables.append_log(check_destination_id(dest_id), record, self.log_size)
 
     def log(self, dest_id: str) -> list[DeliveryRecord]:
         """The kept delivery records of ``dest_id``, oldest first."""
-        items = self._kv.kv_items(self._key(dest_id, "log", ""))
-        records = [DeliveryRecord(**json.loads(raw)) for raw in items.values()]
-        return sorted(records, key=lambda r: r.n)[-self.log_size :]
+        return self._tables.log(check_destination_id(dest_id))[-self.log_size :]
 
     def last_log_n(self, dest_id: str) -> int:
         """Number of the newest kept record (0 when the log is empty)."""
         return max((r.n for r in self.log(dest_id)), default=0)
 
     def forget(self, dest_id: str) -> int:
-        """Delete every cursor and log record of ``dest_id``; return how many keys went."""
-        keys = list(self._kv.kv_items(self._key(dest_id, "")))
-        return sum(self._kv.kv_delete(k) for k in keys)
+        """Delete every cursor and log record of ``dest_id``; return how many went."""
+        return self._tables.forget(check_destination_id(dest_id))

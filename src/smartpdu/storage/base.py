@@ -4,9 +4,10 @@ A consumer types its dependency as the narrow protocol it uses (:class:`EventRep
 :class:`ReadingRepository`, :class:`EnergyRepository`, :class:`ConfigRepository`,
 :class:`UserRepository`, :class:`KeyValueRepository`); :class:`Store` is all of them plus the
 typed repositories it carries as attributes (``outlet_memory``, ``command_results``,
-``calibrations``). All methods are synchronous and thread-safe: the runtime calls them from
-its writer thread and async code through ``asyncio.to_thread``. Every write method returns
-only after its transaction is committed (durable against ``kill -9`` of the process).
+``calibrations``, ``redfish_subscriptions``, ``outbox``). All methods are synchronous
+and thread-safe: the runtime calls them from its writer thread and async code through
+``asyncio.to_thread``. Every write method returns only after its transaction is committed
+(durable against ``kill -9``).
 Timestamps are aware UTC datetimes.
 """
 
@@ -20,6 +21,7 @@ from smartpdu.control.commands import CommandResults
 from smartpdu.control.holds import OutletMemory
 from smartpdu.events.chain import Checkpoint
 from smartpdu.events.model import Event
+from smartpdu.events.outbox_store import OutboxTables
 from smartpdu.storage.control_repos import CalibrationRecord
 from smartpdu.storage.records import (
     ConfigVersion,
@@ -32,6 +34,7 @@ from smartpdu.storage.records import (
     SessionRecord,
     UserRecord,
 )
+from smartpdu.storage.subscription_repo import SubscriptionRecord
 
 
 class EventRepository(Protocol):
@@ -166,7 +169,7 @@ class UserRepository(Protocol):
 
 
 class KeyValueRepository(Protocol):
-    """Small device state without a table of its own (Redfish sessions and subscriptions)."""
+    """Small device state without a table of its own (Redfish sessions, outbox cursors)."""
 
     def kv_get(self, key: str) -> str | None: ...
 
@@ -187,6 +190,28 @@ class CalibrationRepository(Protocol):
     def latest(self, pdu_id: str) -> CalibrationRecord | None: ...
 
     def history(self, pdu_id: str) -> list[CalibrationRecord]: ...
+
+
+class SubscriptionRepository(Protocol):
+    """Redfish EventService subscriptions with ids that are never handed out twice."""
+
+    def list(self) -> list[SubscriptionRecord]:
+        """Every subscription, ordered by numeric id."""
+        ...
+
+    def get(self, sid: str) -> SubscriptionRecord | None: ...
+
+    def allocate_id(self, limit: int) -> str | None:
+        """Persist and return the next id; None when ``limit`` subscriptions exist."""
+        ...
+
+    def save(self, sub: SubscriptionRecord) -> None:
+        """Create or replace ``sub`` (its id must come from :meth:`allocate_id`)."""
+        ...
+
+    def delete(self, sid: str) -> bool:
+        """Delete ``sid``; False when it did not exist."""
+        ...
 
 
 @runtime_checkable
@@ -214,6 +239,16 @@ class Store(
     @property
     def calibrations(self) -> CalibrationRepository:
         """Calibration sets per PDU."""
+        ...
+
+    @property
+    def redfish_subscriptions(self) -> SubscriptionRepository:
+        """Redfish EventService subscriptions."""
+        ...
+
+    @property
+    def outbox(self) -> OutboxTables:
+        """The outbox's delivery cursors and delivery log per destination."""
         ...
 
     @property

@@ -119,6 +119,14 @@ class SqlStore(ABC):
         """The command idempotency ledger (``control.commands.CommandResults``)."""
         self.calibrations = SqlCalibrations(self)
         """Calibration sets per PDU, every version kept."""
+        from smartpdu.storage.subscription_repo import SqlSubscriptions
+
+        self.redfish_subscriptions = SqlSubscriptions(self)
+        """Redfish EventService subscriptions and their never-reused ids."""
+        from smartpdu.storage.outbox_repo import SqlOutbox
+
+        self.outbox = SqlOutbox(self)
+        """The outbox's delivery cursors and delivery log per destination."""
         self._readings = BlockReadings(self)
 
     # -- backend hooks --------------------------------------------------------------------------

@@ -18,9 +18,14 @@ from typing import Any, Final, Literal
 
 from smartpdu.storage.kv_upgrade import move_kv_rows
 from smartpdu.storage.migrations import Migration, apply_migrations
+from smartpdu.storage.outbox_repo import OUTBOX_TABLES, move_outbox_rows
 from smartpdu.storage.readings_upgrade import NEW_TABLES_SQLITE, pack_reading_rows
 from smartpdu.storage.records import StoreError
 from smartpdu.storage.sql_store import Cursor, Row, SqlStore
+from smartpdu.storage.subscription_upgrade import (
+    SUBSCRIPTION_TABLES_SQLITE,
+    move_subscription_rows,
+)
 
 MIGRATIONS: Final = (
     Migration(
@@ -111,6 +116,18 @@ MIGRATIONS: Final = (
         "readings as packed blocks per PDU and interval (key index in reading_series)",
         NEW_TABLES_SQLITE,
         pack_reading_rows,
+    ),
+    Migration(
+        6,
+        "Redfish EventService subscriptions and their id counter (moved from kv)",
+        SUBSCRIPTION_TABLES_SQLITE,
+        move_subscription_rows,
+    ),
+    Migration(
+        7,
+        "outbox delivery cursors and delivery log (moved from kv)",
+        OUTBOX_TABLES,
+        move_outbox_rows,
     ),
 )
 
