@@ -22,6 +22,7 @@ from smartpdu.control.holds import OutletMemory
 from smartpdu.events.chain import Checkpoint
 from smartpdu.events.model import Event
 from smartpdu.events.outbox_store import OutboxTables
+from smartpdu.model.accounts import UserRepository
 from smartpdu.storage.control_repos import CalibrationRecord
 from smartpdu.storage.records import (
     ConfigVersion,
@@ -31,8 +32,6 @@ from smartpdu.storage.records import (
     Reading,
     Resolution,
     RetentionPolicy,
-    SessionRecord,
-    UserRecord,
 )
 from smartpdu.storage.subscription_repo import SubscriptionRecord
 
@@ -126,45 +125,6 @@ class ConfigRepository(Protocol):
 
     def get_config_version(self, version: int | None = None) -> ConfigVersion | None:
         """One version with YAML (the latest when ``version`` is None), or None."""
-        ...
-
-
-class UserRepository(Protocol):
-    """User accounts and login sessions."""
-
-    def create_user(self, user: UserRecord) -> None:
-        """Insert a user; ConflictError if the username exists."""
-        ...
-
-    def get_user(self, username: str) -> UserRecord | None: ...
-
-    def list_users(self) -> list[UserRecord]: ...
-
-    def update_user(
-        self,
-        username: str,
-        *,
-        role: str | None = None,
-        password_hash: str | None = None,
-        disabled: bool | None = None,
-    ) -> UserRecord:
-        """Change the given fields; NotFoundError if the user does not exist."""
-        ...
-
-    def delete_user(self, username: str) -> bool:
-        """Delete a user and its sessions; return whether it existed."""
-        ...
-
-    def create_session(self, session: SessionRecord) -> None: ...
-
-    def get_session(self, token_hash: str) -> SessionRecord | None: ...
-
-    def delete_session(self, token_hash: str) -> bool: ...
-
-    def delete_user_sessions(self, username: str) -> int: ...
-
-    def purge_sessions(self, now: datetime) -> int:
-        """Delete sessions with ``expires_utc <= now``; return how many."""
         ...
 
 
