@@ -68,6 +68,17 @@ async def _task_leak_check() -> AsyncIterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _sse_streams_not_told_to_exit() -> None:
+    """sse_starlette patches ``uvicorn.Server.handle_exit`` to set a process-global flag that
+    ends every SSE stream and that nothing resets: a test that stops an in-process server with
+    SIGINT (tests/app/test_start_config.py) ended the streams of a later test in the same
+    xdist worker. In the product one process runs one server, so the flag means what it says."""
+    from sse_starlette.sse import AppStatus
+
+    AppStatus.should_exit = False
+
+
+@pytest.fixture(autouse=True)
 def _no_leaked_asyncio_tasks(request: pytest.FixtureRequest) -> None:
     """Every async test gets :func:`_task_leak_check` (sync tests have no loop to check)."""
     if is_async_test(request.node):
