@@ -7,7 +7,8 @@ keeps their holds (persisted), schedules the automatic retry and words the event
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from smartpdu.control.actuation import Actuator
@@ -55,6 +56,10 @@ def _trip_detail(trip: BreakerTrip, v: TripVerdict) -> str:
     return f"residual {v.residual_ma:.1f} mA of IΔn {v.residual_limit_ma:g} mA, {current}"
 
 
+def _branch_members(pdu: PduState, branch_id: str) -> list[OutletState]:
+    return [o for o in pdu.outlets.values() if o.cfg.branch == branch_id]
+
+
 _THERMAL = (FindingKind.DERATE, FindingKind.DERATE_CLEARED, FindingKind.THERMAL_TRIP)
 
 
@@ -76,7 +81,6 @@ class ProtectionActions:
             b = ps.branches.get(bid)
             if b is None:
                 continue
-            members = [o for o in pdu.outlets.values() if o.cfg.branch == bid]
             self._watch(
                 tk,
                 pdu,
@@ -87,7 +91,7 @@ class ProtectionActions:
                 b.reading.i_peak_a,
                 b.residual_ma or 0.0,
                 0.0,
-                members,
+                functools.partial(_branch_members, pdu, bid),
             )
         inl = ps.inlet
         phases = list(inl.phases.values())
@@ -103,7 +107,7 @@ class ProtectionActions:
             i_peak,
             0.0,
             inl.neutral_a,
-            list(pdu.outlets.values()),
+            lambda: list(pdu.outlets.values()),
         )
 
     def _watch(
@@ -117,9 +121,10 @@ class ProtectionActions:
         i_peak: float,
         residual: float,
         neutral: float,
-        members: list[OutletState],
+        members: Callable[[], list[OutletState]],
     ) -> None:
-        hist = {o.cfg.id: list(o.history) for o in members} if state == "tripped" else None
+        # the members' histories explain a trip; collected only then (this runs every tick)
+        hist = {o.cfg.id: list(o.history) for o in members()} if state == "tripped" else None
         risk, trip, reclosed = watch.update(
             state=state,
             i_rms_a=i_rms,
