@@ -127,6 +127,10 @@ class SqlStore(ABC):
 
         self.outbox = SqlOutbox(self)
         """The outbox's delivery cursors and delivery log per destination."""
+        from smartpdu.storage.access_repo import SqlAccess
+
+        self.access = SqlAccess(self)
+        """Lever credentials and the access log (migration 9)."""
         self._readings = BlockReadings(self)
 
     # -- backend hooks --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from smartpdu.storage.access_repo import ACCESS_TABLES_SQLITE
 from smartpdu.storage.kv_upgrade import move_kv_rows
 from smartpdu.storage.migrations import Migration, apply_migrations
 from smartpdu.storage.outbox_repo import OUTBOX_TABLES, move_outbox_rows
@@ -128,6 +129,12 @@ MIGRATIONS: Final = (
         "outbox delivery cursors and delivery log (moved from kv)",
         OUTBOX_TABLES,
         move_outbox_rows,
+    ),
+    Migration(8, "reserved: taken by a parallel branch at merge (no-op here)", ()),
+    Migration(
+        9,
+        "rack access: lever credentials (PIN hash, card digest, schedule) and the access log",
+        ACCESS_TABLES_SQLITE,
     ),
 )
 
