@@ -56,7 +56,7 @@ def test_access_log_filters_and_close_visit(store: SqlStore) -> None:
     log.append_access(AccessEntry("2026-01-01T12:00:00.000000Z", "lever-front", "user/x",
                                   AccessMethod.CARD, AccessResult.DENIED, "OUTSIDE_SCHEDULE"))  # fmt: skip
     assert b > a
-    log.update_access(a, "2026-01-01T10:02:05.000000Z", 120.0)
+    log.update_access(a, None, "2026-01-01T10:02:05.000000Z", 120.0)
     rows = log.access_log(AccessQuery())
     assert [r.id for r in rows] == sorted(r.id for r in rows if r.id is not None)
     assert len(rows) == 3 and rows[0].open_s == 120.0

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from smartpdu.config.access import AccessConfig
 from smartpdu.config.alarms import AlarmsConfig
 from smartpdu.config.safety import SafetyConfig
 
@@ -271,6 +272,8 @@ class RackConfig(_Model):
     """Alarm rules: the shipped defaults, overrides and additions (``config/alarms.py``)."""
     safety: SafetyConfig = SafetyConfig()
     """Early fire detection and tamper detection (``config/safety.py``)."""
+    access: AccessConfig = AccessConfig()
+    """Rack access policy: unlock limits, keypad lockout, two-person rule (``config/access.py``)."""
     storage: StorageConfig = StorageConfig()
 
     def pdu(self, pdu_id: str) -> PduConfig:

@@ -104,8 +104,11 @@ class AccessRepository(Protocol):
         """Store one row; return its id."""
         ...
 
-    def update_access(self, entry_id: int, closed_utc: str, open_s: float) -> None:
-        """Close a visit: when the door closed and how long it was open."""
+    def update_access(
+        self, entry_id: int, opened_utc: str | None, closed_utc: str | None, open_s: float | None
+    ) -> None:
+        """Record a visit's door opening, then its closing and how long it was open (None
+        leaves a column as it is)."""
         ...
 
     def access_log(self, query: AccessQuery) -> list[AccessEntry]:

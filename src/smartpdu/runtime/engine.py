@@ -32,6 +32,7 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
+from smartpdu.access.roles import Principal
 from smartpdu.config import RackConfig
 from smartpdu.control import ControlPlane
 from smartpdu.events import (
@@ -54,6 +55,7 @@ from smartpdu.runtime.config_apply import ConfigKeeper
 from smartpdu.runtime.energy import EnergyBook, reset_audited
 from smartpdu.runtime.energy_journal import EnergyJournal
 from smartpdu.runtime.fanout import SnapshotHub
+from smartpdu.runtime.lever_desk import LeverDesk, LeverOutcome, LeverRequest, card_digest_key
 from smartpdu.runtime.pacing import OVERRUN_WINDOWS, run_paced
 from smartpdu.runtime.pipeline import Pipeline, Stage, TickFrame
 from smartpdu.runtime.stages import (
@@ -117,9 +119,12 @@ class RackRuntime:
         self._configs = ConfigKeeper(config, store, self._events, self._control, self._lock,
                                      clock.now_utc)  # fmt: skip
         self._commands = CommandDesk(self._control, self._lock, lambda: hardware.now_s)
+        self.levers = LeverDesk(config, hardware, store, self._events,
+                                card_digest_key(Path(data_dir)))  # fmt: skip
+        """Rack access: lever commands, keypad entries, the access log (``lever_desk``)."""
         parts = StageParts(config, hardware, store, self._events, self._control, self._energy,
                            self._writer, self._lock, calibration or {}, persist_interval_s,
-                           demand_window_s)  # fmt: skip
+                           demand_window_s, self.levers)  # fmt: skip
         self.pipeline = Pipeline((stages or default_stages)(parts))
         """The tick's stages; ``pipeline.cpu_s`` holds CPU seconds per phase."""
         self._calibration = CalibrationDesk(
@@ -229,6 +234,15 @@ class RackRuntime:
 
     async def rollback_config(self, version: int, actor: str) -> int:
         return await self._configs.rollback(version, actor)
+
+    async def lever_command(self, request: LeverRequest) -> LeverOutcome:
+        """Unlock or lock a lever on the tick thread (never racing an acquisition)."""
+        return await self._in_tick_thread(  # type: ignore[no-any-return]
+            lambda: self.levers.execute(request, self._hw.now_s, self.now_utc())
+        )
+
+    async def lift_lockdown(self, principal: Principal) -> bool:
+        return await self._in_tick_thread(self.levers.lift_lockdown, principal)  # type: ignore[no-any-return]
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def __aenter__(self) -> RackRuntime:

@@ -15,7 +15,8 @@ Usage::
         async for event in sub: ...
     await port.outlet_command(OutletCommand(...))
 
-Levers and alarms get their command methods here when their issues land (one method each).
+Levers: ``lever_command`` (unlock/lock, audited), ``set_lever_credentials``, ``access_log``,
+``lift_lockdown`` (see :mod:`smartpdu.runtime.lever_desk`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from smartpdu.model.commands import CommandResult, OutletAction, OutletCommand
 from smartpdu.model.snapshot import RackSnapshot
 
 if TYPE_CHECKING:
+    from smartpdu.access.roles import Principal
     from smartpdu.alarms import Alarm
     from smartpdu.analytics import (
         CapacityRow,
@@ -47,11 +49,19 @@ if TYPE_CHECKING:
     from smartpdu.events.bus import EventBus
     from smartpdu.events.log import EventLog
     from smartpdu.events.model import Event, NewEvent
+    from smartpdu.model.access import AccessEntry, AccessQuery, LeverCredential
+    from smartpdu.runtime.lever_desk import LeverDesk, LeverOutcome, LeverRequest
     from smartpdu.runtime.stages.residual import ResidualView
     from smartpdu.storage.base import Store
     from smartpdu.storage.records import ConfigVersion, ConfigVersionInfo, HistoryPoint
 
-__all__ = ["AlarmsUnavailableError", "NotReadyError", "RackPort", "RuntimeBackend"]
+__all__ = [
+    "AccessUnavailableError",
+    "AlarmsUnavailableError",
+    "NotReadyError",
+    "RackPort",
+    "RuntimeBackend",
+]
 
 _T = TypeVar("_T")
 
@@ -62,6 +72,10 @@ class NotReadyError(RuntimeError):
 
 class AlarmsUnavailableError(RuntimeError):
     """This runtime runs no alarm stage."""
+
+
+class AccessUnavailableError(RuntimeError):
+    """This runtime has no lever desk (rack access control)."""
 
 
 @runtime_checkable
@@ -382,3 +396,62 @@ class RackPort:
         :class:`~smartpdu.runtime.calibration.CalibrationUnavailableError` (no bench).
         """
         return await self._rt.calibrate_outlet(pdu_id, outlet_id, bench_seed, actor)
+
+    # -- rack access ------------------------------------------------------------------------------
+    def _levers(self) -> LeverDesk:
+        desk = getattr(self._rt, "levers", None)
+        if desk is None:
+            raise AccessUnavailableError("this controller runs no rack access control")
+        return desk  # type: ignore[no-any-return]
+
+    async def lever_command(self, request: LeverRequest) -> LeverOutcome:
+        """Unlock (RBAC, schedule, lock-down, two-person rule) or lock a lever; audited.
+        ``KeyError`` for an unknown lever."""
+        self._levers()
+        return await self._rt.lever_command(request)  # type: ignore[attr-defined,no-any-return]
+
+    async def lift_lockdown(self, principal: Principal) -> bool:
+        """End a tamper lock-down (administrators); False if none was active."""
+        self._levers()
+        return await self._rt.lift_lockdown(principal)  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def lockdown(self) -> bool:
+        return bool(self._levers().lockdown)
+
+    async def set_lever_credentials(
+        self,
+        username: str,
+        *,
+        pin: str | None = None,
+        card: str | None = None,
+        schedule: tuple[str, ...] | None = None,
+        tz: str | None = None,
+        clear_pin: bool = False,
+        clear_card: bool = False,
+        actor: str,
+    ) -> LeverCredential:
+        """Set a user's PIN/card/schedule (argon2 off the loop; audited, secrets never logged).
+        ``KeyError`` (no such user), ``CredentialError`` (bad value), ``ConflictError`` (card
+        already assigned)."""
+        desk = self._levers()
+        return await self._io(
+            lambda: desk.set_credentials(
+                username,
+                pin=pin,
+                card=card,
+                schedule=schedule,
+                tz=tz,
+                clear_pin=clear_pin,
+                clear_card=clear_card,
+                actor=actor,
+                now_utc=self.now_utc(),
+            )
+        )
+
+    async def lever_credential(self, username: str) -> LeverCredential | None:
+        return await self._io(self._rt.store.access.get_credential, username)
+
+    async def access_log(self, query: AccessQuery) -> list[AccessEntry]:
+        """Access-log rows matching ``query``, oldest first."""
+        return await self._io(self._rt.store.access.access_log, query)

@@ -138,10 +138,13 @@ class SqlAccess:
                 cur.execute(st._sql(sql), params)
                 return int(cur.fetchone()[0])
 
-    def update_access(self, entry_id: int, closed_utc: str, open_s: float) -> None:
+    def update_access(
+        self, entry_id: int, opened_utc: str | None, closed_utc: str | None, open_s: float | None
+    ) -> None:
         self._store._write(
-            "UPDATE access_log SET closed_utc = ?, open_s = ? WHERE id = ?",
-            (closed_utc, open_s, entry_id),
+            "UPDATE access_log SET opened_utc = COALESCE(?, opened_utc),"
+            " closed_utc = COALESCE(?, closed_utc), open_s = COALESCE(?, open_s) WHERE id = ?",
+            (opened_utc, closed_utc, open_s, entry_id),
         )
 
     def access_log(self, query: AccessQuery) -> list[AccessEntry]:
