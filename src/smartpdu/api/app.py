@@ -27,6 +27,7 @@ from smartpdu.api import (
     routes_devices,
     routes_levers,
     routes_rack,
+    routes_system,
 )
 from smartpdu.api.deps import not_ready_problem
 from smartpdu.api.encoded import ViewCache
@@ -105,7 +106,7 @@ def create_app(
 
     api = APIRouter(prefix=API_PREFIX)
     modules = (routes_access, routes_rack, routes_calibration, routes_data, routes_config,
-               routes_alarms, routes_capacity, routes_devices, routes_levers)  # fmt: skip
+               routes_alarms, routes_capacity, routes_devices, routes_levers, routes_system)  # fmt: skip
     for module in modules:
         api.include_router(module.router)
     app.include_router(api)

@@ -188,6 +188,7 @@ class HttpInterface:
 
     async def start(self, port: RackPort, auth: AuthService) -> None:
         app = create_app(port, auth)
+        app.state.tls_certfile = self._ssl[0]  # the inventory shows its fingerprint
         redfish = create_redfish_app(
             port, auth, delivery=self._delivery, require_tls=self._ssl[0] is not None
         )

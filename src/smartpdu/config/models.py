@@ -158,6 +158,9 @@ class SequencingConfig(_Model):
 class PduConfig(_Model):
     id: Id
     name: str = ""
+    serial: str = Field("", max_length=64)
+    """Serial number on the rating plate (inventory; real hardware may report its own)."""
+    hardware_revision: str = Field("", max_length=32)
     feed: Literal["A", "B"]
     phases: Literal[1, 3] = 3
     nominal_voltage_v: float = Field(230.0, ge=90, le=280)

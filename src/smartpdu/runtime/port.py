@@ -455,3 +455,32 @@ class RackPort:
     async def access_log(self, query: AccessQuery) -> list[AccessEntry]:
         """Access-log rows matching ``query``, oldest first."""
         return await self._io(self._rt.store.access.access_log, query)
+
+    # -- inventory ------------------------------------------------------------------------------
+    async def inventory(self) -> dict[str, Any]:
+        """Identity and versions for change management (seed 002 H2-9): per PDU its id,
+        serial, hardware revision and calibration version; the controller's software version,
+        start time, audit-key fingerprint. Plain data; the interface adds transport facts."""
+        store = self._rt.store
+        cfg = self.config
+
+        def read() -> dict[str, Any]:
+            pdus = []
+            for p in cfg.pdus:
+                cal = store.calibrations.latest(p.id)
+                pdus.append({
+                    "pdu_id": p.id, "name": p.name or p.id, "serial": p.serial or None,
+                    "hardware_revision": p.hardware_revision or None,
+                    "calibration_version": cal.version if cal else None,
+                    "calibration_utc": cal.timestamp_utc if cal else None,
+                    "calibration_crc32": cal.crc32 if cal else None,
+                })  # fmt: skip
+            return {"pdus": pdus}
+
+        out = await self._io(read)
+        key = getattr(self._rt, "device_key", None)
+        started = getattr(self._rt, "started_utc", None)
+        out["audit_key_fingerprint"] = key.fingerprint if key is not None else None
+        out["started_utc"] = started
+        out["rack_name"] = cfg.rack.name
+        return out
