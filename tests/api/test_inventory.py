@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,6 +13,11 @@ from api_env import Served
 
 from smartpdu import __version__
 from smartpdu.api.routes_system import certificate_fingerprint
+
+_TIMEOUT = 60.0  # generous: the test machine may be loaded; nothing here asserts time
+_get = functools.partial(httpx.get, timeout=_TIMEOUT)
+_post = functools.partial(httpx.post, timeout=_TIMEOUT)
+_put = functools.partial(httpx.put, timeout=_TIMEOUT)
 
 
 def _self_signed(path: Path) -> Path:
@@ -39,8 +45,8 @@ def test_certificate_fingerprint_matches_openssl(tmp_path: Path) -> None:
 
 def test_inventory_lists_devices_versions_and_fingerprints(served: Served, tmp_path: Path) -> None:
     url = f"{served.url}/api/v1/system/inventory"
-    assert httpx.get(url).status_code == 401
-    inv = httpx.get(url, headers=served.env.h("viewer")).json()
+    assert _get(url).status_code == 401
+    inv = _get(url, headers=served.env.h("viewer")).json()
     assert inv["software_version"] == __version__
     assert inv["rack_name"] == served.env.runtime.config.rack.name
     assert [p["pdu_id"] for p in inv["pdus"]] == [p.id for p in served.env.runtime.config.pdus]
@@ -50,5 +56,5 @@ def test_inventory_lists_devices_versions_and_fingerprints(served: Served, tmp_p
     assert inv["last_update_result"] is None
     cert = _self_signed(tmp_path)
     served.env.app.state.tls_certfile = str(cert)  # type: ignore[attr-defined]
-    again = httpx.get(url, headers=served.env.h("viewer")).json()
+    again = _get(url, headers=served.env.h("viewer")).json()
     assert again["certificate_fingerprint_sha256"] == certificate_fingerprint(cert)

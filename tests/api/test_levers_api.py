@@ -4,6 +4,7 @@ in the access log, forced opening, RBAC and remote-hands windows, credentials, t
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import time
@@ -19,10 +20,15 @@ from smartpdu.access import Role
 from smartpdu.cli import app
 from smartpdu.events.model import Event
 
+_TIMEOUT = 60.0  # generous: the test machine may be loaded; nothing here asserts time
+_get = functools.partial(httpx.get, timeout=_TIMEOUT)
+_post = functools.partial(httpx.post, timeout=_TIMEOUT)
+_put = functools.partial(httpx.put, timeout=_TIMEOUT)
+
 runner = CliRunner()
 
 
-def _until(pred: Callable[[], Any], what: str, limit: float = 60.0) -> Any:
+def _until(pred: Callable[[], Any], what: str, limit: float = 180.0) -> Any:
     """Poll until ``pred`` is truthy (the sim clock ticks in the server's thread)."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -39,15 +45,15 @@ def _events(served: Served, code: str, source: str | None = None) -> list[Event]
 
 
 def _put_creds(served: Served, user: str, **body: Any) -> httpx.Response:
-    return httpx.put(f"{served.url}/api/v1/users/{user}/lever-credentials", json=body,
+    return _put(f"{served.url}/api/v1/users/{user}/lever-credentials", json=body,
                      headers=served.env.h("admin"))  # fmt: skip
 
 
 def _add_user(served: Served, name: str, role: Role, password: str) -> dict[str, str]:
-    r = httpx.post(f"{served.url}/api/v1/users", headers=served.env.h("admin"),
+    r = _post(f"{served.url}/api/v1/users", headers=served.env.h("admin"),
                    json={"username": name, "password": password, "role": role.value})  # fmt: skip
     assert r.status_code == 201, r.text
-    r = httpx.post(f"{served.url}/api/v1/auth/login",
+    r = _post(f"{served.url}/api/v1/auth/login",
                    json={"username": name, "password": password})  # fmt: skip
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['token']}"}
@@ -75,7 +81,7 @@ def test_pin_unlock_door_open_close_and_access_log_with_duration(served: Served)
     assert served.env.runtime.snapshot.levers["lever-front"].state == "locked"
 
     h = served.env.h("admin")
-    rows = httpx.get(f"{served.url}/api/v1/access-log", params={"lever": "lever-front"},
+    rows = _get(f"{served.url}/api/v1/access-log", params={"lever": "lever-front"},
                      headers=h).json()  # fmt: skip
     visit = next(x for x in rows if x["result"] == "granted")
     assert visit["actor"] == "user/op" and visit["method"] == "pin"
@@ -83,77 +89,75 @@ def test_pin_unlock_door_open_close_and_access_log_with_duration(served: Served)
     shut = datetime.fromisoformat(visit["closed_utc"].replace("Z", "+00:00"))
     assert abs((shut - opened).total_seconds() - visit["open_s"]) < 1e-6
     assert visit["open_s"] == closed[0].evidence["open_s"]
-    text = httpx.get(f"{served.url}/api/v1/access-log",
+    text = _get(f"{served.url}/api/v1/access-log",
                      params={"format": "csv", "actor": "user/op"}, headers=h)  # fmt: skip
     assert text.headers["content-type"].startswith("text/csv")
     table = list(csv.DictReader(io.StringIO(text.text)))
     assert [row["id"] for row in table] == [str(visit["id"])]
     assert float(table[0]["open_s"]) == visit["open_s"]
     # the access log is for auditors and admins, not operators
-    assert (
-        httpx.get(f"{served.url}/api/v1/access-log", headers=served.env.h("op")).status_code == 403
-    )
+    assert _get(f"{served.url}/api/v1/access-log", headers=served.env.h("op")).status_code == 403
 
 
 def test_forced_opening_is_critical_access_forced_and_logged(served: Served) -> None:
     served.env.runtime.hardware.levers.open_handle("lever-rear", True)
     forced = _until(lambda: _events(served, "ACCESS_FORCED", "lever/lever-rear"), "forced")
     assert forced[0].severity == "critical"
-    rows = httpx.get(f"{served.url}/api/v1/access-log", params={"result": "forced"},
+    rows = _get(f"{served.url}/api/v1/access-log", params={"result": "forced"},
                      headers=served.env.h("admin")).json()  # fmt: skip
     assert [(x["lever_id"], x["method"]) for x in rows] == [("lever-rear", "forced")]
     served.env.runtime.hardware.levers.open_handle("lever-rear", False)
     _until(lambda: _events(served, "DOOR_CLOSED", "lever/lever-rear"), "closed")
-    row = httpx.get(f"{served.url}/api/v1/access-log", params={"result": "forced"},
+    row = _get(f"{served.url}/api/v1/access-log", params={"result": "forced"},
                     headers=served.env.h("admin")).json()[0]  # fmt: skip
     assert row["open_s"] is not None and row["open_s"] > 0
 
 
 def test_rest_unlock_lock_rbac_and_bad_input(served: Served) -> None:
     url = f"{served.url}/api/v1/levers"
-    viewer = httpx.post(f"{url}/lever-front/unlock", headers=served.env.h("viewer"))
+    viewer = _post(f"{url}/lever-front/unlock", headers=served.env.h("viewer"))
     assert viewer.status_code == 403
     assert _events(served, "ACCESS_DENIED")  # the refused request is audited
-    assert httpx.post(f"{url}/nope/unlock", headers=served.env.h("op")).status_code == 404
-    bad = httpx.post(f"{url}/lever-front/unlock", json={"for_s": -1}, headers=served.env.h("op"))
+    assert _post(f"{url}/nope/unlock", headers=served.env.h("op")).status_code == 404
+    bad = _post(f"{url}/lever-front/unlock", json={"for_s": -1}, headers=served.env.h("op"))
     assert bad.status_code == 422
-    junk = httpx.post(f"{url}/lever-front/unlock", content=b"{", headers={
+    junk = _post(f"{url}/lever-front/unlock", content=b"{", headers={
         **served.env.h("op"), "Content-Type": "application/json"})  # fmt: skip
     assert junk.status_code == 422
-    r = httpx.post(f"{url}/lever-front/unlock", json={"for_s": 120},
+    r = _post(f"{url}/lever-front/unlock", json={"for_s": 120},
                    headers={**served.env.h("op"), "Idempotency-Key": "u-1"})  # fmt: skip
     assert r.status_code == 200, r.text
     assert r.json() | {"unlock_s": 120.0} == {
         "lever_id": "lever-front", "action": "unlock", "status": "unlocked", "reason": "GRANTED",
         "actor": "user/op", "unlock_s": 120.0, "command_id": "u-1"}  # fmt: skip
     _until(lambda: served.env.runtime.snapshot.levers["lever-front"].state == "unlocked", "open")
-    r = httpx.post(f"{url}/lever-front/lock", headers=served.env.h("op"))
+    r = _post(f"{url}/lever-front/lock", headers=served.env.h("op"))
     assert r.status_code == 200 and r.json()["status"] == "locked"
     ev = _until(lambda: _events(served, "LEVER_LOCKED", "lever/lever-front"), "locked")
     assert ev[0].actor == "user/op" and ev[0].reason_code == "LOCK_COMMAND"
-    assert httpx.get(url, headers=served.env.h("viewer")).json()[0]["state"] == "locked"
+    assert _get(url, headers=served.env.h("viewer")).json()[0]["state"] == "locked"
 
 
 def test_remote_hands_only_unlock_and_only_within_window(served: Served) -> None:
     h = _add_user(served, "hands", Role.REMOTE_HANDS, "remote-hands-pass-1")
     url = f"{served.url}/api/v1/levers/lever-front/unlock"
-    assert httpx.get(f"{served.url}/api/v1/levers", headers=h).status_code == 403  # unlock only
-    no_window = httpx.post(url, headers=h)
+    assert _get(f"{served.url}/api/v1/levers", headers=h).status_code == 403  # unlock only
+    no_window = _post(url, headers=h)
     assert no_window.status_code == 403 and "NO_SCHEDULE" in no_window.json()["detail"]
     # the sim clock starts Thursday 2026-01-01 00:00 UTC: Monday mornings are outside
     assert _put_creds(served, "hands", schedule=["mon 08:00-09:00"], tz="Europe/Berlin").is_success
-    outside = httpx.post(url, headers=h)
+    outside = _post(url, headers=h)
     assert outside.status_code == 403 and "OUTSIDE_SCHEDULE" in outside.json()["detail"]
     denied = [e for e in _events(served, "ACCESS_DENIED") if e.actor == "user/hands"]
     assert [e.reason_code for e in denied][-2:] == ["NO_SCHEDULE", "OUTSIDE_SCHEDULE"]
-    rows = httpx.get(f"{served.url}/api/v1/access-log",
+    rows = _get(f"{served.url}/api/v1/access-log",
                      params={"actor": "user/hands", "result": "denied"},
                      headers=served.env.h("admin")).json()  # fmt: skip
     assert [x["reason"] for x in rows] == ["NO_SCHEDULE", "OUTSIDE_SCHEDULE"]
     assert _put_creds(
         served, "hands", schedule=["wed-fri 22:00-06:00"], tz="Europe/Berlin"
     ).is_success  # Thursday 01:00 in Berlin: inside
-    inside = httpx.post(url, headers=h)
+    inside = _post(url, headers=h)
     assert inside.status_code == 200 and inside.json()["status"] == "unlocked"
 
 
@@ -166,7 +170,7 @@ def test_credentials_validation_and_secrets_never_stored_in_clear(served: Served
     r = _put_creds(served, "op", pin="97531", card="04A1B2C3D4")
     assert r.status_code == 200 and r.json()["has_card"] is True
     assert _put_creds(served, "viewer", card="04a1b2c3d4").status_code == 409  # same card
-    assert httpx.put(f"{served.url}/api/v1/users/op/lever-credentials", json={"pin": "1234"},
+    assert _put(f"{served.url}/api/v1/users/op/lever-credentials", json={"pin": "1234"},
                      headers=served.env.h("op")).status_code == 403  # fmt: skip
     cred = served.env.runtime.store.access.get_credential("op")
     assert cred is not None and cred.pin_hash is not None

@@ -236,13 +236,20 @@ class RackRuntime:
         return await self._configs.rollback(version, actor)
 
     async def lever_command(self, request: LeverRequest) -> LeverOutcome:
-        """Unlock or lock a lever on the tick thread (never racing an acquisition)."""
-        return await self._in_tick_thread(  # type: ignore[no-any-return]
+        """Unlock or lock a lever where the ticks run (never racing an acquisition)."""
+        return await self._with_ticks(  # type: ignore[no-any-return]
             lambda: self.levers.execute(request, self._hw.now_s, self.now_utc())
         )
 
     async def lift_lockdown(self, principal: Principal) -> bool:
-        return await self._in_tick_thread(self.levers.lift_lockdown, principal)  # type: ignore[no-any-return]
+        return await self._with_ticks(lambda: self.levers.lift_lockdown(principal))  # type: ignore[no-any-return]
+
+    async def _with_ticks(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` serialised with the ticks: on the tick thread when the loop runs, inline
+        when the caller steps sim time (``run_ticks`` ticks on the event-loop thread)."""
+        if self._clock.simulated and not self._running:
+            return fn()
+        return await self._in_tick_thread(fn)
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def __aenter__(self) -> RackRuntime:
