@@ -106,6 +106,13 @@ def test_forced_opening_is_critical_access_forced_and_logged(served: Served) -> 
     rows = _get(f"{served.url}/api/v1/access-log", params={"result": "forced"},
                      headers=served.env.h("admin")).json()  # fmt: skip
     assert [(x["lever_id"], x["method"]) for x in rows] == [("lever-rear", "forced")]
+    log = f"{served.url}/api/v1/access-log"
+    h = served.env.h("admin")
+    for bad in ("0.5", "2026-13-01T00:00:00Z", "2026-01-01T00:00:00", "0001-01-01T00:00:00+14:00"):
+        assert _get(log, params={"since": bad}, headers=h).status_code == 422, bad
+    later = _get(log, params={"since": "2026-01-02T00:00:00Z"}, headers=h).json()
+    assert later == []  # the sim clock is still on 2026-01-01
+    assert len(_get(log, params={"until": "2026-01-02T00:00:00+01:00"}, headers=h).json()) == 1
     served.env.runtime.hardware.levers.open_handle("lever-rear", False)
     _until(lambda: _events(served, "DOOR_CLOSED", "lever/lever-rear"), "closed")
     row = _get(f"{served.url}/api/v1/access-log", params={"result": "forced"},

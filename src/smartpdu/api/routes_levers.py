@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query
@@ -23,6 +23,7 @@ from smartpdu.access import Permission, Principal
 from smartpdu.api.deps import get_port
 from smartpdu.api.problems import ApiProblem, problem_responses
 from smartpdu.api.security import require
+from smartpdu.events.model import parse_timestamp
 from smartpdu.hardware import LeverAction
 from smartpdu.model.access import AccessEntry, AccessMethod, AccessQuery, AccessResult
 from smartpdu.model.errors import ConflictError
@@ -156,10 +157,24 @@ async def lock(
     return await _command(services, principal, lever_id, LeverAction.LOCK, None, idempotency_key)
 
 
-def _utc(ts: datetime | None) -> datetime | None:
-    if ts is None:
+_RFC3339 = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def _utc(text: str | None) -> datetime | None:
+    """An RFC 3339 time with an offset (no bare numbers: ``0.5`` is not a time)."""
+    if text is None:
         return None
-    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    try:
+        return parse_timestamp(text)
+    except (ValueError, OverflowError):
+        raise ApiProblem(
+            422,
+            f"{text!r} is not an RFC 3339 time such as 2026-01-01T00:00:00Z.",
+            kind="validation-error",
+        ) from None
 
 
 _CSV_COLUMNS = ("id", "timestamp_utc", "lever_id", "actor", "method", "result", "reason",
@@ -185,16 +200,18 @@ async def access_log(
     actor: Annotated[str | None, Query(max_length=128, examples=["user/alice"])] = None,
     method: AccessMethod | None = None,
     result: AccessResult | None = None,
-    since: Annotated[datetime | None, Query(description="RFC 3339, inclusive")] = None,
-    until: Annotated[datetime | None, Query(description="RFC 3339, exclusive")] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            pattern=_RFC3339, description="RFC 3339, inclusive", examples=["2026-01-01T00:00:00Z"]
+        ),
+    ] = None,
+    until: Annotated[str | None, Query(pattern=_RFC3339, description="RFC 3339, exclusive")] = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
     format: Literal["json", "csv"] = "json",
 ) -> Response:
-    try:
-        q = AccessQuery(lever, actor, method.value if method else None,
-                        result.value if result else None, _utc(since), _utc(until), limit)  # fmt: skip
-    except OverflowError:
-        raise ApiProblem(422, "'since'/'until' out of range.", kind="validation-error") from None
+    q = AccessQuery(lever, actor, method.value if method else None,
+                    result.value if result else None, _utc(since), _utc(until), limit)  # fmt: skip
     rows = await services.access_log(q)
     if format == "csv":
         return Response(_csv(rows), media_type="text/csv; charset=utf-8",
