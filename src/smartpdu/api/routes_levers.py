@@ -221,7 +221,7 @@ async def access_log(
 
 
 @router.get("/users/{username}/lever-credentials", response_model=CredentialsOut,
-            responses=problem_responses(401, 403, 404))  # fmt: skip
+            responses=problem_responses(401, 403, 404, 422))  # fmt: skip
 async def get_credentials(
     username: Annotated[str, Path(min_length=1, max_length=64)], _: Admin, services: Services
 ) -> CredentialsOut:
