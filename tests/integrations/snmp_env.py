@@ -76,11 +76,13 @@ class SnmpEnv:
         assert self.agent.address is not None
         return f"udp:127.0.0.1:{self.agent.address[1]}"
 
-    def v3(self, user: str = "ops", auth_key: str | None = None) -> list[str]:
+    def v3(self, user: str = "ops", auth_key: str | None = None, retries: int = 2) -> list[str]:
+        """net-snmp v3 options; ``retries`` for a request that must be answered on a busy
+        machine (tests expecting *no* answer pass 0 so they stay short)."""
         a, x = PROTO[user]
         ak, pk = KEYS[user]
         return ["-v3", "-l", "authPriv", "-u", user, "-a", a, "-A", auth_key or ak,
-                "-x", x, "-X", pk, "-t", "2", "-r", "0"]  # fmt: skip
+                "-x", x, "-X", pk, "-t", "3", "-r", str(retries)]  # fmt: skip
 
     async def run(self, name: str, *args: str, timeout: float = 60) -> tuple[int, str, str]:
         proc = await asyncio.create_subprocess_exec(

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import socket
 from pathlib import Path
 
 import pytest
-from snmp_env import free_udp_port, parse_walk, snmp_running, tool
+from snmp_env import COMMUNITY, free_udp_port, parse_walk, snmp_running, tool
 
 from smartpdu.config.integrations import SnmpTrapReceiver
 from smartpdu.integrations.snmp.agent import engine_id_for
@@ -147,7 +148,10 @@ async def test_v2c_is_off_by_default_and_wrong_keys_get_no_answer(tmp_path: Path
         assert rc != 0 and "Timeout" in err, (out, err)
         before = env.agent.usm_stats()["usmStatsWrongDigests"]
         rc, out, err = await env.run(
-            "snmpget", *env.v3("ops", auth_key="not-the-key"), env.target, "1.3.6.1.2.1.1.5.0"
+            "snmpget",
+            *env.v3("ops", auth_key="not-the-key", retries=0),
+            env.target,
+            "1.3.6.1.2.1.1.5.0",
         )
         assert (
             rc != 0 and "1.3.6.1.2.1.1.5.0" not in out and env.runtime.config.rack.name not in out
@@ -163,7 +167,7 @@ async def test_v2c_is_off_by_default_and_wrong_keys_get_no_answer(tmp_path: Path
 
 async def test_v2c_when_enabled_is_read_only(tmp_path: Path) -> None:
     async with snmp_running(tmp_path, v2c=True) as env:
-        base = ["-v2c", "-c", "s3cret-community", "-t", "1", "-r", "0"]
+        base = ["-v2c", "-c", "s3cret-community", "-t", "3", "-r", "2"]
         rc, out, err = await env.run(
             "snmpget", *base, "-On", "-Oq", env.target, "1.3.6.1.2.1.1.5.0"
         )
@@ -178,30 +182,47 @@ async def test_v2c_when_enabled_is_read_only(tmp_path: Path) -> None:
         assert rc != 0 and "Timeout" in err
 
 
+def _v2c_get(community: str, oid: tuple[int, ...]) -> bytes:
+    """A well-formed SNMPv2c GetRequest, BER-encoded (pysnmp's message API)."""
+    from pyasn1.codec.ber import encoder
+    from pysnmp.proto.api import v2c
+
+    pdu = v2c.GetRequestPDU()
+    v2c.apiPDU.set_defaults(pdu)
+    v2c.apiPDU.set_varbinds(pdu, [(oid, v2c.null)])
+    msg = v2c.Message()
+    v2c.apiMessage.set_defaults(msg)
+    v2c.apiMessage.set_community(msg, community)
+    v2c.apiMessage.set_pdu(msg, pdu)
+    return bytes(encoder.encode(msg))
+
+
 async def test_garbage_and_truncated_ber_never_crash_the_agent(tmp_path: Path) -> None:
     async with snmp_running(tmp_path, v2c=True) as env:
         assert env.agent.address is not None
         addr = ("127.0.0.1", env.agent.address[1])
-        import random
-
         rng = random.Random(17)
-        # a valid v2c GET, then every truncation of it, then random bytes
-        rc, _, _ = await env.run("snmpget", "-v2c", "-c", "s3cret-community", env.target,
-                                 "1.3.6.1.2.1.1.5.0")  # fmt: skip
-        valid = bytes.fromhex(
-            "302902010104107333637265742d636f6d6d756e697479a0120204"
-            "1234567802010002010030043002060100"
-        )
-        payloads = [valid[:n] for n in range(len(valid))]
-        payloads += [
-            bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 300))) for _ in range(300)
-        ]
-        payloads += [b"\x30\x84\xff\xff\xff\xff", b"\x30\x82\xff\xff" + b"\x00" * 10]
+        valid = _v2c_get(COMMUNITY, (1, 3, 6, 1, 2, 1, 1, 5, 0))
+        loop = asyncio.get_running_loop()
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.setblocking(False)
+            s.connect(addr)
+            # the whole message is answered (so its truncations below are near misses) ...
+            await loop.sock_sendall(s, valid)
+            answer = await asyncio.wait_for(loop.sock_recv(s, 65535), 10)
+            assert env.runtime.config.rack.name.encode() in answer
+            # ... then every truncation of it, flipped bytes, random bytes, absurd lengths
+            payloads = [valid[:n] for n in range(len(valid))]
+            for _ in range(100):
+                b = bytearray(valid)
+                b[rng.randrange(len(b))] = rng.getrandbits(8)
+                payloads.append(bytes(b))
+            payloads += [rng.randbytes(rng.randint(1, 300)) for _ in range(200)]
+            payloads += [b"\x30\x84\xff\xff\xff\xff", b"\x30\x82\xff\xff" + b"\x00" * 10, b""]
             for p in payloads:
-                s.sendto(p, addr)
+                await loop.sock_sendall(s, p)
         await asyncio.sleep(0.5)
-        rc, out, err = await env.run("snmpget", *env.v3("ops"), "-On", "-Oq", env.target,
+        rc, out, err = await env.run("snmpget", *env.v3("ops", retries=3), "-On", "-Oq", env.target,
                                      "1.3.6.1.2.1.1.5.0")  # fmt: skip
         assert rc == 0 and env.runtime.config.rack.name in out, err
 

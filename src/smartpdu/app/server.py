@@ -30,6 +30,7 @@ from smartpdu.app.interfaces import (
 )
 from smartpdu.app.scenario_player import scenario_stages
 from smartpdu.config import RackConfig, dump_config
+from smartpdu.integrations.snmp.agent import SnmpAgent
 from smartpdu.redfish.delivery import EventDelivery
 from smartpdu.runtime.engine import RackRuntime
 from smartpdu.runtime.heap import freeze_startup_heap
@@ -145,6 +146,8 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
         auth = AuthService(
             runtime.store, runtime.events, runtime.now_utc, pdu_id=options.config.pdus[0].id
         )
+        if runtime.config.snmp.enabled:  # the active (stored or imported) configuration decides
+            interfaces.insert(2, SnmpAgent(runtime.config.snmp))
         try:
             generated = await auth.ensure_admin(options.admin_password)
             port = RackPort(runtime)
