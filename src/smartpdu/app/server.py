@@ -30,6 +30,7 @@ from smartpdu.app.interfaces import (
 )
 from smartpdu.app.scenario_player import scenario_stages
 from smartpdu.config import RackConfig, dump_config
+from smartpdu.integrations.modbus.server import ModbusInterface
 from smartpdu.integrations.snmp.agent import SnmpAgent
 from smartpdu.redfish.delivery import EventDelivery
 from smartpdu.runtime.engine import RackRuntime
@@ -146,8 +147,11 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
         auth = AuthService(
             runtime.store, runtime.events, runtime.now_utc, pdu_id=options.config.pdus[0].id
         )
-        if runtime.config.snmp.enabled:  # the active (stored or imported) configuration decides
+        # the active (stored or imported) configuration decides which protocol servers run
+        if runtime.config.snmp.enabled:
             interfaces.insert(2, SnmpAgent(runtime.config.snmp))
+        if runtime.config.modbus.enabled:
+            interfaces.insert(2, ModbusInterface(runtime.config.modbus))
         try:
             generated = await auth.ensure_admin(options.admin_password)
             port = RackPort(runtime)

@@ -7,11 +7,12 @@ so the YAML can be versioned, diffed and shown without leaking a key.
 
 from __future__ import annotations
 
+from ipaddress import ip_address
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["SnmpConfig", "SnmpTrapReceiver", "SnmpUserConfig"]
+__all__ = ["ModbusConfig", "SnmpConfig", "SnmpTrapReceiver", "SnmpUserConfig"]
 
 _NAME = r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$"
 _ENV = r"^[A-Z_][A-Z0-9_]{0,127}$"
@@ -94,4 +95,34 @@ class SnmpConfig(_Model):
                 )
         if self.enabled and not self.users and not self.v2c:
             raise ValueError("the SNMP agent is enabled with no user: add an SNMPv3 user")
+        return self
+
+
+class ModbusConfig(_Model):
+    """Modbus TCP server (register map: docs/modbus.md). Off unless ``enabled``; read only
+    unless ``coils`` is on, and then only for the client addresses in ``write_clients``."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(502, ge=1, le=65535)
+    coils: bool = False
+    """Let allowed clients switch outlets by writing coils (audited as ``modbus/<address>``)."""
+    write_clients: list[str] = []
+    """IP addresses allowed to write coils (exact addresses, no networks)."""
+
+    @field_validator("write_clients")
+    @classmethod
+    def _addresses(cls, clients: list[str]) -> list[str]:
+        out = []
+        for c in clients:
+            try:
+                out.append(str(ip_address(c)))
+            except ValueError:
+                raise ValueError(f"{c!r} is not an IP address") from None
+        return out
+
+    @model_validator(mode="after")
+    def _coils_need_clients(self) -> ModbusConfig:
+        if self.coils and not self.write_clients:
+            raise ValueError("coils are enabled with no write_clients: list the allowed addresses")
         return self

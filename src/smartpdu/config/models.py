@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from smartpdu.config.alarms import AlarmsConfig
-from smartpdu.config.integrations import SnmpConfig
+from smartpdu.config.integrations import ModbusConfig, SnmpConfig
 from smartpdu.config.safety import SafetyConfig
 
 __all__ = [
@@ -275,6 +275,8 @@ class RackConfig(_Model):
     storage: StorageConfig = StorageConfig()
     snmp: SnmpConfig = SnmpConfig()
     """SNMP agent (``config/integrations.py``; keys from the environment, never here)."""
+    modbus: ModbusConfig = ModbusConfig()
+    """Modbus TCP server (``config/integrations.py``, map in docs/modbus.md)."""
 
     def pdu(self, pdu_id: str) -> PduConfig:
         for pdu in self.pdus:
