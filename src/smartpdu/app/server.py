@@ -31,6 +31,7 @@ from smartpdu.app.interfaces import (
 from smartpdu.app.scenario_player import scenario_stages
 from smartpdu.config import RackConfig, dump_config
 from smartpdu.integrations.modbus.server import ModbusInterface
+from smartpdu.integrations.opcua.server import OpcUaInterface
 from smartpdu.integrations.snmp.agent import SnmpAgent
 from smartpdu.redfish.delivery import EventDelivery
 from smartpdu.runtime.engine import RackRuntime
@@ -152,6 +153,8 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
             interfaces.insert(2, SnmpAgent(runtime.config.snmp))
         if runtime.config.modbus.enabled:
             interfaces.insert(2, ModbusInterface(runtime.config.modbus))
+        if runtime.config.opcua.enabled:  # its certificate lives in the data directory
+            interfaces.insert(2, OpcUaInterface(runtime.config.opcua, options.data_dir / "opcua"))
         try:
             generated = await auth.ensure_admin(options.admin_password)
             port = RackPort(runtime)

@@ -12,7 +12,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["ModbusConfig", "SnmpConfig", "SnmpTrapReceiver", "SnmpUserConfig"]
+__all__ = [
+    "ModbusConfig",
+    "OpcUaConfig",
+    "OpcUaUserConfig",
+    "SnmpConfig",
+    "SnmpTrapReceiver",
+    "SnmpUserConfig",
+]
 
 _NAME = r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$"
 _ENV = r"^[A-Z_][A-Z0-9_]{0,127}$"
@@ -125,4 +132,41 @@ class ModbusConfig(_Model):
     def _coils_need_clients(self) -> ModbusConfig:
         if self.coils and not self.write_clients:
             raise ValueError("coils are enabled with no write_clients: list the allowed addresses")
+        return self
+
+
+class OpcUaUserConfig(_Model):
+    """An OPC UA user (username token; anonymous access is off). The password comes from the
+    environment (``password_env``, default ``SMARTPDU_OPCUA_<NAME>_PASSWORD``, ≥ 12 chars)."""
+
+    name: str = Field(pattern=_NAME)
+    role: Literal["viewer", "operator", "admin"] = "viewer"
+    """viewer: browse and read; operator/admin: also call the outlet methods (when enabled)."""
+    password_env: str | None = Field(None, pattern=_ENV)
+
+    def env_name(self) -> str:
+        stem = self.name.upper().replace("-", "_").replace(".", "_")
+        return self.password_env or f"SMARTPDU_OPCUA_{stem}_PASSWORD"
+
+
+class OpcUaConfig(_Model):
+    """OPC UA server: Basic256Sha256 Sign&Encrypt only, a self-signed certificate generated in
+    the data directory, username logins only. Off unless ``enabled``."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(4840, ge=1, le=65535)
+    users: list[OpcUaUserConfig] = []
+    methods: bool = False
+    """Expose On/Off/Cycle methods on outlets (operators and admins only, audited)."""
+    publish_interval_s: float = Field(1.0, ge=0.2, le=60)
+    """How often variables are refreshed from the latest snapshot."""
+
+    @model_validator(mode="after")
+    def _needs_users(self) -> OpcUaConfig:
+        names = [u.name for u in self.users]
+        if len(names) != len(set(names)):
+            raise ValueError("OPC UA user names must be unique")
+        if self.enabled and not self.users:
+            raise ValueError("the OPC UA server is enabled with no user (anonymous access is off)")
         return self

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from smartpdu.config.alarms import AlarmsConfig
-from smartpdu.config.integrations import ModbusConfig, SnmpConfig
+from smartpdu.config.integrations import ModbusConfig, OpcUaConfig, SnmpConfig
 from smartpdu.config.safety import SafetyConfig
 
 __all__ = [
@@ -277,6 +277,8 @@ class RackConfig(_Model):
     """SNMP agent (``config/integrations.py``; keys from the environment, never here)."""
     modbus: ModbusConfig = ModbusConfig()
     """Modbus TCP server (``config/integrations.py``, map in docs/modbus.md)."""
+    opcua: OpcUaConfig = OpcUaConfig()
+    """OPC UA server (``config/integrations.py``)."""
 
     def pdu(self, pdu_id: str) -> PduConfig:
         for pdu in self.pdus:
