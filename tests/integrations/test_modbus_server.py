@@ -190,6 +190,9 @@ async def test_bad_addresses_units_and_writes_answer_exceptions(tmp_path: Path) 
             assert isinstance(resp, ExceptionResponse) and resp.exception_code == code, resp
         pdu = env.runtime.config.pdus[0]
         assert env.runtime.snapshot.pdus[pdu.id].outlets[pdu.outlets[0].id].state.value == "on"
+        denied = [e for e in env.runtime.store.events_since(pdu.id, 0, 10000)
+                  if e.event_code == "ACCESS_DENIED" and e.evidence.get("interface") == "modbus"]  # fmt: skip
+        assert denied and denied[-1].evidence.get("remote") == "127.0.0.1"
 
 
 async def test_garbage_frames_never_crash_the_server(tmp_path: Path) -> None:

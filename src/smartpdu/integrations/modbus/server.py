@@ -22,7 +22,7 @@ from pymodbus.exceptions import NoSuchIdException
 from pymodbus.server import ModbusTcpServer
 from pymodbus.server.requesthandler import ServerRequestHandler
 
-from smartpdu.access import AuthService
+from smartpdu.access import AuthService, Permission, Principal, Role
 from smartpdu.config.integrations import ModbusConfig
 from smartpdu.integrations.modbus.regmap import Block, blocks_for, read_registers
 from smartpdu.model.commands import CommandStatus, OutletAction, OutletCommand
@@ -104,6 +104,7 @@ class ModbusInterface:
         self._cfg = cfg
         self._server: _Server | None = None
         self._port: RackPort | None = None
+        self._auth: AuthService | None = None
         self._cache: dict[int, tuple[int, PduSnapshot, list[Block]]] = {}
         self._stopped = asyncio.Event()
         self.address: tuple[str, int] | None = None
@@ -115,7 +116,7 @@ class ModbusInterface:
         return self._port
 
     async def start(self, port: RackPort, auth: AuthService) -> None:
-        self._port = port
+        self._port, self._auth = port, auth
         self._server = _Server(_Datastore(self), address=(self._cfg.host, self._cfg.port))
         await self._server.serve_forever(background=True)
         sockets = getattr(self._server.transport, "sockets", None) or []
@@ -152,6 +153,12 @@ class ModbusInterface:
         peer = _PEER.get()
         if not self._cfg.coils or peer not in self._cfg.write_clients:
             log.warning("Modbus coil write from %s refused (not enabled/allowed)", peer)
+            if self._auth is not None:  # audited like a refused REST command
+                await self._auth.audit_denied(
+                    Principal(f"modbus-{peer}", Role.VIEWER), interface="modbus",
+                    operation=f"write coils unit {device_id} address {address}",
+                    permission=str(Permission.CONTROL), remote=peer,
+                )  # fmt: skip
             return ExcCodes.ILLEGAL_FUNCTION
         pdu, _ = self.unit(device_id)
         outlets = list(pdu.outlets.values())
