@@ -9,6 +9,7 @@ import os
 import random
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 from snmp_env import COMMUNITY, free_udp_port, parse_walk, snmp_running, tool
@@ -287,3 +288,36 @@ async def _read_until(stream: asyncio.StreamReader, needle: str) -> str:
             raise AssertionError(f"stream ended before {needle!r}: {seen}")
         seen += line.decode(errors="replace")
     return seen
+
+
+async def test_a_walk_never_mixes_two_ticks(tmp_path: Path) -> None:
+    """One varbind per request (-Cr1: ~1,800 requests) while the rack ticks every ~20 ms: every
+    value of the walk is the one of the index of its first tick."""
+    async with snmp_running(tmp_path) as env:
+        built: dict[int, Any] = {}
+        latest = env.agent.index
+
+        def spy() -> Any:
+            index = latest()
+            built.setdefault(index.tick, index)
+            return index
+
+        env.agent.instrum._latest = spy  # record every index a request could read
+        rc, out, err = await env.run(
+            "snmpbulkwalk", *env.v3("ops"), "-On", "-Oq", "-Cr1", env.target, PEN, timeout=300
+        )
+        assert rc == 0, err
+        walked = parse_walk(out)
+        tick = int(walked[f"{PEN}.1.1.2.0"])
+        assert len(built) > 3, "the rack did not tick during the walk: the test proves nothing"
+        index = built[tick]
+        served = {
+            ".".join(map(str, oid)): value
+            for oid, value in zip(index.oids, index.values, strict=True)
+        }
+        energy = [oid for oid in walked if oid.startswith(_col("outlet", "outletEnergyWh") + ".")]
+        assert energy
+        for oid, text in walked.items():
+            kind, value = served[oid]
+            if kind in ("i", "c64", "c32"):
+                assert int(text) == value, oid

@@ -47,7 +47,7 @@ def test_enums_truth_values_and_strings() -> None:
 
 
 def test_a_walk_stays_on_its_index_until_it_restarts_or_ages() -> None:
-    pins: WalkPins[str] = WalkPins(max_age_s=5.0)
+    pins: WalkPins[str] = WalkPins(idle_s=5.0, max_age_s=60.0)
     client = (("127.0.0.1", 5000), "ops")
     assert pins.index_for(client, (1, 3), "tick1", now=0.0) == "tick1"
     pins.served(client, "tick1", (1, 3, 6, 9), now=0.0)
@@ -58,7 +58,17 @@ def test_a_walk_stays_on_its_index_until_it_restarts_or_ages() -> None:
     # another client, a restarted walk, or an old walk read the latest
     assert pins.index_for((("127.0.0.1", 5001), "ops"), (1, 3, 6, 20), "tick3", 2.0) == "tick3"
     assert pins.index_for(client, (1, 3), "tick3", now=2.0) == "tick3"
-    assert pins.index_for(client, (1, 3, 6, 20), "tick9", now=5.5) == "tick9"
+    # a long walk keeps its index as long as it goes on (idle < 5 s) ...
+    last = (1, 3, 6, 20)
+    for t in range(6, 51, 4):
+        assert pins.index_for(client, last, f"tick{t}", now=float(t)) == "tick1"
+        last = (1, 3, 6, 20 + t)
+        pins.served(client, "tick1", last, now=float(t))
+    # ... but not after a pause, nor past the maximum age
+    assert pins.index_for(client, last, "late", now=52.0) == "tick1"
+    assert pins.index_for(client, last, "late", now=57.5) == "late"
+    pins.served(client, "tick1", (1, 3, 6, 80), now=58.0)
+    assert pins.index_for(client, (1, 3, 6, 80), "old", now=61.0) == "old"
 
 
 def test_walk_pins_are_bounded() -> None:
