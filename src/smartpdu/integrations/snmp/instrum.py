@@ -66,13 +66,12 @@ class IndexInstrum:
     def begin(self, engine: Any, pdu: Any, walk: bool) -> None:
         ctx = engine.observer.get_execution_context(_REQUEST_CTX)
         self._client = (ctx["transportAddress"], str(ctx["securityName"]))
-        latest = self._latest()
-        if walk:
+        pinned = None
+        if walk:  # a walk in progress reads its own index (the latest is not even built)
             binds = v2c.apiPDU.get_varbinds(pdu)
             first = tuple(binds[0][0]) if binds else ()
-            self._index = self._pins.index_for(self._client, first, latest, self._clock())
-        else:
-            self._index = latest
+            pinned = self._pins.pinned(self._client, first, self._clock())
+        self._index = pinned if pinned is not None else self._latest()
         self._checked, self._visible, self._last = False, True, None
         self.requests += 1
 

@@ -41,6 +41,11 @@ class WalkPins(Generic[_I]):
 
     def index_for(self, client: Client, first_oid: tuple[int, ...], latest: _I, now: float) -> _I:
         """The index a next-walk request of ``client`` starting at ``first_oid`` reads."""
+        pinned = self.pinned(client, first_oid, now)
+        return latest if pinned is None else pinned
+
+    def pinned(self, client: Client, first_oid: tuple[int, ...], now: float) -> _I | None:
+        """The index of the walk this request continues, or None (read the latest)."""
         pin = self._pins.get(client)
         if (
             pin is not None
@@ -49,7 +54,7 @@ class WalkPins(Generic[_I]):
             and now - pin.started <= self._max_age_s
         ):
             return pin.index
-        return latest
+        return None
 
     def served(self, client: Client, index: _I, last_oid: tuple[int, ...], now: float) -> None:
         """Remember where ``client``'s walk on ``index`` stopped."""
