@@ -30,9 +30,6 @@ from smartpdu.app.interfaces import (
 )
 from smartpdu.app.scenario_player import scenario_stages
 from smartpdu.config import RackConfig, dump_config
-from smartpdu.integrations.modbus.server import ModbusInterface
-from smartpdu.integrations.opcua.server import OpcUaInterface
-from smartpdu.integrations.snmp.agent import SnmpAgent
 from smartpdu.redfish.delivery import EventDelivery
 from smartpdu.runtime.engine import RackRuntime
 from smartpdu.runtime.heap import freeze_startup_heap
@@ -112,6 +109,25 @@ def _url(sock: socket.socket, tls: bool) -> str:
     return f"{'https' if tls else 'http'}://{shown_host}:{port}/"
 
 
+def _protocol_servers(cfg: RackConfig, data_dir: Path) -> list[Interface]:
+    """The industrial-protocol interfaces the active (stored or imported) configuration enables;
+    imported only then (pysnmp, pymodbus and asyncua add seconds to a start that needs none)."""
+    out: list[Interface] = []
+    if cfg.snmp.enabled:
+        from smartpdu.integrations.snmp.agent import SnmpAgent
+
+        out.append(SnmpAgent(cfg.snmp))
+    if cfg.modbus.enabled:
+        from smartpdu.integrations.modbus.server import ModbusInterface
+
+        out.append(ModbusInterface(cfg.modbus))
+    if cfg.opcua.enabled:  # its certificate lives in the data directory
+        from smartpdu.integrations.opcua.server import OpcUaInterface
+
+        out.append(OpcUaInterface(cfg.opcua, data_dir / "opcua"))
+    return out
+
+
 async def serve(options: ServeOptions, announce: Callable[[Started], object]) -> None:
     """Run until interrupted; ``announce(started)`` once every interface is up."""
     with DataDirLock(options.data_dir, "smartpdu run"):
@@ -148,13 +164,7 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
         auth = AuthService(
             runtime.store, runtime.events, runtime.now_utc, pdu_id=options.config.pdus[0].id
         )
-        # the active (stored or imported) configuration decides which protocol servers run
-        if runtime.config.snmp.enabled:
-            interfaces.insert(2, SnmpAgent(runtime.config.snmp))
-        if runtime.config.modbus.enabled:
-            interfaces.insert(2, ModbusInterface(runtime.config.modbus))
-        if runtime.config.opcua.enabled:  # its certificate lives in the data directory
-            interfaces.insert(2, OpcUaInterface(runtime.config.opcua, options.data_dir / "opcua"))
+        interfaces[2:2] = _protocol_servers(runtime.config, options.data_dir)
         try:
             generated = await auth.ensure_admin(options.admin_password)
             port = RackPort(runtime)
