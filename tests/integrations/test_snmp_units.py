@@ -162,3 +162,35 @@ def test_engine_id_is_stable_and_rfc3411_shaped() -> None:
     a = engine_id_for("rack-7", 32473)
     assert a == engine_id_for("rack-7", 32473) != engine_id_for("rack-8", 32473)
     assert a[:4] == (0x80000000 | 32473).to_bytes(4, "big") and a[4] == 5 and len(a) == 13
+
+
+def test_active_alarms_are_rows_of_the_alarm_table() -> None:
+    from smartpdu.integrations.snmp.index import build_index
+    from smartpdu.integrations.snmp.tree import AlarmRow, RackView
+    from smartpdu.model.snapshot import RackSnapshot
+
+    snap = RackSnapshot(
+        tick=7, timestamp_utc="2026-01-01T00:00:00Z", t_s=0.0, rack_name="r", pdus={}
+    )
+    alarms = (
+        AlarmRow(12, "ALARM_RAISED", "critical", "outlet/3", "pdu-a", "terminal_temp_c", "Cel",
+                 "raised", "2026-01-01T00:00:00Z", 81.25, 80.0),
+        AlarmRow(5, "ALARM_RAISED", "warning", "phase/L1", "pdu-a", "thd_u_pct", "%",
+                 "acknowledged", "2026-01-01T00:00:00Z", None, 5.0),
+    )  # fmt: skip
+    root = (1, 3, 6, 1, 4, 1, 32473)
+    index = build_index(RackView(snap, {}, alarms), root, [])
+    alarm = table("alarm")
+
+    def cell(name: str, row: int) -> object:
+        value = index.get((*root, 1, alarm.sub, 1, column(alarm, name).sub, row))
+        return None if value is None else value[1]
+
+    assert cell("alarmEventCode", 12) == "ALARM_RAISED" and cell("alarmState", 5) == "acknowledged"
+    assert cell("alarmValue", 12) == "81.25" and cell("alarmLimit", 12) == "80.0"
+    assert cell("alarmValue", 5) == ""  # no value: an empty string, never a fake number
+    # rows in alarm-id order: a walk meets alarm 5 before alarm 12
+    col = (*root, 1, alarm.sub, 1, column(alarm, "alarmMetric").sub)
+    rows = [oid[-1] for oid in index.oids if oid[:-1] == col]
+    assert rows == [5, 12]
+    assert index.get((*root, 1, 1, 2, 0)) == ("c64", 7)  # rackTick
