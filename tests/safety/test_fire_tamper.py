@@ -73,7 +73,7 @@ def test_tamper_rules() -> None:
     doors = [DoorState("door-rear", "rear", False)]
     assert det.update(0.0, 0.02, locked, doors) == []
     kinds = [f.kind for f in det.update(1.0, 1.2, locked, doors)]
-    assert kinds == ["VIBRATION", "TAMPER_SUSPECTED"]
+    assert kinds == ["VIBRATION_DETECTED", "TAMPER_SUSPECTED"]
     assert det.update(2.0, 1.1, locked, doors) == []  # the same burst
     forced = [LeverState("f", "front", True, False), LeverState("r", "rear", True, True)]
     assert [f.kind for f in det.update(3.0, 0.02, forced, doors)] == ["ACCESS_FORCED"]
@@ -85,7 +85,7 @@ def test_tamper_rules() -> None:
     det2.update(0.0, 0.02, locked, doors)
     visit = [LeverState("f", "front", False, False), LeverState("r", "rear", True, False)]
     det2.update(1.0, 0.02, visit, doors)
-    assert [f.kind for f in det2.update(20.0, 0.9, locked, doors)] == ["VIBRATION"]
+    assert [f.kind for f in det2.update(20.0, 0.9, locked, doors)] == ["VIBRATION_DETECTED"]
 
 
 # -- replays through the full controller -----------------------------------------------------------
@@ -164,9 +164,9 @@ steps:
 def test_forced_rear_access_and_vibration_while_locked() -> None:
     result = _replay(ACCESS, 100.0)
     found = [(e.event_code, e.source) for e in result.events
-             if e.event_code in ("VIBRATION", "TAMPER_SUSPECTED", "ACCESS_FORCED")]  # fmt: skip
+             if e.event_code in ("VIBRATION_DETECTED", "TAMPER_SUSPECTED", "ACCESS_FORCED")]  # fmt: skip
     assert found == [
-        ("VIBRATION", "sensor/vib-1"),
+        ("VIBRATION_DETECTED", "sensor/vib-1"),
         ("TAMPER_SUSPECTED", "sensor/vib-1"),
         ("ACCESS_FORCED", "lever/lever-rear"),
         ("ACCESS_FORCED", "sensor/door-rear"),
