@@ -141,6 +141,21 @@ async def test_residual_current_levels_and_trend(client: httpx.AsyncClient, env:
     )
     assert b6["forecast_critical_utc"] is None  # no hour of history yet: no trend, no forecast
     assert (await client.get("/api/v1/residual-current")).status_code == 401
+    # PDU B monitors each outlet (residual_per_outlet); PDU A, like the market's PDUs, does not
+    assert {x["level"] for x in rows.values()} == {"inlet", "branch", "outlet"}
+    assert not [e for e in rows if e.startswith("pdu-a/outlet/")]
+    snap_b = env.runtime.snapshot.pdus["pdu-b"].outlets
+    assert {f"pdu-b/outlet/{o}" for o in snap_b} <= set(rows)
+    o21 = rows["pdu-b/outlet/21"]
+    assert (o21["level"], o21["warning_ma"], o21["critical_ma"]) == ("outlet", 3.5, 10.0)
+    assert o21["value_ma"] == pytest.approx(snap_b["21"].residual_ma, abs=0.2)
+    assert o21["value_ma"] > 0.0  # gpu-01's B-side PSU leaks
+    r = await client.get("/api/v1/pdus/pdu-b/outlets/21", headers=env.h("viewer"))
+    assert r.status_code == 200 and r.json()["residual_ma"] == pytest.approx(
+        o21["value_ma"], abs=0.2
+    )
+    r = await client.get("/api/v1/pdus/pdu-a/outlets/21", headers=env.h("viewer"))
+    assert r.status_code == 200 and r.json()["residual_ma"] is None
 
 
 async def test_risk_score_of_the_demo_rack(client: httpx.AsyncClient, env: Env) -> None:

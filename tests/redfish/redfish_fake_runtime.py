@@ -124,6 +124,7 @@ class FakeRuntime:
                     relay_closed=on,
                     locked_out=False,
                     reading=self._reading(amps, self._energy[(pc.id, oc.id)]),
+                    residual_ma=(0.4 if on else 0.0) if pc.residual_per_outlet else None,
                 )
             branches = {}
             for bc in pc.branches:
@@ -138,6 +139,7 @@ class FakeRuntime:
                     rating_a=bc.breaker.rating_a,
                     breaker_state=BreakerState.CLOSED,
                     reading=self._reading(amps, energy),
+                    residual_ma=2.5 if bc.breaker.kind == "RCBO" else None,
                 )
             phases = {}
             for line in ("L1", "L2", "L3")[: pc.phases]:

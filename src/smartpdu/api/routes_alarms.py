@@ -142,10 +142,11 @@ async def acknowledge_alarm(
 
 
 class ResidualOut(BaseModel):
-    """Residual (RCM) current of one inlet or monitored branch with its trend."""
+    """Residual (RCM) current of one inlet, monitored branch or monitored outlet with its trend."""
 
     entity: str
     pdu_id: str
+    level: str = Field(description="inlet, branch or outlet")
     value_ma: float | None
     warning_ma: float | None = Field(description="Warning level of the matching alarm rule")
     critical_ma: float | None = Field(description="Critical level of the matching alarm rule")
@@ -156,7 +157,8 @@ class ResidualOut(BaseModel):
 
 @router.get("/residual-current", response_model=list[ResidualOut], responses=_READ)
 async def residual_current(_: Reader, services: Services) -> list[ResidualOut]:
-    """Residual current per inlet and RCBO branch: levels, slope per week and forecast."""
+    """Residual current per inlet, RCBO branch and (where the PDU monitors each outlet) outlet:
+    levels, slope per week and forecast."""
     try:
         views = services.residual_current()
     except AlarmsUnavailableError as exc:

@@ -78,6 +78,8 @@ class OutletSnapshot:
     reading: ChannelReading
     terminal_temp_c: float | None = None
     relay_cycles: int = 0
+    residual_ma: float | None = None
+    """The outlet's residual current; None unless the PDU measures it per outlet."""
 
     @property
     def relay(self) -> RelayState:
