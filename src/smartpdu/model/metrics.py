@@ -261,7 +261,8 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
     # -- branch circuits ------------------------------------------------------------------------
     Metric("residual_ma", BranchSnapshot, "residual_ma", "mA", Kind.GAUGE, (Level.BRANCH,), 2,
            "Residual (RCM) current of the branch; null without a monitor", rest="residual_ma",
-           prometheus="smartpdu_residual_current_milliamperes", redfish=_RESIDUAL),
+           stored=(Level.BRANCH,), prometheus="smartpdu_residual_current_milliamperes",
+           redfish=_RESIDUAL),
     Metric("trip_risk_pct", BranchSnapshot, "trip_risk_pct", "%", Kind.GAUGE,
            (Level.BRANCH,), 1, "Position on the breaker's thermal trip curve (100 = trips)",
            rest="trip_risk_pct", prometheus="smartpdu_breaker_trip_risk_percent"),
@@ -275,7 +276,7 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
            prometheus="smartpdu_relay_cycles_total"),
     Metric("residual_ma", OutletSnapshot, "residual_ma", "mA", Kind.GAUGE, (Level.OUTLET,), 2,
            "Residual current of the outlet (its PSUs' protective-conductor current); null "
-           "unless the PDU monitors each outlet", rest="residual_ma",
+           "unless the PDU monitors each outlet", rest="residual_ma", stored=(Level.OUTLET,),
            prometheus="smartpdu_residual_current_milliamperes", redfish=_RESIDUAL),
     # -- environment sensors (and the derived dew point) ----------------------------------------
     Metric("value", SensorSnapshot, "value", "sensor unit", Kind.GAUGE, (Level.SENSOR,), 2,
