@@ -10,6 +10,8 @@ import httpx
 import pytest
 from api_env import PASSWORDS, Env, Served
 
+from smartpdu.api.views import compact_snapshot
+
 TRIGGER = {
     "rules": [
         {"id": "test-phase-load", "level": "phase", "metric": "load_pct",
@@ -171,3 +173,8 @@ async def test_risk_score_of_the_demo_rack(client: httpx.AsyncClient, env: Env) 
     # gpu-02 is miswired on the demo rack: the redundancy factor is never zero there
     assert factors["redundancy"]["points"] >= 20 and "1 miswired" in factors["redundancy"]["detail"]
     assert 0 < body["score"] <= 100
+    # the score is part of the published snapshot (REST reads it there, like every interface)
+    snap = env.runtime.snapshot
+    assert snap.risk is not None and body["tick"] <= snap.tick
+    assert compact_snapshot(snap)["risk_score"] == snap.risk.score
+    assert [f.name for f in snap.risk.factors] == [f["name"] for f in body["factors"]]

@@ -31,6 +31,8 @@ from smartpdu.model.snapshot import (
     OutletSnapshot,
     PduSnapshot,
     RackSnapshot,
+    RiskFactor,
+    RiskScore,
     SensorSnapshot,
 )
 from smartpdu.model.states import BreakerState, OutletState
@@ -193,6 +195,7 @@ class FakeRuntime:
             rack_name=self._config.rack.name,
             pdus=pdus,
             sensors=sensors,
+            risk=RiskScore(20.0, (RiskFactor("redundancy", 20.0, "1 miswired device(s)"),)),
         )
 
     async def outlet_command(self, command: OutletCommand) -> CommandResult:

@@ -177,6 +177,8 @@ class RiskOut(BaseModel):
 
     score: float
     factors: list[RiskFactorOut]
+    tick: int | None = Field(None, description="Tick of the snapshot that carries this score")
+    timestamp_utc: str | None = Field(None, description="End of that snapshot's window")
 
 
 @router.get("/risk", response_model=RiskOut, responses=_READ)
@@ -188,7 +190,13 @@ async def risk(_: Reader, services: Services) -> RiskOut:
         raise _unavailable(exc) from None
     if latest is None:
         raise ApiProblem(503, "No risk score yet; retry in a second.", headers={"Retry-After": "1"})
-    return RiskOut(score=latest.score, factors=[RiskFactorOut(**asdict(f)) for f in latest.factors])
+    snap = services.snapshot
+    return RiskOut(
+        score=latest.score,
+        factors=[RiskFactorOut(**asdict(f)) for f in latest.factors],
+        tick=snap.tick,
+        timestamp_utc=snap.timestamp_utc,
+    )
 
 
 @router.get("/alarm-rules", response_model=AlarmRulesOut, responses=_READ)

@@ -32,6 +32,7 @@ __all__ = [
 
 RACK_CHASSIS: Final = "rack"
 DEW_POINT_ID: Final = "DewPoint"
+RISK_ID: Final = "RiskScore"
 G_TO_MS2: Final = 9.80665
 _ENV_KINDS: Final = {
     "temperature": ("Temperature", "Cel", 1.0),
@@ -193,7 +194,28 @@ def _electrical(
 
 
 def environment_sensor_ids(snap: RackSnapshot) -> list[str]:
-    return [_ENV_IDS.get(s.id, s.id) for s in snap.sensors.values() if s.kind in _ENV_KINDS]
+    ids = [_ENV_IDS.get(s.id, s.id) for s in snap.sensors.values() if s.kind in _ENV_KINDS]
+    return [*ids, RISK_ID] if snap.risk is not None else ids
+
+
+def _risk(snap: RackSnapshot) -> dict[str, Any] | None:
+    """The rack's risk score as a synthesized Percent sensor (the factors are on REST)."""
+    if snap.risk is None:
+        return None
+    return _sensor(
+        RACK_CHASSIS,
+        RISK_ID,
+        "Rack risk score",
+        rnd(snap.risk.score),
+        ReadingType="Percent",
+        ReadingUnits="%",
+        ReadingRangeMin=0,
+        ReadingRangeMax=100,
+        Implementation="Synthesized",
+        PhysicalContext="Chassis",
+        Description="Risk score 0-100 from alarms, residual-current trend, hotspot, redundancy, "
+        "breaker trip risk, climate and fire (docs/safety.md); factors at /api/v1/risk",
+    )
 
 
 _REDFISH_THRESHOLDS = {
@@ -244,7 +266,10 @@ def build_sensor(ctx: Ctx, params: dict[str, str]) -> dict[str, Any]:
     chassis, sid = params["chassis"], params["sensor"]
     body = None
     if chassis == RACK_CHASSIS:
-        body = _environment(ctx.snapshot, sid, _rule_limits(ctx))
+        if sid == RISK_ID:
+            body = _risk(ctx.snapshot)
+        else:
+            body = _environment(ctx.snapshot, sid, _rule_limits(ctx))
     elif chassis in ctx.snapshot.pdus:
         body = _electrical(ctx.snapshot.pdus[chassis], sid, _entity_limits(ctx))
     if body is None:
