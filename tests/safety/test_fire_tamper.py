@@ -17,6 +17,7 @@ from smartpdu.safety.tamper import DoorState, LeverState, TamperDetector
 from smartpdu.twin.scenario import parse_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
+CLEANING = ROOT / "scenarios" / "cleaning-agent.yaml"
 
 
 def feed(det: FireDetector, rows: list[tuple[float, float, float]], t0: float = 0.0):
@@ -132,15 +133,9 @@ def test_smoulder_pre_alarm_then_fire_alarm_and_the_response_plan_runs() -> None
     assert all(e.timestamp_utc >= fire.timestamp_utc for e in lab_off)
 
 
-CLEANING = """
-name: cleaning-agent
-steps:
-  - {at: 10s, do: voc_release, ppb: 3000, duration: 40s, temp_rise_c: 0}
-"""
-
-
 def test_a_cleaning_agent_spike_raises_no_fire_alarm() -> None:
-    result = _replay(CLEANING, 150.0)
+    """The shipped scenarios/cleaning-agent.yaml (3000 ppb for 40 s, no heat), first 150 s."""
+    result = _replay(CLEANING.read_text(), 150.0)
     codes = {e.event_code for e in result.events}
     assert "VOC_HIGH" in codes  # air quality is worth an alarm ...
     assert not codes & {"FIRE_PRE_ALARM", "FIRE_ALARM", "FIRE_RESPONSE"}  # ... a fire is not
