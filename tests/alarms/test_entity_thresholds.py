@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from smartpdu.alarms import effective_rules, entity_thresholds
+import pytest
+
+from smartpdu.alarms import AlarmEngine, effective_rules, entity_thresholds
 from smartpdu.config.alarms import AlarmsConfig
 
 
@@ -29,3 +31,31 @@ def test_a_narrower_rule_added_later_overrides_per_limit_and_only_where_it_match
         "high_warning": 3.5, "high_critical": 10.0}  # fmt: skip
     off = effective_rules(AlarmsConfig(disabled=["outlet-residual"]))
     assert entity_thresholds(off, "outlet", "residual_ma", "pdu-b/outlet/21") == {}
+
+
+def _residual(entity: str, value: float) -> dict:
+    from smartpdu.alarms import Sample
+    from smartpdu.config.alarms import RuleLevel
+
+    level = RuleLevel.OUTLET if "/outlet/" in entity else RuleLevel.BRANCH
+    return {(level, "residual_ma"): [Sample(entity, entity.split("/")[0], value, "mA")]}
+
+
+@pytest.mark.parametrize("entity", ["pdu-b/branch/B6", "pdu-b/outlet/21"])
+def test_switching_transient_raises_nothing_sustained_leakage_does(entity: str) -> None:
+    """A Y-capacitor charge at switch-on lasts a few windows: shorter than the 10 s on-delay of
+    the shipped residual rules. The same level held past it is an alarm."""
+    eng = AlarmEngine(effective_rules(AlarmsConfig()))
+    t, changes = 0.0, []
+    for k in range(100):  # 20 s of 0.2-s windows: 1 s at 25 mA at t = 5 s, else 1 mA
+        v = 25.0 if 25 <= k < 30 else 1.0
+        changes += eng.evaluate(_residual(entity, v), t, f"t{k}")
+        t += 0.2
+    assert changes == []
+    for k in range(100, 160):  # 12 s at 25 mA
+        changes += eng.evaluate(_residual(entity, 25.0), t, f"t{k}")
+        t += 0.2
+    raised = {(c.alarm.condition, c.transition) for c in changes}
+    assert raised == {("high_critical", "raised"), ("high_warning", "raised")}
+    first = min(float(c.alarm.raised_utc[1:]) for c in changes) * 0.2 - 100 * 0.2
+    assert first >= 10.0 - 1e-9  # the on-delay, measured from the first window at 25 mA
