@@ -128,6 +128,10 @@ def test_cli_lists_and_acknowledges_alarms(served: Served) -> None:
     assert (mine["state"], mine["ack_comment"]) == ("acknowledged", "cli check")
     out = runner.invoke(app, ["alarms", *creds])  # the table
     assert out.exit_code == 0 and "alarms (active)" in out.output
+    out = runner.invoke(app, ["alarms", "--active", "--json", *creds])
+    assert out.exit_code == 0 and int(aid) in {a["id"] for a in json.loads(out.stdout)}
+    out = runner.invoke(app, ["alarms", "--active", "--all", *creds])
+    assert out.exit_code == 2 and "choose one" in out.output
 
 
 async def test_residual_current_levels_and_trend(client: httpx.AsyncClient, env: Env) -> None:
