@@ -21,7 +21,7 @@ from typing import Any
 
 from smartpdu.alarms import effective_rules, entity_thresholds
 from smartpdu.config import RackConfig
-from smartpdu.config.alarms import RuleLevel
+from smartpdu.config.alarms import AlarmRuleConfig, RuleLevel
 from smartpdu.config.safety import ResidualTrendConfig
 from smartpdu.events import NewEvent
 from smartpdu.events.model import Action, format_timestamp
@@ -59,10 +59,13 @@ def _level(entity: str) -> RuleLevel:
     return RuleLevel.OUTLET if "/outlet/" in entity else RuleLevel.BRANCH
 
 
-def residual_limits(config: RackConfig, entity: str) -> tuple[float | None, float | None]:
-    """(warning, critical) mA the effective alarm rules apply to ``entity``'s residual current
-    (``pdu-a/inlet``, ``pdu-a/branch/B6``, ``pdu-b/outlet/21``)."""
-    rules = effective_rules(config.alarms)
+def residual_limits(
+    config: RackConfig, entity: str, rules: list[AlarmRuleConfig] | None = None
+) -> tuple[float | None, float | None]:
+    """(warning, critical) mA the effective alarm rules (``rules``, else those of ``config``)
+    apply to ``entity``'s residual current (``pdu-a/inlet``, ``pdu-a/branch/B6``,
+    ``pdu-b/outlet/21``)."""
+    rules = effective_rules(config.alarms) if rules is None else rules
     found = entity_thresholds(rules, _level(entity).value, "residual_ma", entity)
     return found.get("high_warning"), found.get("high_critical")
 
@@ -196,9 +199,10 @@ class ResidualStage(StageBase):
     def views(self, config: RackConfig) -> list[ResidualView]:
         """The latest value, levels, slope and forecast of every residual-current channel."""
         out: list[ResidualView] = []
+        rules = effective_rules(config.alarms)
         with self._lock:
             for entity, (pdu_id, value, est, at) in sorted(self._latest.items()):
-                warning, critical = residual_limits(config, entity)
+                warning, critical = residual_limits(config, entity, rules)
                 eta = est.seconds_to_critical if est is not None else None
                 out.append(ResidualView(
                     entity, pdu_id, value, warning, critical,
