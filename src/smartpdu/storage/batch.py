@@ -2,14 +2,15 @@
 
 The persist stage gathers a minute of 1 s readings (~290 keys × 60 s for the demo rack) before
 handing them to the writer. Held as :class:`~smartpdu.storage.records.Reading` objects, that is
-~17,000 garbage-collected objects alive for up to a minute: they survive into the collector's
-oldest generation and every full collection walks all of them — 40–55 ms pauses of the whole
-process (event loop included, so an HTTP request waits) about once a minute even after
-:func:`~smartpdu.runtime.heap.freeze_startup_heap`. A :class:`ReadingBatch` keeps each second as
-one tuple of numpy arrays (arrays are not tracked by the collector, the tuple is untracked at its
-first collection), is still a ``Sequence[Reading]`` for any reader (a ``Reading`` is made when
-an item is asked for and dropped right after), and lets the store build its packed cells
-straight from the columns (:meth:`ReadingBatch.seconds`).
+~17,000 garbage-collected objects alive for up to a minute: promoted to the collector's oldest
+generation, they made it run a full collection about once a minute (more than a quarter of that
+generation was new), each walking them and the rest of the heap not frozen by
+:func:`~smartpdu.runtime.heap.freeze_startup_heap` while every thread, the HTTP event loop
+included, waits. A :class:`ReadingBatch` keeps each second as one small record of numpy arrays
+(arrays are not tracked by the collector: a minute is ~60 tracked objects instead of ~17,000),
+is still a ``Sequence[Reading]`` for any reader (a ``Reading`` is made when an item is asked
+for and dropped right after), and lets the store build its packed cells straight from the
+columns (:meth:`ReadingBatch.seconds`).
 """
 
 from __future__ import annotations
