@@ -47,7 +47,13 @@ def test_published_oids_are_only_ever_appended() -> None:
 
 def test_every_catalogue_metric_is_a_column_of_its_levels_table() -> None:
     numbers = [m.number for m in CATALOGUE]
-    assert len(numbers) == len(set(numbers)) and min(numbers) >= 10
+    unnumbered = [(m.source.__name__, m.key) for m in CATALOGUE if m.number < 10]
+    assert not unnumbered, (
+        f"catalogue rows without a number: {unnumbered}; write them as _row({max(numbers) + 1}, "
+        "...) (the next free number: SNMP column, Modbus slot, OPC UA node), then regenerate "
+        "the MIB and append to mibs/published-oids.txt (docs/snmp.md)"
+    )
+    assert len(numbers) == len(set(numbers)), "two catalogue rows share a number"
     tables = {t.name: t for t in TABLES}
     for m in CATALOGUE:
         for level in m.levels:
