@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from smartpdu.config.alarms import AlarmsConfig
+from smartpdu.config.integrations import ModbusConfig, OpcUaConfig, SnmpConfig
 from smartpdu.config.safety import SafetyConfig
 
 __all__ = [
@@ -276,6 +277,12 @@ class RackConfig(_Model):
     safety: SafetyConfig = SafetyConfig()
     """Early fire detection and tamper detection (``config/safety.py``)."""
     storage: StorageConfig = StorageConfig()
+    snmp: SnmpConfig = SnmpConfig()
+    """SNMP agent (``config/integrations.py``; keys from the environment, never here)."""
+    modbus: ModbusConfig = ModbusConfig()
+    """Modbus TCP server (``config/integrations.py``, map in docs/modbus.md)."""
+    opcua: OpcUaConfig = OpcUaConfig()
+    """OPC UA server (``config/integrations.py``)."""
 
     def pdu(self, pdu_id: str) -> PduConfig:
         for pdu in self.pdus:
