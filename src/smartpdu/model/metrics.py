@@ -33,6 +33,7 @@ __all__ = [
     "CATALOGUE",
     "CHANNEL_LEVELS",
     "NOT_METRICS",
+    "OVERLAID_CHANNEL_FIELDS",
     "Kind",
     "Level",
     "Metric",
@@ -141,6 +142,11 @@ def _ch(
 
 
 _ALL_CH: Final = CHANNEL_LEVELS
+_BUCKETS: Final = ("minor", "major", "severe")
+"""Surge severity buckets (``protection/surge.py``)."""
+OVERLAID_CHANNEL_FIELDS: Final = frozenset(f"surges_{b}" for b in _BUCKETS)
+"""``ChannelReading`` fields neither metered nor energy totals: a stage fills them in on the
+snapshot (the surge counters of a phase); the assembly leaves them at their default."""
 _POWER = "Power"
 
 CATALOGUE: Final[tuple[Metric, ...]] = (
@@ -182,6 +188,9 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
         prometheus="smartpdu_frequency_hertz", ha="frequency",
         redfish=RedfishProperty("Frequency", reading_type="Frequency", units="Hz",
                                 excerpt="FrequencyHz")),
+    *(Metric(f"surges_{b}", ChannelReading, f"surges_{b}", "1", Kind.COUNTER, (Level.PHASE,),
+             0, f"Surge bursts on the phase in the {b} severity bucket", rest=f"surges_{b}",
+             prometheus=f"smartpdu_surges_{b}_total") for b in _BUCKETS),
     # Redfish energy sensors: Reading is the resettable register (ResetMetrics zeroes it),
     # LifetimeReading the total that never resets (DMTF Sensor semantics).
     _ch("energy_wh", "energy_wh", "Wh", 3, "Active energy import, non-resettable total",
@@ -240,6 +249,15 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
     Metric("residual_ma", InletSnapshot, "residual_ma", "mA", Kind.GAUGE, (Level.INLET,), 2,
            "Residual (RCM) current; null without a residual-current monitor", rest="residual_ma",
            stored=(Level.INLET,), prometheus="smartpdu_residual_current_milliamperes"),
+    *(Metric(f"surges_{b}", InletSnapshot, f"surges_{b}", "1", Kind.COUNTER, (Level.INLET,),
+             0, f"Surge bursts at the inlet in the {b} severity bucket", rest=f"surges_{b}",
+             prometheus=f"smartpdu_surges_{b}_total") for b in _BUCKETS),
+    Metric("spd_energy_j", InletSnapshot, "spd_energy_j", "J", Kind.COUNTER, (Level.INLET,), 1,
+           "Energy absorbed by the surge protective device, cumulative estimate",
+           rest="spd_energy_j", prometheus="smartpdu_spd_energy_joules_total"),
+    Metric("spd_life_used_pct", InletSnapshot, "spd_life_used_pct", "%", Kind.GAUGE,
+           (Level.INLET,), 1, "SPD energy in percent of its configured budget",
+           rest="spd_life_used_pct", prometheus="smartpdu_spd_life_used_percent"),
     Metric("demand_power_w", InletSnapshot, "demand_power_w", "W", Kind.GAUGE, (Level.INLET,),
            1, "15-min sliding average of the inlet power", rest="demand_power_w",
            stored=(Level.INLET,), prometheus="smartpdu_demand_power_watts",
@@ -255,6 +273,9 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
     Metric("trip_risk_pct", BranchSnapshot, "trip_risk_pct", "%", Kind.GAUGE,
            (Level.BRANCH,), 1, "Position on the breaker's thermal trip curve (100 = trips)",
            rest="trip_risk_pct", prometheus="smartpdu_breaker_trip_risk_percent"),
+    *(Metric(f"surges_{b}", BranchSnapshot, f"surges_{b}", "1", Kind.COUNTER, (Level.BRANCH,),
+             0, f"Surge bursts seen by the branch in the {b} severity bucket",
+             rest=f"surges_{b}", prometheus=f"smartpdu_surges_{b}_total") for b in _BUCKETS),
     # -- outlets --------------------------------------------------------------------------------
     Metric("terminal_temp_c", OutletSnapshot, "terminal_temp_c", "Cel", Kind.GAUGE,
            (Level.OUTLET,), 1, "Outlet terminal temperature; null without a sensor",
@@ -263,6 +284,9 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
     Metric("relay_cycles", OutletSnapshot, "relay_cycles", "1", Kind.COUNTER, (Level.OUTLET,),
            0, "Relay switching cycles (wear)", rest="relay_cycles",
            prometheus="smartpdu_relay_cycles_total"),
+    Metric("arc_score", OutletSnapshot, "arc_score", "1", Kind.GAUGE, (Level.OUTLET,), 2,
+           "Share of the last arc-detection windows with a series-arc signature (0–1)",
+           rest="arc_score", prometheus="smartpdu_arc_score"),
     # -- environment sensors (and the derived dew point) ----------------------------------------
     Metric("value", SensorSnapshot, "value", "sensor unit", Kind.GAUGE, (Level.SENSOR,), 2,
            "Sensor reading in the sensor's unit; null when disconnected", rest="value",
