@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from smartpdu.metering.arc import arc_features, sine_flat_samples
+from smartpdu.metering.arc import arc_features, arc_hf, sine_flat_samples
 from smartpdu.metering.surge import spd_current_a, surge_features
 
 FS, SPC, CYCLES = 6400.0, 128, 10
@@ -77,6 +77,8 @@ def test_white_noise_hf_is_two_sigma_and_stationary() -> None:
     f = arc_features(x, SPC, FS)
     # rms(h) = 2σ for white noise (h = Δ of the cycle-to-cycle residual)
     assert np.mean(f.hf * f.rms_a) == pytest.approx(2 * sigma, rel=0.01)
+    # the screen computes the same value from the meter's rms, in float32 as the samples come
+    assert arc_hf(x.astype(np.float32), SPC, f.rms_a) == pytest.approx(f.hf, rel=1e-4)
     # half-cycle sums of L = N/2 − 1 squares of an MA(1) Gaussian with ρ₁ = −½:
     # var = 2·Σcov² = 2·(4σ²)²·1.5·L, mean = 4σ²·L → coefficient of variation c = √(3/L);
     # two (nearly independent, nearly normal) neighbours differ by E|Δ| = 2c/√π of the mean
@@ -122,15 +124,15 @@ def test_one_spike_gives_the_exact_irregularity_and_hf() -> None:
     x = _sine()
     x[3 * SPC + 20] += a  # one sample of cycle 3, inside the first half-cycle slot
     f = arc_features(x[None], SPC, FS)
-    # d = +a in cycle 3 and −a in cycle 4; h = Δd puts 2a² into slot 0 of both → among the 18
-    # slots, two of energy 2a² two apart: mean 4a²/18, mean |step| 4·2a²/17
+    # d = +a in cycle 3 and −a in cycle 4; h = Δd puts 2a² into the same half-cycle slot of both
+    # → among the 18 slots, two of energy 2a² two apart: mean 4a²/18, mean |step| 4·2a²/17
     assert f.irregularity[0] == pytest.approx((8 / 17) / (4 / 18), rel=1e-9)
-    hf_abs = math.sqrt(4 * a * a / (9 * (SPC - 1)))
+    hf_abs = math.sqrt(4 * a * a / (T.size - SPC - 1))  # h is defined on n − N − 1 samples
     assert f.hf[0] * f.rms_a[0] == pytest.approx(hf_abs, rel=1e-6)
 
 
 def test_zero_rows_give_nan_not_an_error() -> None:
     f = arc_features(np.zeros((2, T.size), dtype=np.float32), SPC, FS)
     assert np.isnan(f.hf).all() and np.isnan(f.irregularity).all()
-    with pytest.raises(ValueError, match="2 cycles"):
+    with pytest.raises(ValueError, match="≥ 2 cycles"):
         arc_features(np.zeros((1, SPC)), SPC, FS)

@@ -27,6 +27,9 @@ class SpdConfig(_Model):
     clamp_current_a: float = Field(100.0, gt=0, le=100000)
     alpha: float = Field(30.0, ge=5, le=80)
     """Non-linearity exponent of the varistor (metal oxide: 25–50)."""
+    max_current_a: float = Field(5000.0, gt=0, le=1e6)
+    """Rated maximum discharge current (8/20 µs): the current estimate never exceeds it. A peak
+    far above the clamping voltage means a degraded SPD, whose own law no longer holds."""
     pulse_equivalent_s: float = Field(40e-6, gt=0, le=0.1)
     """Energy-equivalent width of a surge whose shape the samples missed (only the front end's
     peak detector saw it): E ≈ V_peak · I(V_peak) · width. 40 µs fits the 1.2/50 µs combination

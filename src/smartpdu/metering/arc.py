@@ -11,13 +11,15 @@ Loads that look similar in one of them (a phase-cut dimmer has shoulders, a swit
 has switching ripple, a motor start changes its amplitude) repeat themselves from cycle to cycle.
 So the HF content is taken from the *cycle-to-cycle residual* ``d[k] = x[k] − x[k−N]`` (N samples
 per nominal cycle), which cancels every periodic waveform whatever its harmonics, then
-differenced once more (``h = Δd``) to keep only the fast part of what changed (a slow amplitude
+differenced once more (``h[k] = d[k] − d[k−1]``, over the window's n − N − 1 samples where it is
+defined) to keep only the fast part of what changed (a slow amplitude
 change such as a motor's decaying start current is suppressed by ``2·sin(πf/fs)``).
 
 Features per row (``rms``: the row's rms over the window):
 
 - ``hf = rms(h) / rms``. White noise of σ gives ``rms(h) = 2σ``; a periodic signal gives 0.
-- ``irregularity``: mean |change| of ``Σh²`` from one half-cycle slot to the next, over its mean.
+- ``irregularity``: mean |change| of ``Σh²`` from one half-cycle slot (N/2 samples of h) to the
+  next, over the slots' mean.
   Stationary or slowly changing content stays low (white noise ≈ 0.25, a drifting switching
   ripple whose aliased tone beats against the cycle difference ≈ 0.1–0.3); an arc that burns in
   some half-cycles and not in others, or differently in each, gives 0.3–1 and more.
@@ -37,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ArcFeatures", "arc_features", "sine_flat_samples"]
+__all__ = ["ArcFeatures", "arc_features", "arc_hf", "sine_flat_samples"]
 
 FArray = npt.NDArray[np.float64]
 
@@ -59,35 +61,55 @@ def sine_flat_samples(spc: int, flat_fraction: float) -> float:
     return 2.0 * math.asin(flat_fraction) / math.pi * (spc / 2.0)
 
 
+def _whole_cycles(current: npt.ArrayLike, spc: int) -> npt.NDArray[np.floating]:
+    x = np.asarray(current)
+    if x.ndim != 2:
+        raise ValueError(f"expected (rows, samples), got shape {x.shape}")
+    cycles = x.shape[1] // spc
+    if cycles < 2 or spc < 8 or spc % 2:
+        raise ValueError(
+            f"need ≥ 2 cycles of an even number ≥ 8 of samples, got {x.shape[1]} at {spc}/cycle"
+        )
+    return x[:, : cycles * spc]
+
+
+def _residual(x: npt.NDArray[np.floating], spc: int) -> npt.NDArray[np.floating]:
+    """``h[j] = Δx[k] − Δx[k−N]`` for k = j + N + 1: the differenced cycle-to-cycle residual."""
+    dx = np.diff(x, axis=1)
+    return dx[:, spc:] - dx[:, :-spc]
+
+
+def arc_hf(current: npt.ArrayLike, spc: int, rms_a: npt.ArrayLike) -> FArray:
+    """Only the ``hf`` feature, for rows whose rms is already known (the meter's): three passes,
+    the screen every loaded outlet goes through each window before the full features. Rows
+    without current (rms ≤ 0) give 0, rows with a NaN rms NaN."""
+    h = _residual(_whole_cycles(current, spc), spc)
+    ss = np.vecdot(h, h).astype(np.float64)
+    rms = np.asarray(rms_a, dtype=np.float64)
+    return np.sqrt(ss / h.shape[1]) / np.where(rms > 0, rms, np.inf)
+
+
 def arc_features(
     current: npt.ArrayLike, spc: int, fs: float, *, flat_fraction: float = 0.05
 ) -> ArcFeatures:
     """Features of the (rows × n) current samples, ``spc`` samples per nominal cycle at ``fs``."""
-    x = np.asarray(current)
-    if x.ndim != 2:
-        raise ValueError(f"expected (rows, samples), got shape {x.shape}")
+    x = _whole_cycles(current, spc)
     m, n = x.shape
     cycles = n // spc
-    if cycles < 2 or spc < 8:
-        raise ValueError(f"need ≥ 2 cycles of ≥ 8 samples, got {n} samples at {spc} per cycle")
-    x = x[:, : cycles * spc].reshape(m, cycles, spc)
     sq = x * x
-    total = sq.sum(axis=(1, 2), dtype=np.float64)
-    pos = np.where(x > 0, sq, 0).sum(axis=(1, 2), dtype=np.float64)
-    rms = np.sqrt(total / (cycles * spc))
+    total = sq.sum(axis=1, dtype=np.float64)
+    pos = np.where(x > 0, sq, 0).sum(axis=1, dtype=np.float64)
+    rms = np.sqrt(total / n)
     ax = np.abs(x)
-    peak = ax.max(axis=(1, 2)).astype(np.float64)
-    flat = (ax < (flat_fraction * peak).astype(x.dtype)[:, None, None]).sum(axis=(1, 2))
-    h = np.diff(x[:, 1:, :] - x[:, :-1, :], axis=2)
-    h *= h
-    half = (spc - 1) // 2
-    e = np.empty((m, cycles - 1, 2))
-    e[..., 0] = h[..., :half].sum(axis=2, dtype=np.float64)
-    e[..., 1] = h[..., half:].sum(axis=2, dtype=np.float64)
-    e = e.reshape(m, -1)
+    peak = ax.max(axis=1).astype(np.float64)
+    flat = (ax < (flat_fraction * peak).astype(x.dtype)[:, None]).sum(axis=1)
+    h = _residual(x, spc)
+    h2 = np.zeros((m, (cycles - 1) * spc))  # one short of whole cycles: the last slot padded
+    np.multiply(h, h, out=h2[:, : h.shape[1]])
+    e = h2.reshape(m, 2 * (cycles - 1), spc // 2).sum(axis=2)
     with np.errstate(invalid="ignore", divide="ignore"):
         live = rms > 0
-        hf = np.where(live, np.sqrt(e.sum(axis=1) / h[0].size) / rms, np.nan)
+        hf = np.where(live, np.sqrt(e.sum(axis=1) / h.shape[1]) / rms, np.nan)
         mean_e = e.mean(axis=1)
         step = np.abs(np.diff(e, axis=1)).mean(axis=1)
         irr = np.where(live & (mean_e > 0), step / mean_e, np.nan)

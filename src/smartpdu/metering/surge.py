@@ -6,14 +6,16 @@ its threshold.
 
 Energy: the SPD is a varistor, ``I = I_c·(|V|/V_c)^α`` (its datasheet's clamping point and
 exponent), so the energy it absorbs is ``∫ |v|·I(v) dt``, summed over the samples above the
-threshold. A surge shorter than the sample period (1.2/50 µs lightning against 156 µs at 6.4 kS/s)
-leaves at most a sample on its tail; when the front end's peak detector saw a higher peak than the
-samples did, the energy is estimated from that peak with an energy-equivalent pulse width instead,
-whichever is larger (docs/safety.md, "sample rate").
+threshold — when at least ``MIN_SAMPLED`` samples are and the samples saw the peak. A surge shorter
+than a few sample periods (1.2/50 µs lightning against 156 µs at 6.4 kS/s) leaves at most a sample
+on its tail; then the energy is estimated from the peak (the front end's peak detector where the
+hardware has one, else the highest sample: a lower bound) with an energy-equivalent pulse width.
+The varistor current is capped at its rated maximum (docs/safety.md, "sample rate").
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +25,8 @@ __all__ = ["SurgeFeatures", "spd_current_a", "surge_features"]
 
 FArray = npt.NDArray[np.float64]
 
+MIN_SAMPLED = 3
+"""Samples above the threshold needed to integrate the energy from the samples."""
 _MISSED = 1.05
 """Peak detector above the sampled peak by more than this factor: the samples missed the peak."""
 
@@ -40,10 +44,16 @@ class SurgeFeatures:
     samples_above: npt.NDArray[np.intp]
 
 
-def spd_current_a(v: npt.ArrayLike, clamp_v: float, clamp_current_a: float, alpha: float) -> FArray:
-    """Varistor current at voltage ``v`` (A, magnitude)."""
+def spd_current_a(
+    v: npt.ArrayLike,
+    clamp_v: float,
+    clamp_current_a: float,
+    alpha: float,
+    max_current_a: float = math.inf,
+) -> FArray:
+    """Varistor current at voltage ``v`` (A, magnitude), at most ``max_current_a``."""
     x = np.abs(np.asarray(v, dtype=np.float64)) / clamp_v
-    return clamp_current_a * np.power(x, alpha)
+    return np.minimum(clamp_current_a * np.power(x, alpha), max_current_a)
 
 
 def surge_features(
@@ -55,6 +65,7 @@ def surge_features(
     clamp_current_a: float,
     alpha: float,
     pulse_equivalent_s: float,
+    max_current_a: float = math.inf,
     peak_detector_v: npt.ArrayLike | None = None,
 ) -> SurgeFeatures:
     """Surge features of the (phases × n) voltage rows sampled at ``fs``."""
@@ -74,9 +85,10 @@ def surge_features(
         row = np.asarray(v[k], dtype=np.float64)
         hot = row[np.abs(row) > threshold_v]
         above[k] = hot.size
-        e = float(np.sum(np.abs(hot) * spd_current_a(hot, clamp_v, clamp_current_a, alpha))) / fs
-        if peak[k] > _MISSED * sampled[k]:
-            i_pk = float(spd_current_a(peak[k], clamp_v, clamp_current_a, alpha))
-            e = max(e, float(peak[k]) * i_pk * pulse_equivalent_s)
-        energy[k] = e
+        if hot.size >= MIN_SAMPLED and peak[k] <= _MISSED * sampled[k]:
+            i_hot = spd_current_a(hot, clamp_v, clamp_current_a, alpha, max_current_a)
+            energy[k] = float(np.sum(np.abs(hot) * i_hot)) / fs
+        else:  # a pulse shorter than a few sample periods: one sample is no rectangle of fs⁻¹
+            i_pk = float(spd_current_a(peak[k], clamp_v, clamp_current_a, alpha, max_current_a))
+            energy[k] = float(peak[k]) * i_pk * pulse_equivalent_s
     return SurgeFeatures(peak, dvdt, energy, above)

@@ -14,6 +14,7 @@ from smartpdu.metering import CalibrationSet
 from smartpdu.runtime.energy import EnergyBook
 from smartpdu.runtime.pipeline import Stage
 from smartpdu.runtime.stages.alarms import AlarmStage
+from smartpdu.runtime.stages.arc import ArcStage
 from smartpdu.runtime.stages.decide import DecideStage
 from smartpdu.runtime.stages.demand import DemandStage
 from smartpdu.runtime.stages.energy import EnergyStage
@@ -27,6 +28,7 @@ from smartpdu.runtime.stages.residual import ResidualStage
 from smartpdu.runtime.stages.risk import RiskStage
 from smartpdu.runtime.stages.safety import FireStage, TamperStage
 from smartpdu.runtime.stages.snapshot import SnapshotStage
+from smartpdu.runtime.stages.surge import SurgeStage
 from smartpdu.runtime.stages.watchers import QualityWatchStage, TransitionStage
 from smartpdu.runtime.writer import StoreWriter
 from smartpdu.storage import Store
@@ -53,7 +55,7 @@ class StageParts:
 
 def default_stages(parts: StageParts) -> list[Stage]:
     """measure → energy, demand, snapshot, watchers, alarms, fire, tamper, residual trend,
-    hotspot, redundancy, risk, psu-pairing → decide → events → persist."""
+    hotspot, redundancy, risk, psu-pairing, surge, arc → decide → events → persist."""
     alarms = AlarmStage(parts.config, parts.store, parts.writer, parts.events)
     fire = FireStage(parts.config, parts.control, parts.hardware, parts.control_lock)
     residual = ResidualStage(parts.config, parts.store, parts.writer)
@@ -82,6 +84,8 @@ def default_stages(parts: StageParts) -> list[Stage]:
         redundancy,
         RiskStage(alarms, residual, hotspot, redundancy, fire),
         PairingStage(),
+        SurgeStage(parts.config),
+        ArcStage(parts.config, parts.control, parts.control_lock),
         DecideStage(parts.control, parts.hardware, parts.control_lock, parts.events),
         EventsStage(parts.events),
         PersistStage(
