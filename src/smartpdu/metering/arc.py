@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ArcFeatures", "arc_features", "arc_hf", "sine_flat_samples"]
+__all__ = ["ArcFeatures", "arc_features", "arc_hf", "half_wave_asymmetry", "sine_flat_samples"]
 
 FArray = npt.NDArray[np.float64]
 
@@ -89,20 +89,43 @@ def arc_hf(current: npt.ArrayLike, spc: int, rms_a: npt.ArrayLike) -> FArray:
     return np.sqrt(ss / h.shape[1]) / np.where(rms > 0, rms, np.inf)
 
 
+def half_wave_asymmetry(current: npt.ArrayLike) -> FArray:
+    """(positive − negative half-wave energy) / total energy per row (NaN without current)."""
+    x = np.asarray(current, dtype=np.float64)
+    sq = x * x
+    total = sq.sum(axis=1)
+    pos = np.where(x > 0, sq, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, (2.0 * pos - total) / total, np.nan)
+
+
 def arc_features(
-    current: npt.ArrayLike, spc: int, fs: float, *, flat_fraction: float = 0.05
+    current: npt.ArrayLike,
+    spc: int,
+    fs: float,
+    *,
+    flat_fraction: float = 0.05,
+    rms_a: npt.ArrayLike | None = None,
+    peak_a: npt.ArrayLike | None = None,
 ) -> ArcFeatures:
-    """Features of the (rows × n) current samples, ``spc`` samples per nominal cycle at ``fs``."""
+    """Features of the (rows × n) current samples, ``spc`` samples per nominal cycle at ``fs``.
+
+    ``rms_a``/``peak_a``: the meter's values of the rows, when known (saves two passes);
+    ``asymmetry`` is left NaN then — :func:`half_wave_asymmetry` computes it where it is needed.
+    """
     x = _whole_cycles(current, spc)
     m, n = x.shape
     cycles = n // spc
-    sq = x * x
-    total = sq.sum(axis=1, dtype=np.float64)
-    pos = np.where(x > 0, sq, 0).sum(axis=1, dtype=np.float64)
-    rms = np.sqrt(total / n)
-    ax = np.abs(x)
-    peak = ax.max(axis=1).astype(np.float64)
-    flat = (ax < (flat_fraction * peak).astype(x.dtype)[:, None]).sum(axis=1)
+    if rms_a is None or peak_a is None:
+        rms = np.sqrt(np.vecdot(x, x).astype(np.float64) / n)
+        peak = np.abs(x).max(axis=1).astype(np.float64)
+        asym = half_wave_asymmetry(x)
+    else:
+        rms = np.asarray(rms_a, dtype=np.float64)
+        peak = np.asarray(peak_a, dtype=np.float64)
+        asym = np.full(m, np.nan)
+    thr = (flat_fraction * peak).astype(x.dtype)[:, None]
+    flat = np.count_nonzero((x < thr) & (x > -thr), axis=1)
     h = _residual(x, spc)
     h2 = np.zeros((m, (cycles - 1) * spc))  # one short of whole cycles: the last slot padded
     np.multiply(h, h, out=h2[:, : h.shape[1]])
@@ -115,5 +138,4 @@ def arc_features(
         irr = np.where(live & (mean_e > 0), step / mean_e, np.nan)
         extra = flat / (2.0 * cycles) - sine_flat_samples(spc, flat_fraction)
         shoulder = np.where(live, np.maximum(extra, 0.0) / fs, np.nan)
-        asym = np.where(live, (2.0 * pos - total) / total, np.nan)
     return ArcFeatures(hf, irr, shoulder, asym, rms, peak)

@@ -18,7 +18,6 @@ them at 0, like a Prometheus counter reset).
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import TypeVar
 
 import numpy as np
@@ -45,6 +44,7 @@ from smartpdu.protection.surge import (
     SurgeTracker,
 )
 from smartpdu.runtime.pipeline import PduFrame, Phase, StageBase, TickFrame
+from smartpdu.runtime.stages.overlay import fast_replace
 
 __all__ = ["SurgeStage", "overlay_surges"]
 
@@ -180,15 +180,16 @@ def overlay_surges(
             continue
 
         def counted(x: _T, key: str, book: SurgeBook = book) -> _T:
-            if key not in book.counts:
+            c = book.counts.get(key)
+            if c is None:
                 return x
-            return replace(x, surges_minor=book.count(key, SurgeSeverity.MINOR),
-                           surges_major=book.count(key, SurgeSeverity.MAJOR),
-                           surges_severe=book.count(key, SurgeSeverity.SEVERE))  # fmt: skip
+            return fast_replace(x, surges_minor=c[SurgeSeverity.MINOR],
+                                surges_major=c[SurgeSeverity.MAJOR],
+                                surges_severe=c[SurgeSeverity.SEVERE])  # fmt: skip
 
         phases = {ln: counted(r, f"inlet/{ln}") for ln, r in ps.inlet.phases.items()}
-        inlet = replace(counted(ps.inlet, "inlet"), phases=phases, spd_energy_j=book.energy_j,
+        inlet = fast_replace(counted(ps.inlet, "inlet"), phases=phases, spd_energy_j=book.energy_j,
                         spd_life_used_pct=100.0 * book.energy_j / budget_j)  # fmt: skip
         branches = {bid: counted(b, f"branch/{bid}") for bid, b in ps.branches.items()}
-        changed[pdu_id] = replace(ps, inlet=inlet, branches=branches)
-    return replace(snap, pdus={**snap.pdus, **changed}) if changed else snap
+        changed[pdu_id] = fast_replace(ps, inlet=inlet, branches=branches)
+    return fast_replace(snap, pdus={**snap.pdus, **changed}) if changed else snap
