@@ -81,8 +81,8 @@ def test_white_noise_hf_is_two_sigma_and_stationary() -> None:
     assert arc_hf(x.astype(np.float32), SPC, f.rms_a) == pytest.approx(f.hf, rel=1e-4)
     # half-cycle sums of L = N/2 − 1 squares of an MA(1) Gaussian with ρ₁ = −½:
     # var = 2·Σcov² = 2·(4σ²)²·1.5·L, mean = 4σ²·L → coefficient of variation c = √(3/L);
-    # two (nearly independent, nearly normal) neighbours differ by E|Δ| = 2c/√π of the mean
-    expected = 2 / math.sqrt(math.pi) * math.sqrt(3 / (SPC // 2 - 1))
+    # for (nearly independent, nearly normal) slots E|e₀ − 2e₁ + e₂| = √6·c·√(2/π) of the mean
+    expected = math.sqrt(6) * math.sqrt(2 / math.pi) * math.sqrt(3 / (SPC // 2 - 1))
     assert np.mean(f.irregularity) == pytest.approx(expected, rel=0.05)
 
 
@@ -124,9 +124,10 @@ def test_one_spike_gives_the_exact_irregularity_and_hf() -> None:
     x = _sine()
     x[3 * SPC + 20] += a  # one sample of cycle 3, inside the first half-cycle slot
     f = arc_features(x[None], SPC, FS)
-    # d = +a in cycle 3 and −a in cycle 4; h = Δd puts 2a² into the same half-cycle slot of both
-    # → among the 18 slots, two of energy 2a² two apart: mean 4a²/18, mean |step| 4·2a²/17
-    assert f.irregularity[0] == pytest.approx((8 / 17) / (4 / 18), rel=1e-9)
+    # d = +a in cycle 3 and −a in cycle 4; h = Δd puts E = 2a² into the same half-cycle slot of
+    # both → among the 18 slots, two of energy E two apart (slots 4 and 6): mean 2E/18; their
+    # second differences E, −2E, 2E, −2E, E sum to 8E over 16 → irregularity (E/2)/(E/9) = 4.5
+    assert f.irregularity[0] == pytest.approx(4.5, rel=1e-9)
     hf_abs = math.sqrt(4 * a * a / (T.size - SPC - 1))  # h is defined on n − N − 1 samples
     assert f.hf[0] * f.rms_a[0] == pytest.approx(hf_abs, rel=1e-6)
 

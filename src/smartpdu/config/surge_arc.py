@@ -70,9 +70,10 @@ class ArcConfig(_Model):
     """Below this a series arc does not sustain (and the features are noise)."""
     hf_limit: float = Field(0.08, gt=0, le=10)
     """Aperiodic high-frequency content: rms of the differenced cycle-to-cycle residual / Irms."""
-    irregularity_limit: float = Field(0.3, gt=0, le=100)
-    """Half-cycle irregularity: coefficient of variation of that content over the half-cycles."""
-    shoulder_limit_ms: float = Field(0.2, ge=0, le=10)
+    irregularity_limit: float = Field(0.35, gt=0, le=100)
+    """Half-cycle irregularity: mean |second difference| of that content from half-cycle to
+    half-cycle, over its mean (smooth changes stay low, random ones do not)."""
+    shoulder_limit_ms: float = Field(0.25, ge=0, le=10)
     """Mean flat spot near the current zero crossings beyond a sine's, per half-cycle."""
     windows: int = Field(10, ge=1, le=300)
     """Consecutive windows looked at (10 windows = 2 s at 50 Hz)…"""

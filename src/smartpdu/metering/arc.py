@@ -18,11 +18,12 @@ change such as a motor's decaying start current is suppressed by ``2·sin(πf/fs
 Features per row (``rms``: the row's rms over the window):
 
 - ``hf = rms(h) / rms``. White noise of σ gives ``rms(h) = 2σ``; a periodic signal gives 0.
-- ``irregularity``: mean |change| of ``Σh²`` from one half-cycle slot (N/2 samples of h) to the
-  next, over the slots' mean.
-  Stationary or slowly changing content stays low (white noise ≈ 0.25, a drifting switching
-  ripple whose aliased tone beats against the cycle difference ≈ 0.1–0.3); an arc that burns in
-  some half-cycles and not in others, or differently in each, gives 0.3–1 and more.
+- ``irregularity``: mean |second difference| of ``Σh²`` over the half-cycle slots (N/2 samples of
+  h each), over the slots' mean. A smooth change — a switching ripple's aliased tone beating
+  against the cycle difference, a load ramp — has small second differences (0.03–0.25 in the
+  twin's look-alikes); an arc that burns in some half-cycles and not in others, or differently
+  in each, gives 0.4–2. (Stationary white noise gives ≈ 0.43, but noise alone never passes the
+  ``hf`` limit at a current that can sustain an arc.)
 - ``shoulder_s``: time per half-cycle the current spends within ``flat_fraction`` of zero, beyond
   what a sine spends there (``2·asin(ε)/π`` of a half-cycle).
 - ``asymmetry``: (positive − negative half-wave energy) / total energy (evidence only).
@@ -134,7 +135,7 @@ def arc_features(
         live = rms > 0
         hf = np.where(live, np.sqrt(e.sum(axis=1) / h.shape[1]) / rms, np.nan)
         mean_e = e.mean(axis=1)
-        step = np.abs(np.diff(e, axis=1)).mean(axis=1)
+        step = np.abs(np.diff(e, n=2, axis=1)).mean(axis=1)
         irr = np.where(live & (mean_e > 0), step / mean_e, np.nan)
         extra = flat / (2.0 * cycles) - sine_flat_samples(spc, flat_fraction)
         shoulder = np.where(live, np.maximum(extra, 0.0) / fs, np.nan)

@@ -2,10 +2,10 @@
 
 Physics (IEC 61000-4-5 style):
 
-- the **open-circuit surge** is a double exponential ``V̂·(e^{−t/τ2} − e^{−t/τ1})/norm`` on top of the
-  mains, with ``τ1 = rise/2.96`` and ``τ2 = duration/ln 2`` (a 1.2/50 µs wave for the defaults:
-  front 1.2 µs, time to half value ≈ 50 µs); its source impedance is ``SOURCE_OHM`` (2 Ω, the
-  combination-wave generator's);
+- the **open-circuit surge** is a double exponential ``V̂·(e^{−t/τ2} − e^{−t/τ1})/norm`` on top of
+  the mains, with ``τ1 = rise/2.96`` and ``τ2 = duration/ln 2`` (≈ a 1.2/50 µs wave for the
+  defaults: front ≈ 1.2 µs, time to half value 52 µs — the approximation puts it 5 % late); its
+  source impedance is ``SOURCE_OHM`` (2 Ω, the combination-wave generator's);
 - the **SPD** is a metal-oxide varistor at the PDU inlet, ``I = I_c·(|V|/V_c)^α`` with ``V_c``
   the step's let-through (clamping) voltage at ``I_c = MOV_REF_A``; the terminal voltage solves
   ``v + Z_s·I(v) = v_oc`` (Newton from above on a convex, increasing function: monotone);
@@ -90,16 +90,22 @@ def mov_clamp(
 
 
 def pulse_energy_j(
-    mains_at: FArray, peak_v: float, rise_s: float, duration_s: float, clamp_v: float
+    mains_t: FArray,
+    mains_v: FArray,
+    peak_v: float,
+    rise_s: float,
+    duration_s: float,
+    clamp_v: float,
 ) -> tuple[float, float]:
-    """(terminal peak |v|, varistor energy J) of one pulse on a fine time grid.
+    """(terminal peak |v|, varistor energy J) of one pulse on a fine time grid: the twin's truth.
 
-    ``mains_at``: the mains voltage at the pulse start (the mains barely moves in 12·τ2).
+    ``mains_t``/``mains_v``: the mains samples around the pulse, times relative to its start
+    (interpolated on the grid, held beyond their ends).
     """
     _, tau2 = _taus(rise_s, duration_s)
     end = _TAIL * tau2
-    t = np.concatenate([np.linspace(0.0, 20 * rise_s, 2001), np.linspace(20 * rise_s, end, 4001)])
-    v_oc = float(mains_at[0]) + peak_v * surge_shape(t, rise_s, duration_s)
+    t = np.concatenate([np.linspace(0.0, 20 * rise_s, 2001), np.linspace(20 * rise_s, end, 8001)])
+    v_oc = np.interp(t, mains_t, mains_v) + peak_v * surge_shape(t, rise_s, duration_s)
     v, i = mov_clamp(v_oc, clamp_v)
     p = v * i
     energy = float(np.sum(0.5 * (p[1:] + p[:-1]) * np.diff(t)))

@@ -98,19 +98,19 @@ class Transients:
                 if topo.pdu_feed[p] != pulse.feed or not live[p]:
                     continue
                 first = t0 <= pulse.start_s < t0 + dt
-                before = w.v.astype(np.float64)
+                before = w.v.astype(np.float64) if first else None
                 for r, pk in pulse.apply(w.v, t0, w.fs).items():
                     peaks[p][r] = max(peaks[p].get(r, 0.0), pk)
-                if first:
-                    k = max(0, min(w.v.shape[1] - 1, int((pulse.start_s - t0) * w.fs)))
+                if before is not None:
+                    t_rel = t0 + np.arange(w.v.shape[1]) / w.fs - pulse.start_s
                     rows = range(w.v.shape[0]) if pulse.phases is None else pulse.phases
                     for r in rows:
                         if r >= w.v.shape[0]:
                             continue
-                        top, energy = pulse_energy_j(before[r, k : k + 1], pulse.peak_v,
+                        top, energy = pulse_energy_j(t_rel, before[r], pulse.peak_v,
                                                      pulse.rise_s, pulse.duration_s,
                                                      pulse.clamp_v)  # fmt: skip
-                        log.append(TwinEvent(pulse.start_s, "surge",
+                        log.append(TwinEvent(pulse.start_s, "surge_let_through",
                                              f"{topo.pdu_ids[p]}/inlet/L{r + 1}",
                                              {"open_circuit_v": pulse.peak_v,
                                               "let_through_v": round(top, 1),
