@@ -131,6 +131,7 @@ def test_no_arc_suspicion_from_the_look_alikes() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # 18 000 windows through the whole controller
 def test_no_arc_suspicion_from_the_look_alikes_over_an_hour() -> None:
     events = _replay(_rack(), "arc-look-alikes")
     assert not [e for e in events if e.event_code == "ARC_FAULT_SUSPECTED"]
