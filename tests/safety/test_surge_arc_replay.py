@@ -136,3 +136,24 @@ def test_no_arc_suspicion_from_the_look_alikes_over_an_hour() -> None:
     events = _replay(_rack(), "arc-look-alikes")
     assert not [e for e in events if e.event_code == "ARC_FAULT_SUSPECTED"]
     assert _t(events[-1]) >= 3599.0  # the whole hour was replayed
+
+
+def test_alarm_rules_watch_the_surge_counters_and_the_arc_score() -> None:
+    rack = _rack()
+    data = rack.model_dump(mode="json")
+    data["alarms"]["rules"] = [
+        {"id": "spd-surges", "level": "inlet", "metric": "surges_major", "high_warning": 0.5},
+        {"id": "arc-score", "level": "outlet", "metric": "arc_score", "high_critical": 0.5},
+    ]
+    rack = RackConfig.model_validate(data)
+    scenario = parse_scenario("""
+name: rules
+steps:
+  - {at: 2s, do: surge, feed: B, peak_kv: 4}
+  - {at: 2s, do: arcing, pdu: pdu-a, outlet: '21', intensity: 0.5}
+""")
+    events = asyncio.run(replay_scenario(rack, scenario, duration_s=12.0)).events
+    raised = {(e.pdu_id, e.source, e.evidence.get("rule")) for e in events
+              if e.event_code == "ALARM_RAISED"}  # fmt: skip
+    assert ("pdu-b", "inlet", "spd-surges") in raised
+    assert ("pdu-a", "outlet/21", "arc-score") in raised

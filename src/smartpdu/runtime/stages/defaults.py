@@ -54,8 +54,8 @@ class StageParts:
 
 
 def default_stages(parts: StageParts) -> list[Stage]:
-    """measure → energy, demand, snapshot, watchers, alarms, fire, tamper, residual trend,
-    hotspot, redundancy, risk, psu-pairing, surge, arc → decide → events → persist."""
+    """measure → energy, demand, snapshot, surge, arc, watchers, alarms, fire, tamper, residual
+    trend, hotspot, redundancy, risk, psu-pairing → decide → events → persist."""
     alarms = AlarmStage(parts.config, parts.store, parts.writer, parts.events)
     fire = FireStage(parts.config, parts.control, parts.hardware, parts.control_lock)
     residual = ResidualStage(parts.config, parts.store, parts.writer)
@@ -74,6 +74,9 @@ def default_stages(parts: StageParts) -> list[Stage]:
             save_interval_s=max(60.0, parts.persist_interval_s),
         ),
         SnapshotStage(parts.control),
+        # right after the snapshot: they lay their counters over it, which the alarm rules read
+        SurgeStage(parts.config),
+        ArcStage(parts.config, parts.control, parts.control_lock),
         TransitionStage(),
         QualityWatchStage(),
         alarms,
@@ -84,8 +87,6 @@ def default_stages(parts: StageParts) -> list[Stage]:
         redundancy,
         RiskStage(alarms, residual, hotspot, redundancy, fire),
         PairingStage(),
-        SurgeStage(parts.config),
-        ArcStage(parts.config, parts.control, parts.control_lock),
         DecideStage(parts.control, parts.hardware, parts.control_lock, parts.events),
         EventsStage(parts.events),
         PersistStage(
