@@ -74,6 +74,9 @@ class ArcStage(StageBase):
         self._det = ArcDetector(len(self._keys), cfg)
         self._parity = np.arange(len(self._keys)) % 2
         self._attention = np.zeros(len(self._keys), dtype=np.int64)
+        self._attention_until = 0
+        self._turn: dict[tuple[str, int], npt.NDArray[np.bool_]] = {}
+        """Per PDU and tick parity: which of its outlet rows the screen looks at."""
         """Tick until which an outlet is screened every window (it passed the screen lately)."""
         self._last = np.full((len(_FEATURES), len(self._keys)), np.nan)
         """Features of each outlet's last arc-like window (the evidence)."""
@@ -102,14 +105,20 @@ class ArcStage(StageBase):
             # screen: the cheap HF feature on the last cycles of half of the loaded outlets (by
             # parity, alternating) plus those that passed it lately; full features where it fires
             rows = block.current_a[span] if span is not None else block.current_a[src]
-            look = np.flatnonzero(hot & ((self._parity[dst] == frame.tick % 2)
-                                         | (self._attention[dst] > frame.tick)))  # fmt: skip
+            turn = self._turn.get((pdu.id, frame.tick % 2))
+            if turn is None or turn.shape != hot.shape:
+                turn = self._turn[pdu.id, frame.tick % 2] = self._parity[dst] == frame.tick % 2
+            due = hot & turn
+            if self._attention_until > frame.tick:  # some outlet passed the screen lately
+                due |= hot & (self._attention[dst] > frame.tick)
+            look = np.flatnonzero(due)
             if not look.size:
                 continue
             tail = min(rows.shape[1], SCREEN_CYCLES * spc)
             hf = arc_hf(rows[look, -tail:], spc, rms[look])
             passed = look[hf >= SCREEN_FACTOR * cfg.hf_limit]
-            self._attention[dst[passed]] = frame.tick + cfg.windows
+            if passed.size:
+                self._attention[dst[passed]] = self._attention_until = frame.tick + cfg.windows
             cand = passed
             if not cand.size:
                 continue
@@ -143,6 +152,7 @@ class ArcStage(StageBase):
         key = (pdu.id, channels, metered)
         hit = self._rows.get(key)
         if hit is None:
+            self._turn.clear()
             rows = {ch: k for k, ch in enumerate(channels)}
             mrows = {ch: k for k, ch in enumerate(metered)}
             off = self._offset[pdu.id]
