@@ -81,6 +81,11 @@ class RedfishProperty:
     scale: float = 1.0
     excerpt: str | None = None
     in_excerpt: bool = False
+    digits: int = 3
+    """Decimals of the scaled Redfish value (mA shown in A needs 5 to keep 0.01 mA)."""
+    optional: bool = False
+    """The sensor exists only where the hardware measures the value (residual current: inlet,
+    RCBO branches, outlets of PDUs with per-outlet monitors); elsewhere it is not listed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +153,10 @@ OVERLAID_CHANNEL_FIELDS: Final = frozenset(f"surges_{b}" for b in _BUCKETS)
 """``ChannelReading`` fields neither metered nor energy totals: a stage fills them in on the
 snapshot (the surge counters of a phase); the assembly leaves them at their default."""
 _POWER = "Power"
+_RESIDUAL: Final = RedfishProperty(
+    "ResidualCurrent", reading_type="Current", units="A", scale=1e-3, digits=5, optional=True
+)
+"""DMTF has no residual-current reading type: a Current sensor in A (ReadingUnits of Current)."""
 
 CATALOGUE: Final[tuple[Metric, ...]] = (
     # -- every metered channel (inlet phase, branch, outlet) ------------------------------------
@@ -248,7 +257,8 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
            redfish=RedfishProperty("NeutralCurrent", reading_type="Current", units="A")),
     Metric("residual_ma", InletSnapshot, "residual_ma", "mA", Kind.GAUGE, (Level.INLET,), 2,
            "Residual (RCM) current; null without a residual-current monitor", rest="residual_ma",
-           stored=(Level.INLET,), prometheus="smartpdu_residual_current_milliamperes"),
+           stored=(Level.INLET,), prometheus="smartpdu_residual_current_milliamperes",
+           redfish=_RESIDUAL),
     *(Metric(f"surges_{b}", InletSnapshot, f"surges_{b}", "1", Kind.COUNTER, (Level.INLET,),
              0, f"Surge bursts at the inlet in the {b} severity bucket", rest=f"surges_{b}",
              prometheus=f"smartpdu_surges_{b}_total") for b in _BUCKETS),
@@ -269,7 +279,8 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
     # -- branch circuits ------------------------------------------------------------------------
     Metric("residual_ma", BranchSnapshot, "residual_ma", "mA", Kind.GAUGE, (Level.BRANCH,), 2,
            "Residual (RCM) current of the branch; null without a monitor", rest="residual_ma",
-           prometheus="smartpdu_residual_current_milliamperes"),
+           stored=(Level.BRANCH,), prometheus="smartpdu_residual_current_milliamperes",
+           redfish=_RESIDUAL),
     Metric("trip_risk_pct", BranchSnapshot, "trip_risk_pct", "%", Kind.GAUGE,
            (Level.BRANCH,), 1, "Position on the breaker's thermal trip curve (100 = trips)",
            rest="trip_risk_pct", prometheus="smartpdu_breaker_trip_risk_percent"),
@@ -287,6 +298,10 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
     Metric("arc_score", OutletSnapshot, "arc_score", "1", Kind.GAUGE, (Level.OUTLET,), 2,
            "Share of the last arc-detection windows with a series-arc signature (0–1)",
            rest="arc_score", prometheus="smartpdu_arc_score"),
+    Metric("residual_ma", OutletSnapshot, "residual_ma", "mA", Kind.GAUGE, (Level.OUTLET,), 2,
+           "Residual current of the outlet (its PSUs' protective-conductor current); null "
+           "unless the PDU monitors each outlet", rest="residual_ma", stored=(Level.OUTLET,),
+           prometheus="smartpdu_residual_current_milliamperes", redfish=_RESIDUAL),
     # -- environment sensors (and the derived dew point) ----------------------------------------
     Metric("value", SensorSnapshot, "value", "sensor unit", Kind.GAUGE, (Level.SENSOR,), 2,
            "Sensor reading in the sensor's unit; null when disconnected", rest="value",

@@ -21,6 +21,8 @@ __all__ = [
     "OutletSnapshot",
     "PduSnapshot",
     "RackSnapshot",
+    "RiskFactor",
+    "RiskScore",
     "SensorSnapshot",
 ]
 
@@ -82,6 +84,8 @@ class OutletSnapshot:
     reading: ChannelReading
     terminal_temp_c: float | None = None
     relay_cycles: int = 0
+    residual_ma: float | None = None
+    """The outlet's residual current; None unless the PDU measures it per outlet."""
     arc_score: float = 0.0
     """Share of the last arc-detection windows with a series-arc signature (0–1)."""
 
@@ -194,6 +198,24 @@ class LeverSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class RiskFactor:
+    """One contribution to the rack's risk score (``smartpdu.analytics.risk``)."""
+
+    name: str
+    points: float
+    """0–100 before combining."""
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class RiskScore:
+    """The rack's risk score, 0–100, with every factor (zero-point ones too: the formula shows)."""
+
+    score: float
+    factors: tuple[RiskFactor, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RackSnapshot:
     """Everything known about the rack after one tick."""
 
@@ -208,6 +230,8 @@ class RackSnapshot:
     sensors: dict[str, SensorSnapshot] = field(default_factory=dict)
     levers: dict[str, LeverSnapshot] = field(default_factory=dict)
     controller_power: str = "feed_a"
+    risk: RiskScore | None = None
+    """The latest risk score (recomputed once a second by the risk stage; None before)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
