@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from smartpdu.config.surge_arc import ArcConfig, SurgeConfig
+
 __all__ = [
     "FireConfig",
     "FireResponseConfig",
@@ -121,3 +123,5 @@ class SafetyConfig(_Model):
     tamper: TamperConfig = TamperConfig()
     residual: ResidualTrendConfig = ResidualTrendConfig()
     hotspot: HotspotConfig = HotspotConfig()
+    surge: SurgeConfig = SurgeConfig()
+    arc: ArcConfig = ArcConfig()

@@ -72,6 +72,9 @@ class EventCode(StrEnum):
     SENSOR_FAULT = "SENSOR_FAULT"
     TEMPERATURE_HIGH = "TEMPERATURE_HIGH"
     CONTACT_RESISTANCE_SUSPECTED = "CONTACT_RESISTANCE_SUSPECTED"
+    SURGE_DETECTED = "SURGE_DETECTED"
+    SPD_END_OF_LIFE = "SPD_END_OF_LIFE"
+    ARC_FAULT_SUSPECTED = "ARC_FAULT_SUSPECTED"
     HUMIDITY_HIGH = "HUMIDITY_HIGH"
     DEW_POINT_RISK = "DEW_POINT_RISK"
     VOC_HIGH = "VOC_HIGH"
@@ -180,6 +183,21 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
         _E.CONTACT_RESISTANCE_SUSPECTED,
         _W,
         "An outlet terminal heats more than its current explains.",
+    ),
+    (
+        _E.SURGE_DETECTED,
+        _W,
+        "A surge burst on the inlet, counted by severity (peak, dv/dt, energy).",
+    ),
+    (
+        _E.SPD_END_OF_LIFE,
+        _W,
+        "The surge protective device absorbed its energy budget: replace it.",
+    ),
+    (
+        _E.ARC_FAULT_SUSPECTED,
+        _C,
+        "An outlet's current shows a series arc's signature (loose or burnt terminal).",
     ),
     (_E.HUMIDITY_HIGH, _W, "Relative humidity is above its limit."),
     (_E.DEW_POINT_RISK, _W, "Surface temperature is close to the dew point."),

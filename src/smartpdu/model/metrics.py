@@ -34,6 +34,7 @@ __all__ = [
     "CATALOGUE",
     "CHANNEL_LEVELS",
     "NOT_METRICS",
+    "OVERLAID_CHANNEL_FIELDS",
     "Kind",
     "Level",
     "Metric",
@@ -158,6 +159,14 @@ def _ch(
 
 
 _ALL_CH: Final = CHANNEL_LEVELS
+_BUCKETS: Final = ("minor", "major", "severe")
+# Stable numbers of the surge counters: three buckets from each base (phase 44-46, inlet 47-49,
+# branch 50-52).
+_SURGE_NO: Final = {"phase": 44, "inlet": 47, "branch": 50}
+"""Surge severity buckets (``protection/surge.py``)."""
+OVERLAID_CHANNEL_FIELDS: Final = frozenset(f"surges_{b}" for b in _BUCKETS)
+"""``ChannelReading`` fields neither metered nor energy totals: a stage fills them in on the
+snapshot (the surge counters of a phase); the assembly leaves them at their default."""
 _POWER = "Power"
 _RESIDUAL: Final = RedfishProperty(
     "ResidualCurrent", reading_type="Current", units="A", scale=1e-3, digits=5, optional=True
@@ -203,6 +212,10 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
         prometheus="smartpdu_frequency_hertz", ha="frequency",
         redfish=RedfishProperty("Frequency", reading_type="Frequency", units="Hz",
                                 excerpt="FrequencyHz")),
+    *(_row(_SURGE_NO["phase"] + i, f"surges_{b}", ChannelReading, f"surges_{b}", "1",
+           Kind.COUNTER, (Level.PHASE,),
+             0, f"Surge bursts on the phase in the {b} severity bucket", rest=f"surges_{b}",
+             prometheus=f"smartpdu_surges_{b}_total") for i, b in enumerate(_BUCKETS)),
     # Redfish energy sensors: Reading is the resettable register (ResetMetrics zeroes it),
     # LifetimeReading the total that never resets (DMTF Sensor semantics).
     _ch(22, "energy_wh", "energy_wh", "Wh", 3, "Active energy import, non-resettable total",
@@ -262,6 +275,16 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
            "Residual (RCM) current; null without a residual-current monitor", rest="residual_ma",
            stored=(Level.INLET,), prometheus="smartpdu_residual_current_milliamperes",
            redfish=_RESIDUAL),
+    *(_row(_SURGE_NO["inlet"] + i, f"surges_{b}", InletSnapshot, f"surges_{b}", "1",
+           Kind.COUNTER, (Level.INLET,),
+             0, f"Surge bursts at the inlet in the {b} severity bucket", rest=f"surges_{b}",
+             prometheus=f"smartpdu_surges_{b}_total") for i, b in enumerate(_BUCKETS)),
+    _row(53, "spd_energy_j", InletSnapshot, "spd_energy_j", "J", Kind.COUNTER, (Level.INLET,), 1,
+           "Energy absorbed by the surge protective device, cumulative estimate",
+           rest="spd_energy_j", prometheus="smartpdu_spd_energy_joules_total"),
+    _row(54, "spd_life_used_pct", InletSnapshot, "spd_life_used_pct", "%", Kind.GAUGE,
+           (Level.INLET,), 1, "SPD energy in percent of its configured budget",
+           rest="spd_life_used_pct", prometheus="smartpdu_spd_life_used_percent"),
     _row(36, "demand_power_w", InletSnapshot, "demand_power_w", "W", Kind.GAUGE, (Level.INLET,),
            1, "15-min sliding average of the inlet power", rest="demand_power_w",
            stored=(Level.INLET,), prometheus="smartpdu_demand_power_watts",
@@ -278,6 +301,11 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
     _row(39, "trip_risk_pct", BranchSnapshot, "trip_risk_pct", "%", Kind.GAUGE,
            (Level.BRANCH,), 1, "Position on the breaker's thermal trip curve (100 = trips)",
            rest="trip_risk_pct", prometheus="smartpdu_breaker_trip_risk_percent"),
+    *(_row(_SURGE_NO["branch"] + i, f"surges_{b}", BranchSnapshot, f"surges_{b}", "1",
+           Kind.COUNTER, (Level.BRANCH,),
+             0, f"Surge bursts seen by the branch in the {b} severity bucket",
+             rest=f"surges_{b}", prometheus=f"smartpdu_surges_{b}_total")
+      for i, b in enumerate(_BUCKETS)),
     # -- outlets --------------------------------------------------------------------------------
     _row(40, "terminal_temp_c", OutletSnapshot, "terminal_temp_c", "Cel", Kind.GAUGE,
            (Level.OUTLET,), 1, "Outlet terminal temperature; null without a sensor",
@@ -286,6 +314,9 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
     _row(41, "relay_cycles", OutletSnapshot, "relay_cycles", "1", Kind.COUNTER, (Level.OUTLET,),
            0, "Relay switching cycles (wear)", rest="relay_cycles",
            prometheus="smartpdu_relay_cycles_total"),
+    _row(55, "arc_score", OutletSnapshot, "arc_score", "1", Kind.GAUGE, (Level.OUTLET,), 2,
+           "Share of the last arc-detection windows with a series-arc signature (0–1)",
+           rest="arc_score", prometheus="smartpdu_arc_score"),
     _row(43, "residual_ma", OutletSnapshot, "residual_ma", "mA", Kind.GAUGE, (Level.OUTLET,), 2,
            "Residual current of the outlet (its PSUs' protective-conductor current); null "
            "unless the PDU monitors each outlet", rest="residual_ma", stored=(Level.OUTLET,),

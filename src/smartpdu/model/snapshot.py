@@ -54,6 +54,10 @@ class ChannelReading:
     energy_vah: float = 0.0
     energy_resettable_wh: float = 0.0
     """Active energy import since the last (audited) reset of the resettable register."""
+    surges_minor: int = 0
+    """Surge bursts on this phase by severity bucket (phase readings only; the surge stage)."""
+    surges_major: int = 0
+    surges_severe: int = 0
     flags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,6 +86,8 @@ class OutletSnapshot:
     relay_cycles: int = 0
     residual_ma: float | None = None
     """The outlet's residual current; None unless the PDU measures it per outlet."""
+    arc_score: float = 0.0
+    """Share of the last arc-detection windows with a series-arc signature (0–1)."""
 
     @property
     def relay(self) -> RelayState:
@@ -100,6 +106,10 @@ class BranchSnapshot:
     reading: ChannelReading
     residual_ma: float | None = None
     trip_risk_pct: float | None = None
+    surges_minor: int = 0
+    """Surge bursts seen by the branch (on its phase, breaker closed) by severity bucket."""
+    surges_major: int = 0
+    surges_severe: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +140,14 @@ class InletSnapshot:
     """True power factor of the inlet, P/S of the sums (NaN without load)."""
     energy_resettable_wh: float = 0.0
     """Inlet active energy import since the last (audited) reset of the resettable register."""
+    surges_minor: int = 0
+    """Surge bursts at the PDU inlet by severity bucket (one count per burst)."""
+    surges_major: int = 0
+    surges_severe: int = 0
+    spd_energy_j: float = 0.0
+    """Energy the surge protective device absorbed, cumulative (estimate, docs/safety.md)."""
+    spd_life_used_pct: float = 0.0
+    """``spd_energy_j`` in percent of the configured energy budget."""
 
 
 @dataclass(frozen=True, slots=True)
