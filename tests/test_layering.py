@@ -127,3 +127,68 @@ def test_line_allow_list_is_not_stale() -> None:
     }
     stale = sorted(LINE_ALLOWED - over)
     assert not stale, f"line allow-list entries now within budget (remove them): {stale}"
+
+
+# -- interfaces talk to the port only ---------------------------------------------------------------
+INTERFACE_MODULES = ("api", "redfish", "app/interfaces.py")
+PORT_MODULES = ("smartpdu.runtime.port", "smartpdu.runtime.subscription_book")
+"""What an interface may import of ``runtime/``: the port (and the types it hands out)."""
+REACH_PAST_PORT = {"store", "_store", "backend", "bus"}
+"""Attributes through which an interface would reach the store or the runtime behind the port."""
+
+
+def _interface_files() -> Iterator[Path]:
+    for place in INTERFACE_MODULES:
+        target = PKG / place
+        yield from sorted(target.rglob("*.py")) if target.is_dir() else [target]
+
+
+def _port_bypasses(path: Path) -> list[str]:
+    """``storage``/runtime-internal imports and ``.store``-like attribute reads in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            mods = [node.module]
+            if node.module in ("smartpdu", "smartpdu.runtime"):
+                mods = [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            mods = [a.name for a in node.names]
+        elif isinstance(node, ast.Attribute) and node.attr in REACH_PAST_PORT:
+            found.append((node.lineno, f".{node.attr}"))
+            continue
+        else:
+            continue
+        for mod in mods:
+            storage = mod == "smartpdu.storage" or mod.startswith("smartpdu.storage.")
+            internal = mod.startswith("smartpdu.runtime.") and mod not in PORT_MODULES
+            if storage or internal:
+                found.append((node.lineno, f"imports {mod}"))
+    return [f"line {n}: {what}" for n, what in sorted(found)]
+
+
+def test_the_port_check_sees_store_and_runtime_internals(tmp_path: Path) -> None:
+    mod = tmp_path / "m.py"
+    mod.write_text(
+        "from smartpdu.storage.base import Store\n"
+        "import smartpdu.storage\n"
+        "from smartpdu.runtime import engine\n"
+        "from smartpdu.runtime.port import RackPort\n"
+        "def f(services):\n    return services.store.kv_get('x'), services.backend\n"
+    )
+    assert _port_bypasses(mod) == [
+        "line 1: imports smartpdu.storage.base",
+        "line 2: imports smartpdu.storage",
+        "line 3: imports smartpdu.runtime.engine",
+        "line 6: .backend",
+        "line 6: .store",
+    ]
+
+
+@pytest.mark.parametrize(
+    "path", list(_interface_files()), ids=lambda p: p.relative_to(PKG).as_posix()
+)
+def test_interfaces_reach_nothing_past_the_port(path: Path) -> None:
+    """Issue 10: an interface (REST, Redfish, the registry) touches only ``RackPort`` and
+    ``AuthService``: no ``storage`` import, no runtime internals, no ``.store``/``.backend``."""
+    assert _port_bypasses(path) == []

@@ -129,7 +129,8 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
         sim=False,
         **extra,
     )
-    delivery = EventDelivery(runtime)  # the outbox reads the runtime: built here, not by Redfish
+    port = RackPort(runtime)
+    delivery = EventDelivery(port)  # the root owns and runs the outbox: built here, not by Redfish
     interfaces: list[Interface] = [
         SessionPurge(),
         EventDeliveryInterface(delivery),
@@ -147,7 +148,6 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
         )
         try:
             generated = await auth.ensure_admin(options.admin_password)
-            port = RackPort(runtime)
 
             async def started() -> None:
                 freeze_startup_heap()  # full GC passes would walk the whole start-up heap

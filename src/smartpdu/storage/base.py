@@ -23,6 +23,7 @@ from smartpdu.events.chain import Checkpoint
 from smartpdu.events.model import Event
 from smartpdu.events.outbox_store import OutboxTables
 from smartpdu.model.accounts import UserRepository
+from smartpdu.model.subscriptions import SubscriptionRepository
 from smartpdu.storage.control_repos import CalibrationRecord
 from smartpdu.storage.records import (
     ConfigVersion,
@@ -33,7 +34,6 @@ from smartpdu.storage.records import (
     Resolution,
     RetentionPolicy,
 )
-from smartpdu.storage.subscription_repo import SubscriptionRecord
 
 
 class EventRepository(Protocol):
@@ -150,28 +150,6 @@ class CalibrationRepository(Protocol):
     def latest(self, pdu_id: str) -> CalibrationRecord | None: ...
 
     def history(self, pdu_id: str) -> list[CalibrationRecord]: ...
-
-
-class SubscriptionRepository(Protocol):
-    """Redfish EventService subscriptions with ids that are never handed out twice."""
-
-    def list(self) -> list[SubscriptionRecord]:
-        """Every subscription, ordered by numeric id."""
-        ...
-
-    def get(self, sid: str) -> SubscriptionRecord | None: ...
-
-    def allocate_id(self, limit: int) -> str | None:
-        """Persist and return the next id; None when ``limit`` subscriptions exist."""
-        ...
-
-    def save(self, sub: SubscriptionRecord) -> None:
-        """Create or replace ``sub`` (its id must come from :meth:`allocate_id`)."""
-        ...
-
-    def delete(self, sid: str) -> bool:
-        """Delete ``sid``; False when it did not exist."""
-        ...
 
 
 @runtime_checkable
