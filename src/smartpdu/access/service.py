@@ -289,6 +289,7 @@ class AuthService(UserAdmin):
         return await asyncio.to_thread(self._sessions.views, self._clock())
 
     async def get_session(self, sid: str) -> SessionView | None:
+        """The live session ``sid`` (None when unknown or expired)."""
         return next((v for v in await self.list_sessions() if v.id == sid), None)
 
     async def revoke_session(self, sid: str, *, actor: str, interface: str) -> bool:
@@ -415,7 +416,5 @@ class AuthService(UserAdmin):
         return True
 
     async def purge_expired(self) -> int:
-        """Delete expired sessions (and their index entries); return how many."""
-        count = await asyncio.to_thread(self._store.purge_sessions, self._clock())
-        await self.list_sessions()  # drops index entries of sessions that are gone
-        return count
+        """Delete expired sessions; return how many."""
+        return await asyncio.to_thread(self._store.purge_sessions, self._clock())

@@ -23,6 +23,11 @@ from smartpdu.events.chain import Checkpoint
 from smartpdu.events.model import Event
 from smartpdu.events.outbox_store import OutboxTables
 from smartpdu.model.accounts import UserRepository
+from smartpdu.model.runtime_state import (
+    AlarmStateRepository,
+    MaxDemandRepository,
+    ResidualTrendRepository,
+)
 from smartpdu.model.subscriptions import SubscriptionRepository
 from smartpdu.storage.control_repos import CalibrationRecord
 from smartpdu.storage.records import (
@@ -129,7 +134,8 @@ class ConfigRepository(Protocol):
 
 
 class KeyValueRepository(Protocol):
-    """Small device state without a table of its own (Redfish sessions, outbox cursors)."""
+    """Small device state without a table of its own: the twin bench's calibration seeds, and
+    rows an upgrade could not parse (kept, never dropped)."""
 
     def kv_get(self, key: str) -> str | None: ...
 
@@ -187,6 +193,21 @@ class Store(
     @property
     def outbox(self) -> OutboxTables:
         """The outbox's delivery cursors and delivery log per destination."""
+        ...
+
+    @property
+    def alarm_state(self) -> AlarmStateRepository:
+        """The alarm engine's id counter, active alarms and history."""
+        ...
+
+    @property
+    def max_demand(self) -> MaxDemandRepository:
+        """Maximum demand per PDU and channel."""
+        ...
+
+    @property
+    def residual_trends(self) -> ResidualTrendRepository:
+        """Residual-current trend points per channel."""
         ...
 
     @property

@@ -34,6 +34,7 @@ from smartpdu.storage.records import (
     UserRecord,
 )
 from smartpdu.storage.sql_core import Cursor, Row, SqlCore
+from smartpdu.storage.state_repos import SqlAlarmState, SqlMaxDemand, SqlResidualTrends
 from smartpdu.storage.subscription_repo import SqlSubscriptions
 
 __all__ = ["Cursor", "Row", "SqlStore"]
@@ -82,7 +83,7 @@ def _row_user(r: Row) -> UserRecord:
 
 
 def _row_session(r: Row) -> SessionRecord:
-    return SessionRecord(r[0], r[1], parse_timestamp(r[2]), parse_timestamp(r[3]))
+    return SessionRecord(r[0], r[1], parse_timestamp(r[2]), parse_timestamp(r[3]), str(r[4]))
 
 
 class SqlStore(SqlCore):
@@ -100,6 +101,12 @@ class SqlStore(SqlCore):
         """Redfish EventService subscriptions and their never-reused ids."""
         self.outbox = SqlOutbox(self)
         """The outbox's delivery cursors and delivery log per destination."""
+        self.alarm_state = SqlAlarmState(self)
+        """The alarm engine's id counter, active alarms and history."""
+        self.max_demand = SqlMaxDemand(self)
+        """Maximum demand per PDU and channel."""
+        self.residual_trends = SqlResidualTrends(self)
+        """Residual-current trend points per channel."""
         self._readings = BlockReadings(self)
 
     def __enter__(self) -> SqlStore:
@@ -306,6 +313,8 @@ class SqlStore(SqlCore):
             session.username,
             format_timestamp(session.created_utc),
             format_timestamp(session.expires_utc),
+            session.interface,
+            session.id,
         )
         try:
             self._write(q.INSERT_SESSION, row)
@@ -318,6 +327,13 @@ class SqlStore(SqlCore):
     def get_session(self, token_hash: str) -> SessionRecord | None:
         rows = self._query(q.GET_SESSION, (token_hash,))
         return _row_session(rows[0]) if rows else None
+
+    def find_session(self, session_id: str) -> SessionRecord | None:
+        rows = self._query(q.FIND_SESSION, (session_id,))
+        return _row_session(rows[0]) if rows else None
+
+    def list_sessions(self, now: datetime) -> list[SessionRecord]:
+        return [_row_session(r) for r in self._query(q.LIVE_SESSIONS, (format_timestamp(now),))]
 
     def delete_session(self, token_hash: str) -> bool:
         return self._write(q.DELETE_SESSION, (token_hash,)) > 0
