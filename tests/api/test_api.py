@@ -30,7 +30,7 @@ async def test_health_needs_no_auth(client: httpx.AsyncClient, env: Env) -> None
     assert h["last_window_utc"] == env.runtime.snapshot.timestamp_utc
     assert h["uptime_s"] >= 0
     assert h["tick_overruns"] == 0
-    env.runtime.tick_overruns = 2  # issue 11 item 20: /health counts TICK_OVERRUN resyncs
+    env.runtime.tick_loop.tick_overruns = 2  # issue 11 item 20: /health counts TICK_OVERRUN resyncs
     assert (await client.get("/api/v1/health")).json()["tick_overruns"] == 2
 
 

@@ -31,9 +31,9 @@ from smartpdu.app.interfaces import (
 from smartpdu.app.scenario_player import scenario_stages
 from smartpdu.config import RackConfig, dump_config
 from smartpdu.redfish.delivery import EventDelivery
-from smartpdu.runtime.engine import RackRuntime
 from smartpdu.runtime.heap import freeze_startup_heap
 from smartpdu.runtime.port import RackPort
+from smartpdu.runtime.rack import RackRuntime
 from smartpdu.twin.scenario import Scenario
 
 __all__ = ["ServeOptions", "Started", "bind_first_free", "bind_socket", "serve"]

@@ -2,7 +2,7 @@
 
 Interfaces read snapshots, stream snapshots and events, query history and the event log, and
 submit commands; they never touch the store, the event log or the bus. :class:`RackPort` wraps a
-running :class:`~smartpdu.runtime.engine.RackRuntime` (or anything with its :class:`RuntimeBackend`
+running :class:`~smartpdu.runtime.rack.RackRuntime` (or anything with its :class:`RuntimeBackend`
 shape, e.g. a test stand-in) and is the only place where blocking store reads are moved off the
 event loop.
 
