@@ -46,6 +46,7 @@ from smartpdu.access.passwords import (
     check_password_policy,
     dummy_hash,
     generate_password,
+    hash_password,
     verify_password,
 )
 from smartpdu.access.records import SessionInfo, SessionView, UserInfo, session_id, token_hash
@@ -93,7 +94,7 @@ class EventSink(Protocol):
     def append(self, draft: NewEvent) -> Any: ...
 
 
-class AuthService(UserAdmin):
+class AuthService:
     """Authenticate users, manage sessions and accounts; audit every change.
 
     ``pdu_id`` names the event chain that user/login events go to (the controller's PDU, or the
@@ -122,10 +123,12 @@ class AuthService(UserAdmin):
         self._sessions = SessionIndex(store)
         self._inflight: dict[bytes, asyncio.Future[Principal]] = {}
         self._resolving: dict[tuple[str, int], asyncio.Future[Principal | None]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
         self._crypto = ThreadPoolExecutor(CRYPTO_WORKERS, thread_name_prefix="smartpdu-argon2")
         self.credential_checks = 0
         """How many password verifications ran (argon2); for tests and health figures."""
+        self.users = UserAdmin(store, clock, self._cache, self._emit,
+                               lambda pw: self._argon2(hash_password, pw))  # fmt: skip
+        """Account administration (also offered as this service's own methods below)."""
 
     def close(self) -> None:
         """Stop the credential executor (idempotent)."""
@@ -162,6 +165,38 @@ class AuthService(UserAdmin):
         if inspect.isawaitable(result):
             await result
 
+    # -- accounts (UserAdmin) -------------------------------------------------------------------
+    async def list_users(self) -> list[UserInfo]:
+        return await self.users.list_users()
+
+    async def get_user(self, username: str) -> UserInfo:
+        """``UserNotFoundError`` when there is no such user."""
+        return await self.users.get_user(username)
+
+    async def create_user(
+        self, username: str, password: str, role: Role, *, actor: str
+    ) -> UserInfo:
+        """Create an account (audited USER_CREATED by ``actor``)."""
+        return await self.users.create_user(username, password, role, actor=actor)
+
+    async def update_user(
+        self,
+        username: str,
+        *,
+        actor: str,
+        role: Role | None = None,
+        password: str | None = None,
+        disabled: bool | None = None,
+        precondition: Callable[[UserInfo], None] | None = None,
+    ) -> UserInfo:
+        """Change role, password and/or disabled flag (audited): :meth:`UserAdmin.update_user`."""
+        return await self.users.update_user(username, actor=actor, role=role, password=password,
+                                            disabled=disabled, precondition=precondition)  # fmt: skip
+
+    async def delete_user(self, username: str, *, actor: str) -> bool:
+        """Delete an account and its sessions (audited); refuse to delete the last admin."""
+        return await self.users.delete_user(username, actor=actor)
+
     # -- provisioning ---------------------------------------------------------------------------
     async def ensure_admin(self, password: str | None = None) -> str | None:
         """On first run (no users at all) create ``admin``; return the password if generated.
@@ -176,7 +211,7 @@ class AuthService(UserAdmin):
             if password is None
             else check_password_policy(password, ADMIN_USERNAME)
         )
-        await self._create(ADMIN_USERNAME, pw, Role.ADMIN, actor="system", first_run=True)
+        await self.users.create(ADMIN_USERNAME, pw, Role.ADMIN, actor="system", first_run=True)
         return pw if generated else None
 
     # -- login and sessions ---------------------------------------------------------------------
