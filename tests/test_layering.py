@@ -192,3 +192,91 @@ def test_interfaces_reach_nothing_past_the_port(path: Path) -> None:
     """Issue 10: an interface (REST, Redfish, the registry) touches only ``RackPort`` and
     ``AuthService``: no ``storage`` import, no runtime internals, no ``.store``/``.backend``."""
     assert _port_bypasses(path) == []
+
+
+# -- no import circles ------------------------------------------------------------------------------
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SRC).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> the ``smartpdu`` modules it imports (every import; ``from a import b`` is
+    ``a.b`` when that is a module, else ``a``)."""
+    files = {_module_name(p): p for p in _modules()}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        here = path.relative_to(SRC).with_suffix("").parts[:-1]
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            found: list[str] = []
+            if isinstance(node, ast.Import):
+                found = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = here[: len(here) - node.level + 1]
+                    base = ".".join((*up, node.module) if node.module else up)
+                found = [f"{base}.{a.name}" if f"{base}.{a.name}" in files else base
+                         for a in node.names]  # fmt: skip
+            for mod in found:
+                while mod and mod not in files:
+                    mod = mod.rpartition(".")[0]
+                if mod and mod != name:
+                    targets.add(mod)
+        graph[name] = targets
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (iterative Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, it = work[-1]
+            w = next(it, None)
+            if w is not None:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(sorted(graph.get(w, ())))))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                group = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    group.append(w)
+                    if w == v:
+                        break
+                if len(group) > 1:
+                    out.append(sorted(group))
+    return out
+
+
+def test_the_circle_finder_finds_a_circle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+    assert _circles(graph) == [["a", "b", "c"]]
+
+
+def test_no_module_imports_itself_round_a_circle() -> None:
+    """Issue 10: every import counts (lazy and ``TYPE_CHECKING`` ones too); a circle means two
+    modules are one concept or one of them should get a protocol (storage/sql_core.py,
+    runtime/device_commands.DeviceCommandPort show how)."""
+    assert _circles(_import_graph()) == []
