@@ -105,7 +105,7 @@ async def test_viewer_gets_403_on_every_write(client: httpx.AsyncClient, env: En
     assert_problem(await client.get("/api/v1/users", headers=ho), 403)
     codes = {e.event_code for e in env.runtime.store.events_since("pdu-a", 0, 1000)}
     assert not codes & {"OUTLET_OFF", "OUTLET_CYCLE", "ENERGY_REGISTER_RESET", "CONFIG_CHANGED"}
-    assert {u.username for u in await env.auth.list_users()} == {"admin", "op", "viewer"}
+    assert {u.username for u in await env.auth.users.list_users()} == {"admin", "op", "viewer"}
 
 
 async def test_read_resources(client: httpx.AsyncClient, env: Env) -> None:

@@ -128,7 +128,7 @@ class AuthService:
         """How many password verifications ran (argon2); for tests and health figures."""
         self.users = UserAdmin(store, clock, self._cache, self._emit,
                                lambda pw: self._argon2(hash_password, pw))  # fmt: skip
-        """Account administration (also offered as this service's own methods below)."""
+        """Account administration: list, get, create, update, delete users (audited)."""
 
     def close(self) -> None:
         """Stop the credential executor (idempotent)."""
@@ -164,38 +164,6 @@ class AuthService:
         result = await asyncio.to_thread(self._events.append, draft)  # commits: keep off the loop
         if inspect.isawaitable(result):
             await result
-
-    # -- accounts (UserAdmin) -------------------------------------------------------------------
-    async def list_users(self) -> list[UserInfo]:
-        return await self.users.list_users()
-
-    async def get_user(self, username: str) -> UserInfo:
-        """``UserNotFoundError`` when there is no such user."""
-        return await self.users.get_user(username)
-
-    async def create_user(
-        self, username: str, password: str, role: Role, *, actor: str
-    ) -> UserInfo:
-        """Create an account (audited USER_CREATED by ``actor``)."""
-        return await self.users.create_user(username, password, role, actor=actor)
-
-    async def update_user(
-        self,
-        username: str,
-        *,
-        actor: str,
-        role: Role | None = None,
-        password: str | None = None,
-        disabled: bool | None = None,
-        precondition: Callable[[UserInfo], None] | None = None,
-    ) -> UserInfo:
-        """Change role, password and/or disabled flag (audited): :meth:`UserAdmin.update_user`."""
-        return await self.users.update_user(username, actor=actor, role=role, password=password,
-                                            disabled=disabled, precondition=precondition)  # fmt: skip
-
-    async def delete_user(self, username: str, *, actor: str) -> bool:
-        """Delete an account and its sessions (audited); refuse to delete the last admin."""
-        return await self.users.delete_user(username, actor=actor)
 
     # -- provisioning ---------------------------------------------------------------------------
     async def ensure_admin(self, password: str | None = None) -> str | None:
