@@ -37,6 +37,7 @@ def pdu_snapshot(
     feed_present: bool = True,
     tripped: Callable[[str], bool] = lambda _branch: False,
     outlet_extra: Callable[[str], dict[str, Any]] = lambda _outlet: {},
+    branch_extra: Callable[[str], dict[str, Any]] = lambda _branch: {},
     inlet_extra: dict[str, Any] | None = None,
     nominal_frequency_hz: float | None = None,
 ) -> PduSnapshot:
@@ -64,6 +65,7 @@ def pdu_snapshot(
             rating_a=bc.breaker.rating_a,
             breaker_state=BreakerState.TRIPPED if tripped(bc.id) else BreakerState.CLOSED,
             reading=combine("branch", [o.reading for o in outlets.values() if o.branch == bc.id]),
+            **branch_extra(bc.id),
         )
         for bc in pc.branches
     }

@@ -30,6 +30,8 @@ from smartpdu.model.snapshot import (
     ChannelReading,
     PduSnapshot,
     RackSnapshot,
+    RiskFactor,
+    RiskScore,
     SensorSnapshot,
 )
 from smartpdu.safety import dew_point_sensor
@@ -110,11 +112,18 @@ class FakeRuntime:
 
     def _pdu(self, pc: PduConfig) -> PduSnapshot:
         index = {oc.id: i for i, oc in enumerate(pc.outlets)}
+        kinds = {bc.id: bc.breaker.kind for bc in pc.branches}
         return pdu_snapshot(
             pc,
             lambda oid: self._outlet(pc.id, index, oid),
             self._combine,
             inlet_extra={"neutral_a": 0.3, "residual_ma": 1.2},
+            outlet_extra=lambda oid: {
+                "residual_ma": (0.4 if self._on[(pc.id, oid)] else 0.0)
+                if pc.residual_per_outlet
+                else None
+            },
+            branch_extra=lambda bid: {"residual_ma": 2.5 if kinds[bid] == "RCBO" else None},
         )
 
     def _build(self) -> RackSnapshot:
@@ -142,6 +151,7 @@ class FakeRuntime:
             rack_name=self._config.rack.name,
             pdus=pdus,
             sensors=sensors,
+            risk=RiskScore(20.0, (RiskFactor("redundancy", 20.0, "1 miswired device(s)"),)),
         )
 
     async def outlet_command(self, command: OutletCommand) -> CommandResult:

@@ -232,6 +232,7 @@ def test_shipped_scenarios_are_valid_for_demo_rack(rack: RackConfig) -> None:
         "door-and-levers",
         "relay-weld",
         "demo-day",
+        "cleaning-agent",
     } <= names
     for f in files:
         sc = load_scenario(f)

@@ -165,6 +165,10 @@ class PduConfig(_Model):
     inlet_rating_a: float = Field(32.0, gt=0, le=400)
     inlet_breaker: MccbConfig | None = None
     samples_per_cycle: int = Field(128, ge=32, le=1024)
+    residual_per_outlet: bool = False
+    """The PDU measures each outlet's residual current (a toroid per outlet, as the twin can: one
+    PSU's protective-conductor current). None of the market's PDUs does; they monitor the inlet
+    and RCBO branches only, which is what ``False`` models."""
     sequencing: SequencingConfig = SequencingConfig()
     branches: list[BranchConfig] = Field(min_length=1)
     outlets: list[OutletConfig] = Field(min_length=1)

@@ -75,7 +75,7 @@ class EventCode(StrEnum):
     HUMIDITY_HIGH = "HUMIDITY_HIGH"
     DEW_POINT_RISK = "DEW_POINT_RISK"
     VOC_HIGH = "VOC_HIGH"
-    VIBRATION = "VIBRATION"
+    VIBRATION_DETECTED = "VIBRATION_DETECTED"
     TAMPER_SUSPECTED = "TAMPER_SUSPECTED"
     ACCESS_FORCED = "ACCESS_FORCED"
     FIRE_PRE_ALARM = "FIRE_PRE_ALARM"
@@ -184,7 +184,7 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.HUMIDITY_HIGH, _W, "Relative humidity is above its limit."),
     (_E.DEW_POINT_RISK, _W, "Surface temperature is close to the dew point."),
     (_E.VOC_HIGH, _W, "VOC concentration is high (possible smouldering)."),
-    (_E.VIBRATION, _W, "Vibration above threshold (tamper or seismic)."),
+    (_E.VIBRATION_DETECTED, _W, "Vibration above threshold (tamper or seismic)."),
     (_E.TAMPER_SUSPECTED, _C, "Vibration while the rack is locked and nobody was let in."),
     (_E.ACCESS_FORCED, _C, "A lever handle or door was opened while its lever was locked."),
     (_E.FIRE_PRE_ALARM, _W, "VOC and a local temperature rise together: possible smouldering."),

@@ -80,6 +80,11 @@ class RedfishProperty:
     scale: float = 1.0
     excerpt: str | None = None
     in_excerpt: bool = False
+    digits: int = 3
+    """Decimals of the scaled Redfish value (mA shown in A needs 5 to keep 0.01 mA)."""
+    optional: bool = False
+    """The sensor exists only where the hardware measures the value (residual current: inlet,
+    RCBO branches, outlets of PDUs with per-outlet monitors); elsewhere it is not listed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +147,10 @@ def _ch(
 
 _ALL_CH: Final = CHANNEL_LEVELS
 _POWER = "Power"
+_RESIDUAL: Final = RedfishProperty(
+    "ResidualCurrent", reading_type="Current", units="A", scale=1e-3, digits=5, optional=True
+)
+"""DMTF has no residual-current reading type: a Current sensor in A (ReadingUnits of Current)."""
 
 CATALOGUE: Final[tuple[Metric, ...]] = (
     # -- every metered channel (inlet phase, branch, outlet) ------------------------------------
@@ -239,7 +248,8 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
            redfish=RedfishProperty("NeutralCurrent", reading_type="Current", units="A")),
     Metric("residual_ma", InletSnapshot, "residual_ma", "mA", Kind.GAUGE, (Level.INLET,), 2,
            "Residual (RCM) current; null without a residual-current monitor", rest="residual_ma",
-           stored=(Level.INLET,), prometheus="smartpdu_residual_current_milliamperes"),
+           stored=(Level.INLET,), prometheus="smartpdu_residual_current_milliamperes",
+           redfish=_RESIDUAL),
     Metric("demand_power_w", InletSnapshot, "demand_power_w", "W", Kind.GAUGE, (Level.INLET,),
            1, "15-min sliding average of the inlet power", rest="demand_power_w",
            stored=(Level.INLET,), prometheus="smartpdu_demand_power_watts",
@@ -251,7 +261,8 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
     # -- branch circuits ------------------------------------------------------------------------
     Metric("residual_ma", BranchSnapshot, "residual_ma", "mA", Kind.GAUGE, (Level.BRANCH,), 2,
            "Residual (RCM) current of the branch; null without a monitor", rest="residual_ma",
-           prometheus="smartpdu_residual_current_milliamperes"),
+           stored=(Level.BRANCH,), prometheus="smartpdu_residual_current_milliamperes",
+           redfish=_RESIDUAL),
     Metric("trip_risk_pct", BranchSnapshot, "trip_risk_pct", "%", Kind.GAUGE,
            (Level.BRANCH,), 1, "Position on the breaker's thermal trip curve (100 = trips)",
            rest="trip_risk_pct", prometheus="smartpdu_breaker_trip_risk_percent"),
@@ -263,6 +274,10 @@ CATALOGUE: Final[tuple[Metric, ...]] = (
     Metric("relay_cycles", OutletSnapshot, "relay_cycles", "1", Kind.COUNTER, (Level.OUTLET,),
            0, "Relay switching cycles (wear)", rest="relay_cycles",
            prometheus="smartpdu_relay_cycles_total"),
+    Metric("residual_ma", OutletSnapshot, "residual_ma", "mA", Kind.GAUGE, (Level.OUTLET,), 2,
+           "Residual current of the outlet (its PSUs' protective-conductor current); null "
+           "unless the PDU monitors each outlet", rest="residual_ma", stored=(Level.OUTLET,),
+           prometheus="smartpdu_residual_current_milliamperes", redfish=_RESIDUAL),
     # -- environment sensors (and the derived dew point) ----------------------------------------
     Metric("value", SensorSnapshot, "value", "sensor unit", Kind.GAUGE, (Level.SENSOR,), 2,
            "Sensor reading in the sensor's unit; null when disconnected", rest="value",

@@ -21,6 +21,8 @@ __all__ = [
     "OutletSnapshot",
     "PduSnapshot",
     "RackSnapshot",
+    "RiskFactor",
+    "RiskScore",
     "SensorSnapshot",
 ]
 
@@ -78,6 +80,8 @@ class OutletSnapshot:
     reading: ChannelReading
     terminal_temp_c: float | None = None
     relay_cycles: int = 0
+    residual_ma: float | None = None
+    """The outlet's residual current; None unless the PDU measures it per outlet."""
 
     @property
     def relay(self) -> RelayState:
@@ -176,6 +180,24 @@ class LeverSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class RiskFactor:
+    """One contribution to the rack's risk score (``smartpdu.analytics.risk``)."""
+
+    name: str
+    points: float
+    """0–100 before combining."""
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class RiskScore:
+    """The rack's risk score, 0–100, with every factor (zero-point ones too: the formula shows)."""
+
+    score: float
+    factors: tuple[RiskFactor, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RackSnapshot:
     """Everything known about the rack after one tick."""
 
@@ -190,6 +212,8 @@ class RackSnapshot:
     sensors: dict[str, SensorSnapshot] = field(default_factory=dict)
     levers: dict[str, LeverSnapshot] = field(default_factory=dict)
     controller_power: str = "feed_a"
+    risk: RiskScore | None = None
+    """The latest risk score (recomputed once a second by the risk stage; None before)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

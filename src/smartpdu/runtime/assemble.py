@@ -292,6 +292,7 @@ def _pdu_snapshot(
             readings.get(o.channel, empty),
             terminal_temps.get(o.terminal_key),
             int(relay_cycles.get(oid, 0)),
+            residual.get(o.channel),
         )
     return PduSnapshot(
         id=cfg.id,
