@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from smartpdu.config.alarms import AlarmsConfig
+from smartpdu.config.delivery import DeliveryConfig
 from smartpdu.config.safety import SafetyConfig
 
 __all__ = [
@@ -272,6 +273,8 @@ class RackConfig(_Model):
     safety: SafetyConfig = SafetyConfig()
     """Early fire detection and tamper detection (``config/safety.py``)."""
     storage: StorageConfig = StorageConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
+    """Webhook policy, syslog targets, MQTT and ``/metrics`` (``config/delivery.py``)."""
 
     def pdu(self, pdu_id: str) -> PduConfig:
         for pdu in self.pdus:
