@@ -91,7 +91,7 @@ def _release3_kv() -> dict[str, str]:
 
 
 def _check_upgraded(store: SqlStore) -> None:
-    assert store.schema_version() == 7
+    assert store.schema_version() == 10
     ledger = CommandLedger(capacity=2, repo=store.command_results)
     assert ledger.result("old") == _result("old") and ledger.result("new") == _result("new")
     ledger.finish(_result("newest"))  # the wrapped slot 4095 was older: it goes first
@@ -112,7 +112,7 @@ def test_sqlite_upgrade_moves_kv_rows(tmp_path: Path) -> None:
     old.close()
     new = SqliteStore(tmp_path / "s.db")
     try:
-        assert new.applied_migrations == [4, 5, 6, 7]
+        assert new.applied_migrations == [4, 5, 6, 7, 8, 9, 10]
         _check_upgraded(new)
     finally:
         new.close()
@@ -130,7 +130,7 @@ def test_postgres_upgrade_moves_kv_rows() -> None:
         old.close()
         new = PostgresStore(PG_URL, schema=schema)
         try:
-            assert new.applied_migrations == [4, 5, 6, 7]
+            assert new.applied_migrations == [4, 5, 6, 7, 8, 9, 10]
             _check_upgraded(new)
         finally:
             new.close()

@@ -23,7 +23,7 @@ def test_backends_declare_the_same_migration_steps() -> None:
 def test_fresh_store_is_at_latest_version_and_reopen_is_noop(backend: tuple[str, Opener]) -> None:
     first = backend[1]()
     assert first.schema_version() == len(sqlite_store.MIGRATIONS)
-    assert first.applied_migrations == [1, 2, 3, 4, 5, 6, 7]  # type: ignore[attr-defined]
+    assert first.applied_migrations == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]  # type: ignore[attr-defined]
     first.kv_set("x", "1")
     first.close()
     again = backend[1]()
@@ -38,8 +38,8 @@ def test_old_database_is_upgraded_in_place(tmp_path: Path) -> None:
     old.kv_set("kept", "yes")
     old.close()
     new = SqliteStore(path)
-    assert new.applied_migrations == [2, 3, 4, 5, 6, 7]
-    assert new.schema_version() == 7 and new.kv_get("kept") == "yes"
+    assert new.applied_migrations == [2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert new.schema_version() == 10 and new.kv_get("kept") == "yes"
     new.close()
 
 

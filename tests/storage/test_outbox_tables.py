@@ -81,7 +81,7 @@ def _old_kv() -> dict[str, str]:
 
 
 def _check_upgraded(store: SqlStore) -> None:
-    assert store.schema_version() == 7
+    assert store.schema_version() == 10
     assert store.outbox.cursors("redfish-1") == {
         "pdu-a": DeliveryCursor(41, 50),
         "pdu-b": DeliveryCursor(7),
@@ -101,7 +101,7 @@ def test_sqlite_upgrade_moves_kv_cursors_and_log(tmp_path: Path) -> None:
     old.close()
     new = SqliteStore(tmp_path / "s.db")
     try:
-        assert new.applied_migrations == [7]
+        assert new.applied_migrations == [7, 8, 9, 10]
         _check_upgraded(new)
     finally:
         new.close()
@@ -125,7 +125,7 @@ def test_postgres_upgrade_moves_kv_cursors_and_log(pg_schema: str) -> None:
     old.close()
     new = PostgresStore(PG_URL, schema=pg_schema)
     try:
-        assert new.applied_migrations == [7]
+        assert new.applied_migrations == [7, 8, 9, 10]
         _check_upgraded(new)
     finally:
         new.close()

@@ -67,7 +67,7 @@ def _upgrade(make_old: Callable[[], SqlStore], make_new: Callable[[], SqlStore])
     old.close()
     new = make_new()
     try:
-        assert new.applied_migrations == [5, 6, 7]  # type: ignore[attr-defined]
+        assert new.applied_migrations == [5, 6, 7, 8, 9, 10]  # type: ignore[attr-defined]
         _check(new)
     finally:
         new.close()

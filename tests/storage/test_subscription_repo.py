@@ -99,7 +99,7 @@ def _old_kv() -> dict[str, str]:
 
 
 def _check_upgraded(store: SqlStore) -> None:
-    assert store.schema_version() == 7
+    assert store.schema_version() == 10
     repo = store.redfish_subscriptions
     assert repo.list() == [
         SubscriptionRecord("3", "https://d.invalid/e", None, "redfish/admin", "t0"),
@@ -119,7 +119,7 @@ def test_sqlite_upgrade_moves_kv_subscriptions(tmp_path: Path) -> None:
     old.close()
     new = SqliteStore(tmp_path / "s.db")
     try:
-        assert new.applied_migrations == [6, 7]
+        assert new.applied_migrations == [6, 7, 8, 9, 10]
         _check_upgraded(new)
     finally:
         new.close()
@@ -158,7 +158,7 @@ def test_postgres_upgrade_moves_kv_subscriptions(pg_schema: str) -> None:
     old.close()
     new = PostgresStore(PG_URL, schema=pg_schema)
     try:
-        assert new.applied_migrations == [6, 7]
+        assert new.applied_migrations == [6, 7, 8, 9, 10]
         _check_upgraded(new)
     finally:
         new.close()

@@ -45,6 +45,7 @@ from smartpdu.events.outbox_plan import (
 from smartpdu.events.outbox_store import DeliveryCursor, DeliveryRecord, OutboxRepository
 
 __all__ = [
+    "DeliveryError",
     "DeliveryResult",
     "Destination",
     "DestinationStatus",
@@ -66,6 +67,10 @@ class DeliveryResult:
     ok: bool
     detail: str = ""
     retry_after_s: float | None = None
+
+
+class DeliveryError(RuntimeError):
+    """A manual (re)delivery the receiver refused; the message says what it answered."""
 
 
 class Sender(Protocol):
@@ -106,6 +111,9 @@ class DestinationStatus:
     last_error: str = ""
     delivered: int = 0
     attempts: int = 0
+    failing_since: float | None = None
+    """Clock time of the first failure since the last success (None while healthy): how
+    channels decide a receiver is dead for good (webhook auto-disable)."""
 
 
 @dataclass(slots=True)
@@ -243,6 +251,49 @@ class Outbox:
         """The kept delivery records of ``dest_id``, oldest first."""
         return await asyncio.to_thread(self._repo.log, dest_id)
 
+    async def backlog(self, dest_id: str) -> int:
+        """Events of the wanted chains not yet past ``dest_id``'s cursors (its queue depth)."""
+        accept = self._workers[dest_id].dest.accept
+
+        def count() -> int:
+            cursors = self._repo.cursors(dest_id)
+            total = 0
+            for pdu_id in self._source.event_pdu_ids():
+                if not accept.wants_pdu(pdu_id):
+                    continue
+                last = self._source.last_event(pdu_id)
+                done = cursors.get(pdu_id, DeliveryCursor()).delivered
+                total += max(0, (last.sequence_id if last else 0) - done)
+            return total
+
+        return await asyncio.to_thread(count)
+
+    async def redeliver(self, dest_id: str, pdu_id: str, first_seq: int, last_seq: int) -> int:
+        """Send events ``first_seq..last_seq`` of ``pdu_id`` to ``dest_id`` again, now.
+
+        Out of band (cursors do not move) and under the same delivery id as the original
+        batch of that range, so a receiver that deduplicates sees it as a retry; logged like
+        any attempt. Returns how many events went (0 when none in the range is wanted).
+        ``KeyError`` for an unknown destination, ``ValueError`` for a bad range.
+        """
+        if not 1 <= first_seq <= last_seq:
+            raise ValueError(f"need 1 <= first_seq <= last_seq, got {first_seq}..{last_seq}")
+        worker = self._workers[dest_id]
+        fetched = await asyncio.to_thread(
+            self._source.events_since, pdu_id, first_seq - 1, last_seq - first_seq + 1
+        )
+        send = tuple(
+            e for e in fetched if e.sequence_id <= last_seq and worker.dest.accept.matches(e)
+        )
+        if not send:
+            return 0
+        plan = BatchPlan(pdu_id, first_seq, last_seq, send)
+        async with worker.lock:
+            result = await self._attempt(worker, plan)
+        if not result.ok:
+            raise DeliveryError(result.detail)
+        return len(send)
+
     def wake(self, dest_id: str | None = None) -> None:
         """Ask one destination (default: all) to look for new events now."""
         for wid, worker in self._workers.items():
@@ -254,6 +305,10 @@ class Outbox:
         workers = list(self._workers.values())
         dues = await asyncio.gather(*(self._pump(w) for w in workers))
         return min((d for d in dues if d is not None), default=None)
+
+    def now(self) -> float:
+        """The outbox's clock (the one ``DestinationStatus`` times are on)."""
+        return self._now()
 
     # ------------------------------------------------------------------ workers
     def _now(self) -> float:
@@ -293,9 +348,11 @@ class Outbox:
                 ok, retry_after = False, None
                 st.last_error = f"{type(exc).__name__}: {exc}"[:_DETAIL_MAX]
             if ok:
-                st.failures, st.next_try = 0, 0.0
+                st.failures, st.next_try, st.failing_since = 0, 0.0, None
                 return None
             st.failures += 1
+            if st.failing_since is None:
+                st.failing_since = self._now()
             delay = backoff_delay(st.failures, self.policy, self._rng.random(), retry_after)
             st.next_try = self._now() + delay
             return st.next_try

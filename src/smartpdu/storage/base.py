@@ -22,6 +22,7 @@ from smartpdu.control.holds import OutletMemory
 from smartpdu.events.chain import Checkpoint
 from smartpdu.events.model import Event
 from smartpdu.events.outbox_store import OutboxTables
+from smartpdu.events.webhook_store import WebhookTables
 from smartpdu.model.accounts import UserRepository
 from smartpdu.storage.control_repos import CalibrationRecord
 from smartpdu.storage.records import (
@@ -209,6 +210,11 @@ class Store(
     @property
     def outbox(self) -> OutboxTables:
         """The outbox's delivery cursors and delivery log per destination."""
+        ...
+
+    @property
+    def webhooks(self) -> WebhookTables:
+        """Webhook subscriptions."""
         ...
 
     @property

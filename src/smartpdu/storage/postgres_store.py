@@ -25,6 +25,7 @@ from smartpdu.storage.subscription_upgrade import (
     SUBSCRIPTION_TABLES_PG,
     move_subscription_rows,
 )
+from smartpdu.storage.webhook_repo import RESERVED_8, RESERVED_9, WEBHOOK_TABLES
 
 _TS: Final = 'TEXT COLLATE "C" NOT NULL'
 
@@ -135,6 +136,9 @@ MIGRATIONS: Final = (
         OUTBOX_TABLES,
         move_outbox_rows,
     ),
+    Migration(8, RESERVED_8, ()),
+    Migration(9, RESERVED_9, ()),
+    Migration(10, "webhook subscriptions (secrets, filters, template, enabled)", WEBHOOK_TABLES),
 )
 
 # Serialise migrations of one schema across processes.

@@ -127,6 +127,10 @@ class SqlStore(ABC):
 
         self.outbox = SqlOutbox(self)
         """The outbox's delivery cursors and delivery log per destination."""
+        from smartpdu.storage.webhook_repo import SqlWebhooks
+
+        self.webhooks = SqlWebhooks(self)
+        """Webhook subscriptions (secrets, filters, template, enabled)."""
         self._readings = BlockReadings(self)
 
     # -- backend hooks --------------------------------------------------------------------------

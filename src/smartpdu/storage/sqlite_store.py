@@ -26,6 +26,7 @@ from smartpdu.storage.subscription_upgrade import (
     SUBSCRIPTION_TABLES_SQLITE,
     move_subscription_rows,
 )
+from smartpdu.storage.webhook_repo import RESERVED_8, RESERVED_9, WEBHOOK_TABLES
 
 MIGRATIONS: Final = (
     Migration(
@@ -129,6 +130,9 @@ MIGRATIONS: Final = (
         OUTBOX_TABLES,
         move_outbox_rows,
     ),
+    Migration(8, RESERVED_8, ()),
+    Migration(9, RESERVED_9, ()),
+    Migration(10, "webhook subscriptions (secrets, filters, template, enabled)", WEBHOOK_TABLES),
 )
 
 Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
