@@ -27,6 +27,7 @@ from smartpdu.api import (
     routes_devices,
     routes_metrics,
     routes_rack,
+    routes_webhooks,
 )
 from smartpdu.api.deps import not_ready_problem
 from smartpdu.api.encoded import ViewCache
@@ -36,6 +37,7 @@ from smartpdu.api.options import OPTIONS_MARKER, options_response
 from smartpdu.api.problems import install_problem_handlers, problem_response
 from smartpdu.api.routes_metrics import QueueStats
 from smartpdu.api.transport import SecurityHeadersMiddleware
+from smartpdu.integrations.webhooks import WebhookService
 from smartpdu.runtime.port import NotReadyError, RackPort, RuntimeBackend
 
 __all__ = ["API_PREFIX", "DOCS_ASSETS", "create_app"]
@@ -73,12 +75,14 @@ def create_app(
     *,
     max_body_bytes: int | None = None,
     queue_stats: QueueStats | None = None,
+    webhooks: WebhookService | None = None,
 ) -> FastAPI:
     """Build the API app over the port of a running runtime (or the runtime) and ``auth``.
 
     ``max_body_bytes`` limits every request body of the app, Redfish included once mounted
     (default 1 MiB or ``SMARTPDU_MAX_BODY_BYTES``). ``queue_stats`` gives ``/metrics`` the
-    delivery queue depths of the outbox (the composition root owns it).
+    delivery queue depths of the outbox and ``webhooks`` the webhook service behind
+    ``/api/v1/webhooks`` (the composition root owns both).
     """
     app = FastAPI(
         title="smartpdu native API",
@@ -95,6 +99,7 @@ def create_app(
     app.state.port = RackPort.wrap(port)
     app.state.auth = auth
     app.state.queue_stats = queue_stats
+    app.state.webhooks = webhooks
     app.state.views = ViewCache()  # the read routes' bodies, encoded once per snapshot
     app.state.started_monotonic = time.monotonic()
     install_problem_handlers(app)
@@ -112,7 +117,7 @@ def create_app(
 
     api = APIRouter(prefix=API_PREFIX)
     modules = (routes_access, routes_rack, routes_calibration, routes_data, routes_config,
-               routes_alarms, routes_capacity, routes_devices)  # fmt: skip
+               routes_alarms, routes_capacity, routes_devices, routes_webhooks)  # fmt: skip
     for module in modules:
         api.include_router(module.router)
     app.include_router(api)

@@ -20,9 +20,9 @@ from typing import Any
 
 from smartpdu.access import AuthService
 from smartpdu.app.datadir_lock import DataDirLock
+from smartpdu.app.delivery_interface import DeliveryInterface
 from smartpdu.app.factory import build_twin_runtime
 from smartpdu.app.interfaces import (
-    EventDeliveryInterface,
     HttpInterface,
     Interface,
     SessionPurge,
@@ -30,6 +30,8 @@ from smartpdu.app.interfaces import (
 )
 from smartpdu.app.scenario_player import scenario_stages
 from smartpdu.config import RackConfig, dump_config
+from smartpdu.integrations.core import DeliveryCore
+from smartpdu.integrations.webhooks import WebhookService
 from smartpdu.redfish.delivery import EventDelivery
 from smartpdu.runtime.engine import RackRuntime
 from smartpdu.runtime.heap import freeze_startup_heap
@@ -129,12 +131,20 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
         sim=False,
         **extra,
     )
-    delivery = EventDelivery(runtime)  # the outbox reads the runtime: built here, not by Redfish
+    # one delivery core (the outbox reads the runtime: built here, not by an interface)
+    core = DeliveryCore(runtime)
+    delivery = EventDelivery(runtime, outbox=core.outbox)
+    webhooks = WebhookService(core)
     interfaces: list[Interface] = [
         SessionPurge(),
-        EventDeliveryInterface(delivery),
+        DeliveryInterface(core, [delivery, webhooks]),
         HttpInterface(
-            sock, delivery, ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile
+            sock,
+            delivery,
+            ssl_certfile=options.ssl_certfile,
+            ssl_keyfile=options.ssl_keyfile,
+            queue_stats=core.queue_stats,
+            webhooks=webhooks,
         ),
     ]
     async with runtime:
