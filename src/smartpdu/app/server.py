@@ -31,6 +31,7 @@ from smartpdu.app.interfaces import (
 from smartpdu.app.scenario_player import scenario_stages
 from smartpdu.config import RackConfig, dump_config
 from smartpdu.integrations.core import DeliveryCore
+from smartpdu.integrations.syslog import SyslogChannel
 from smartpdu.integrations.webhooks import WebhookService
 from smartpdu.redfish.delivery import EventDelivery
 from smartpdu.runtime.engine import RackRuntime
@@ -137,7 +138,7 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
     webhooks = WebhookService(core)
     interfaces: list[Interface] = [
         SessionPurge(),
-        DeliveryInterface(core, [delivery, webhooks]),
+        DeliveryInterface(core, [delivery, webhooks, SyslogChannel(core)]),
         HttpInterface(
             sock,
             delivery,

@@ -9,6 +9,7 @@ root (it reads the runtime's store and bus, which interfaces never see).
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable
 
@@ -62,6 +63,10 @@ class DeliveryCore:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+    async def has_cursors(self, dest_id: str) -> bool:
+        """Whether ``dest_id`` ever delivered or was seeded (else: a new destination)."""
+        return bool(await asyncio.to_thread(self.repo.cursors, dest_id))
 
     async def queue_stats(self) -> list[QueueSample]:
         """Depth and failures per live destination (for ``/metrics``)."""
