@@ -31,6 +31,7 @@ from smartpdu.app.interfaces import (
 from smartpdu.app.scenario_player import scenario_stages
 from smartpdu.config import RackConfig, dump_config
 from smartpdu.integrations.core import DeliveryCore
+from smartpdu.integrations.mqtt import MqttChannel
 from smartpdu.integrations.syslog import SyslogChannel
 from smartpdu.integrations.webhooks import WebhookService
 from smartpdu.redfish.delivery import EventDelivery
@@ -138,7 +139,9 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
     webhooks = WebhookService(core)
     interfaces: list[Interface] = [
         SessionPurge(),
-        DeliveryInterface(core, [delivery, webhooks, SyslogChannel(core)]),
+        DeliveryInterface(
+            core, [delivery, webhooks, SyslogChannel(core), MqttChannel(core, RackPort(runtime))]
+        ),
         HttpInterface(
             sock,
             delivery,
