@@ -379,14 +379,19 @@ class Outbox:
                         await self._set(dest.id, pdu_id, DeliveryCursor(pinned))
                     break
                 if plan.send:
-                    if pinned is None:
+                    # one event per batch: its range is fixed by the immutable chain, so the
+                    # retry has the same id without pinning it (one store write less per event)
+                    if pinned is None and limit > 1:
                         await self._set(
                             dest.id, pdu_id, DeliveryCursor(cur.delivered, plan.last_seq)
                         )
-                    result = await self._attempt(worker, plan)
+                    result = await self._attempt(worker, plan, advance=True)
                     if not result.ok:
                         return False, result.retry_after_s
                     worker.status.delivered += len(plan.send)
+                    if len(fetched) < limit:
+                        break
+                    continue  # the log record and the cursor went in one transaction
                 await self._set(dest.id, pdu_id, DeliveryCursor(plan.last_seq))
                 if len(fetched) < limit:
                     break
@@ -395,8 +400,11 @@ class Outbox:
     async def _set(self, dest_id: str, pdu_id: str, cursor: DeliveryCursor) -> None:
         await asyncio.to_thread(self._repo.set_cursor, dest_id, pdu_id, cursor)
 
-    async def _attempt(self, worker: _Worker, plan: BatchPlan) -> DeliveryResult:
-        """Hand one batch to the sender, record the attempt in the delivery log."""
+    async def _attempt(
+        self, worker: _Worker, plan: BatchPlan, *, advance: bool = False
+    ) -> DeliveryResult:
+        """Hand one batch to the sender, record the attempt in the delivery log; with
+        ``advance`` a success also moves the cursor past the batch, in the same transaction."""
         dest, st = worker.dest, worker.status
         delivery_id = batch_delivery_id(dest.id, plan)
         st.attempts += 1
@@ -426,7 +434,11 @@ class Outbox:
             latency_s=round(latency, 6),
             at_utc=format_timestamp(self._utc()),
         )
-        await asyncio.to_thread(self._repo.append_log, dest.id, record)
+        if advance and result.ok:
+            cursor = DeliveryCursor(plan.last_seq)
+            await asyncio.to_thread(self._repo.advance, dest.id, plan.pdu_id, cursor, record)
+        else:
+            await asyncio.to_thread(self._repo.append_log, dest.id, record)
         if result.ok:
             st.attempts = 0
         else:
