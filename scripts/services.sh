@@ -21,6 +21,7 @@ fi
 
 # Mosquitto (MQTT broker, used by the MQTT integration tests)
 need_pkg mosquitto mosquitto mosquitto-clients
+need_pkg mosquitto_sub mosquitto-clients  # broker present without the clients
 if command -v mosquitto >/dev/null 2>&1 && ! (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; then
   $SUDO mosquitto -d -c /etc/mosquitto/mosquitto.conf || true
 fi

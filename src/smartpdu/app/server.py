@@ -20,9 +20,9 @@ from typing import Any
 
 from smartpdu.access import AuthService
 from smartpdu.app.datadir_lock import DataDirLock
+from smartpdu.app.delivery_interface import DeliveryInterface
 from smartpdu.app.factory import build_twin_runtime
 from smartpdu.app.interfaces import (
-    EventDeliveryInterface,
     HttpInterface,
     Interface,
     SessionPurge,
@@ -30,6 +30,10 @@ from smartpdu.app.interfaces import (
 )
 from smartpdu.app.scenario_player import scenario_stages
 from smartpdu.config import RackConfig, dump_config
+from smartpdu.integrations.core import DeliveryCore
+from smartpdu.integrations.mqtt import MqttChannel
+from smartpdu.integrations.syslog import SyslogChannel
+from smartpdu.integrations.webhooks import WebhookService
 from smartpdu.redfish.delivery import EventDelivery
 from smartpdu.runtime.heap import freeze_startup_heap
 from smartpdu.runtime.port import RackPort
@@ -149,12 +153,20 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
         **extra,
     )
     port = RackPort(runtime)
-    delivery = EventDelivery(port)  # the root owns and runs the outbox: built here, not by Redfish
+    # one delivery core: the root owns and runs the outbox (built here, not by an interface)
+    core = DeliveryCore(port)
+    delivery = EventDelivery(port, outbox=core.outbox)
+    webhooks = WebhookService(core)
     interfaces: list[Interface] = [
         SessionPurge(),
-        EventDeliveryInterface(delivery),
+        DeliveryInterface(core, [delivery, webhooks, SyslogChannel(core), MqttChannel(core, port)]),
         HttpInterface(
-            sock, delivery, ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile
+            sock,
+            delivery,
+            ssl_certfile=options.ssl_certfile,
+            ssl_keyfile=options.ssl_keyfile,
+            queue_stats=core.queue_stats,
+            webhooks=webhooks,
         ),
     ]
     async with runtime:

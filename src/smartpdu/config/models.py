@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from smartpdu.config.alarms import AlarmsConfig
+from smartpdu.config.delivery import DeliveryConfig
 from smartpdu.config.integrations import ModbusConfig, OpcUaConfig, SnmpConfig
 from smartpdu.config.safety import SafetyConfig
 
@@ -283,6 +284,8 @@ class RackConfig(_Model):
     """Modbus TCP server (``config/integrations.py``, map in docs/modbus.md)."""
     opcua: OpcUaConfig = OpcUaConfig()
     """OPC UA server (``config/integrations.py``)."""
+    delivery: DeliveryConfig = DeliveryConfig()
+    """Webhook policy, syslog targets, MQTT and ``/metrics`` (``config/delivery.py``)."""
 
     def pdu(self, pdu_id: str) -> PduConfig:
         for pdu in self.pdus:

@@ -95,6 +95,12 @@ class EventCode(StrEnum):
     SUBSCRIBER_LAGGING = "SUBSCRIBER_LAGGING"
     SUBSCRIPTION_CREATED = "SUBSCRIPTION_CREATED"
     SUBSCRIPTION_DELETED = "SUBSCRIPTION_DELETED"
+    WEBHOOK_CREATED = "WEBHOOK_CREATED"
+    WEBHOOK_UPDATED = "WEBHOOK_UPDATED"
+    WEBHOOK_DELETED = "WEBHOOK_DELETED"
+    WEBHOOK_SECRET_ROTATED = "WEBHOOK_SECRET_ROTATED"
+    WEBHOOK_DISABLED = "WEBHOOK_DISABLED"
+    WEBHOOK_REDELIVERED = "WEBHOOK_REDELIVERED"
     AUDIT_CHECKPOINT = "AUDIT_CHECKPOINT"
     EVENTS_SUPPRESSED = "EVENTS_SUPPRESSED"
     AUDIT_CHAIN_BROKEN = "AUDIT_CHAIN_BROKEN"
@@ -219,6 +225,12 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.SUBSCRIBER_LAGGING, _W, "An event-bus subscriber fell behind and events were dropped."),
     (_E.SUBSCRIPTION_CREATED, _I, "An event subscription (push destination) was created."),
     (_E.SUBSCRIPTION_DELETED, _I, "An event subscription (push destination) was deleted."),
+    (_E.WEBHOOK_CREATED, _I, "A webhook subscription was created (its secret shown once)."),
+    (_E.WEBHOOK_UPDATED, _I, "A webhook's URL, filters, template or enabled state changed."),
+    (_E.WEBHOOK_DELETED, _I, "A webhook subscription was deleted with its delivery state."),
+    (_E.WEBHOOK_SECRET_ROTATED, _I, "A webhook got a new secret; the old one signs until expiry."),
+    (_E.WEBHOOK_DISABLED, _W, "A webhook failed for too long and was disabled; re-enable it."),
+    (_E.WEBHOOK_REDELIVERED, _I, "Events were sent again to a webhook on request."),
     (_E.AUDIT_CHECKPOINT, _I, "A signed audit checkpoint was written."),
     (_E.EVENTS_SUPPRESSED, _W, "Repeats of one event from one source were counted, not logged."),
     (_E.AUDIT_CHAIN_BROKEN, _C, "Started on an event chain that failed verification."),

@@ -124,9 +124,12 @@ class RedfishSender:
         return DeliveryResult(False, f"HTTP {resp.status_code}", _retry_after_s(resp))
 
 
+_PREFIX: Final = "redfish-"
+
+
 def destination_id(sid: str) -> str:
     """Outbox destination id of Redfish subscription ``sid``."""
-    return f"redfish-{sid}"
+    return f"{_PREFIX}{sid}"
 
 
 def _redacted(url: str) -> str:
@@ -154,11 +157,15 @@ class EventDelivery:
         poll_s: float = 5.0,
         rng: random.Random | None = None,
         clock: Callable[[], float] | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
+        """``outbox``: the delivery core shared with the other push channels (webhooks,
+        syslog, MQTT events); its owner starts and stops it. Without, this object owns one."""
         self._port = RackPort.wrap(port)
         self.subs = SubscriptionStore(self._port.subscriptions)
         self._client = httpx.AsyncClient(transport=transport, timeout=timeout_s)
-        self.outbox: Outbox = self._port.outbox(
+        self._owns_outbox = outbox is None
+        self.outbox: Outbox = outbox or self._port.outbox(
             "redfish-events",
             policy=RetryPolicy(base_backoff_s, max_backoff_s, jitter),
             rng=rng,
@@ -178,10 +185,16 @@ class EventDelivery:
 
     async def start(self) -> None:
         await self.sync()
-        await self.outbox.start()
+        if self._owns_outbox:
+            await self.outbox.start()
 
     async def aclose(self) -> None:
-        await self.outbox.aclose()
+        if self._owns_outbox:
+            await self.outbox.aclose()
+        else:
+            for dest_id in self.outbox.destinations:
+                if dest_id.startswith(_PREFIX):
+                    await self.outbox.remove(dest_id, forget=False)
         await self._client.aclose()
 
     async def __aenter__(self) -> EventDelivery:
@@ -201,11 +214,12 @@ class EventDelivery:
             self.outbox.add(self._destination(sub))
         live = {destination_id(s.id) for s in subs}
         for dest_id in self.outbox.destinations:
-            if dest_id not in live:
+            if dest_id.startswith(_PREFIX) and dest_id not in live:
                 await self.outbox.remove(dest_id)
 
     async def deliver_once(self) -> float | None:
-        """One delivery pass over every subscription; the earliest pending retry (loop time)."""
+        """One delivery pass over every destination of the outbox; the earliest pending retry
+        (loop time)."""
         await self.sync()
         return await self.outbox.deliver_once()
 

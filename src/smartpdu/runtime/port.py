@@ -31,6 +31,7 @@ from smartpdu.config import RackConfig
 from smartpdu.events.outbox import Outbox
 from smartpdu.events.outbox_plan import RetryPolicy
 from smartpdu.events.outbox_store import OutboxRepository
+from smartpdu.events.webhook_store import WebhookTables
 from smartpdu.model.commands import CommandResult, OutletAction, OutletCommand
 from smartpdu.model.snapshot import RackSnapshot
 from smartpdu.runtime.calibration import CalibrationUnavailableError
@@ -238,6 +239,11 @@ class RackPort:
     def subscriptions(self) -> SubscriptionBook:
         """The stored Redfish EventService subscriptions (async CRUD, never-reused ids)."""
         return SubscriptionBook(self._rt.store.redfish_subscriptions)
+
+    @property
+    def webhooks(self) -> WebhookTables:
+        """The stored webhook subscriptions (secrets, filters, template, enabled)."""
+        return self._rt.store.webhooks
 
     # -- history ----------------------------------------------------------------------------------
     async def history(

@@ -22,6 +22,7 @@ from smartpdu.control.holds import OutletMemory
 from smartpdu.events.chain import Checkpoint
 from smartpdu.events.model import Event
 from smartpdu.events.outbox_store import OutboxTables
+from smartpdu.events.webhook_store import WebhookTables
 from smartpdu.model.accounts import UserRepository
 from smartpdu.model.runtime_state import (
     AlarmStateRepository,
@@ -208,6 +209,11 @@ class Store(
     @property
     def residual_trends(self) -> ResidualTrendRepository:
         """Residual-current trend points per channel."""
+        ...
+
+    @property
+    def webhooks(self) -> WebhookTables:
+        """Webhook subscriptions."""
         ...
 
     @property

@@ -106,6 +106,19 @@ class SqlOutbox:
     def log(self, dest_id: str) -> list[DeliveryRecord]:
         return [_record(r) for r in self._store._query(_LOG, (dest_id,))]
 
+    def advance(
+        self, dest_id: str, pdu_id: str, cursor: DeliveryCursor, record: DeliveryRecord, keep: int
+    ) -> None:
+        st = self._store
+        with st._lock:
+            st._check_open()
+            with st._tx() as cur:
+                cur.execute(st._sql(_INSERT_LOG), _log_row(dest_id, record))
+                cur.execute(st._sql(_TRIM_LOG), (dest_id, int(record.n) - keep))
+                cur.execute(
+                    st._sql(_UPSERT), (dest_id, pdu_id, int(cursor.delivered), cursor.pending_last)
+                )
+
     def forget(self, dest_id: str) -> int:
         st = self._store
         with st._lock:

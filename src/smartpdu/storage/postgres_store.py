@@ -26,6 +26,7 @@ from smartpdu.storage.subscription_upgrade import (
     SUBSCRIPTION_TABLES_PG,
     move_subscription_rows,
 )
+from smartpdu.storage.webhook_repo import WEBHOOK_TABLES
 
 _TS: Final = 'TEXT COLLATE "C" NOT NULL'
 
@@ -142,6 +143,7 @@ MIGRATIONS: Final = (
         STATE_TABLES,
         move_state_rows,
     ),
+    Migration(9, "webhook subscriptions (secrets, filters, template, enabled)", WEBHOOK_TABLES),
 )
 
 # Serialise migrations of one schema across processes.

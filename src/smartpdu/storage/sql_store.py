@@ -36,6 +36,7 @@ from smartpdu.storage.records import (
 from smartpdu.storage.sql_core import Cursor, Row, SqlCore
 from smartpdu.storage.state_repos import SqlAlarmState, SqlMaxDemand, SqlResidualTrends
 from smartpdu.storage.subscription_repo import SqlSubscriptions
+from smartpdu.storage.webhook_repo import SqlWebhooks
 
 __all__ = ["Cursor", "Row", "SqlStore"]
 
@@ -107,6 +108,8 @@ class SqlStore(SqlCore):
         """Maximum demand per PDU and channel."""
         self.residual_trends = SqlResidualTrends(self)
         """Residual-current trend points per channel."""
+        self.webhooks = SqlWebhooks(self)
+        """Webhook subscriptions (secrets, filters, template, enabled)."""
         self._readings = BlockReadings(self)
 
     def __enter__(self) -> SqlStore:

@@ -27,6 +27,7 @@ from smartpdu.storage.subscription_upgrade import (
     SUBSCRIPTION_TABLES_SQLITE,
     move_subscription_rows,
 )
+from smartpdu.storage.webhook_repo import WEBHOOK_TABLES
 
 MIGRATIONS: Final = (
     Migration(
@@ -136,6 +137,7 @@ MIGRATIONS: Final = (
         STATE_TABLES,
         move_state_rows,
     ),
+    Migration(9, "webhook subscriptions (secrets, filters, template, enabled)", WEBHOOK_TABLES),
 )
 
 Synchronous = Literal["NORMAL", "FULL", "EXTRA"]
