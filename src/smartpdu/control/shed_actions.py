@@ -72,18 +72,27 @@ class ShedActions:
         """One shedding step; ``powered(pdu, outlet)`` says which outlets of the rack deliver
         power now (to know a device's last powered input)."""
         loads = scope_loads(pdu, ps)
-        cands = []
-        for oid, o in pdu.outlets.items():
-            os_ = ps.outlets.get(oid)
-            if os_ is None or not o.relay_on or hold_active(o.hold, tk.t_s):
-                continue
-            last = self.devices.last_input_of(pdu.cfg.id, oid, powered)
-            r = os_.reading
-            cands.append(ShedCandidate(oid, str(o.cfg.priority), r.i_rms_a, r.s_va, last))
-        by_id = {c.outlet_id: c for c in cands}
+        listed: list[ShedCandidate] | None = None
+
+        def candidates() -> list[ShedCandidate]:
+            # listed only when a scope is due or a decision needs evidence: the state read here
+            # (relays, holds, powered inputs) is not changed by the shedder's own step
+            nonlocal listed
+            if listed is None:
+                listed = []
+                for oid, o in pdu.outlets.items():
+                    os_ = ps.outlets.get(oid)
+                    if os_ is None or not o.relay_on or hold_active(o.hold, tk.t_s):
+                        continue
+                    last = self.devices.last_input_of(pdu.cfg.id, oid, powered)
+                    r = os_.reading
+                    listed.append(ShedCandidate(oid, str(o.cfg.priority), r.i_rms_a, r.s_va, last))
+            return listed
+
         changes, decisions = pdu.shedder.step(
-            loads, cands, t_s=tk.t_s, dt_s=tk.dt_s, feed_loss=feed_loss
+            loads, candidates, t_s=tk.t_s, dt_s=tk.dt_s, feed_loss=feed_loss
         )
+        by_id = {c.outlet_id: c for c in candidates()} if decisions else {}
         for ch in changes:
             tk.events.append(self._level_event(pdu, ch))
         for d in decisions:
