@@ -121,7 +121,7 @@ class EnergyBook:
                         channel=BANK_CHANNEL,
                         registers={"inlet_active_import_wh": totals["inlet"]["active_import_wh"]},
                         updated_utc=now,
-                        meta={"bank_z": pack_bank(bank.to_dict())},
+                        meta={"bank_z": pack_bank(bank.to_dict(arrays=True))},
                     )
                 )
                 for channel, values in totals.items() if per_channel else ():
