@@ -70,6 +70,10 @@ class PduState:
     feed_present: bool | None = None
     quiet: QuietMask | None = None
     """Array mirror of the outlets' classifier states (built on the first classification)."""
+    scope_members: (
+        tuple[PduConfig, dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]] | None
+    ) = None
+    """Outlet ids per phase and per branch, for the configuration it was built from."""
 
 
 @dataclass(slots=True)
