@@ -113,17 +113,19 @@ class EnergyBook:
         states = []
         with self._lock:
             for pdu_id, bank in self._banks.items():
-                totals = bank.totals()
+                # the full per-channel dict only when its rows are written (once a minute)
+                totals = bank.totals() if per_channel else {}
+                inlet_wh = float(bank.totals_array()[0, bank.channels.index("inlet")])
                 states.append(
                     EnergyRegisterState(
                         pdu_id=pdu_id,
                         channel=BANK_CHANNEL,
-                        registers={"inlet_active_import_wh": totals["inlet"]["active_import_wh"]},
+                        registers={"inlet_active_import_wh": inlet_wh},
                         updated_utc=now,
                         meta={"bank_z": pack_bank(bank.to_dict(arrays=True))},
                     )
                 )
-                for channel, values in totals.items() if per_channel else ():
+                for channel, values in totals.items():
                     states.append(
                         EnergyRegisterState(
                             pdu_id=pdu_id, channel=channel, registers=values, updated_utc=now
