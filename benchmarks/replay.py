@@ -38,7 +38,9 @@ def main() -> dict[str, object]:
     def progress(done_s: float, _total_s: float) -> None:
         marks.append((done_s, time.process_time()))
 
-    result = asyncio.run(replay_scenario(rack, day, duration_s=SIM_S, progress=progress))
+    result = asyncio.run(  # the start-up heap frozen as `smartpdu replay` does
+        replay_scenario(rack, day, duration_s=SIM_S, progress=progress, freeze_heap=True)
+    )
     s = result.summary
     (sim0, cpu0), (sim1, cpu1) = marks[0], marks[-1]
     process_factor = (sim1 - sim0) / (cpu1 - cpu0) if cpu1 > cpu0 else float("inf")
