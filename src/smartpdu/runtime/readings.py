@@ -7,6 +7,7 @@ what is stored at each level is the ``stored`` column of the metric catalogue, n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +21,6 @@ from smartpdu.model.ids import branch_id, inlet_id, outlet_id, phase_id, sensor_
 from smartpdu.model.metrics import Level, Metric, stored_metrics
 from smartpdu.model.snapshot import ChannelReading, RackSnapshot
 from smartpdu.storage import Reading
-from smartpdu.storage.reading_columns import ReadingColumns
 
 __all__ = ["SecondAggregator", "snapshot_values"]
 
@@ -146,19 +146,14 @@ class SecondAggregator:
     _n: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def add(self, ts: datetime, snapshot: RackSnapshot) -> list[Reading]:
-        """:meth:`add_columns` as ``Reading`` objects."""
-        return [r for second in self.add_columns(ts, snapshot) for r in second]
-
-    def add_columns(self, ts: datetime, snapshot: RackSnapshot) -> list[ReadingColumns]:
-        """Fold one tick in; return the seconds it completed, as columns (0, 1 or 2)."""
         second = int(ts.timestamp())
-        done: list[ReadingColumns] = []
+        done: list[Reading] = []
         if self._second is not None and second != self._second:
-            done = self.flush_columns()
+            done = self.flush()
         keys, values = _flat(snapshot)
         vals = np.array(values, dtype=np.float64)
         if self._second is not None and keys != self._keys:
-            done += self.flush_columns()
+            done += self.flush()
         if self._second is None:
             self._second = second
             self._ts = ts.replace(microsecond=0)
@@ -177,17 +172,18 @@ class SecondAggregator:
 
     def flush(self) -> list[Reading]:
         """Return the readings of the open second (if any) and start afresh."""
-        return [r for second in self.flush_columns() for r in second]
-
-    def flush_columns(self) -> list[ReadingColumns]:
-        """:meth:`flush` as columns: the open second, if any (keys with no value left out)."""
         if self._ts is None:
             return []
+        ts, n = self._ts, self._n
         with np.errstate(invalid="ignore", divide="ignore"):
-            avg = self._sum / self._n
-        rows = np.flatnonzero(~np.isnan(avg))
-        out = ReadingColumns(self._ts, self._keys, rows, self._lo[rows], avg[rows], self._hi[rows])
+            avg = (self._sum / n).tolist()
+        lo, hi = self._lo.tolist(), self._hi.tolist()
+        out = [
+            Reading(pdu_id=p, key=k, ts=ts, avg=avg[j], min=lo[j], max=hi[j])
+            for j, (p, k) in enumerate(self._keys)
+            if not math.isnan(avg[j])
+        ]
         self._second = None
         self._ts = None
         self._keys = ()
-        return [out]
+        return out

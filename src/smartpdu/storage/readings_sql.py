@@ -30,7 +30,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
-import numpy.typing as npt
 
 from smartpdu.storage.packed import (
     Block,
@@ -43,7 +42,6 @@ from smartpdu.storage.packed import (
     encode,
     split_by_block,
 )
-from smartpdu.storage.reading_columns import ReadingBatch
 from smartpdu.storage.records import (
     HistoryPoint,
     Reading,
@@ -112,8 +110,6 @@ def choose_resolution(step_s: int) -> Resolution:
 
 def reading_cells(readings: Sequence[Reading], ids: dict[tuple[str, str], int]) -> dict[str, Cells]:
     """1 s readings as cells per PDU (``min``/``max`` default to ``avg``)."""
-    if isinstance(readings, ReadingBatch):
-        return _batch_cells(readings, ids)
     cols: dict[str, list[tuple[int, int, float, float, float]]] = defaultdict(list)
     for r in readings:
         lo = r.avg if r.min is None else r.min
@@ -131,44 +127,6 @@ def reading_cells(readings: Sequence[Reading], ids: dict[tuple[str, str], int]) 
             a[:, 2],
             a[:, 3],
             a[:, 4],
-        )
-    return out
-
-
-def _batch_cells(batch: ReadingBatch, ids: dict[tuple[str, str], int]) -> dict[str, Cells]:
-    """:func:`reading_cells` of columns: the same cells, in the same order, without a
-    ``Reading`` per value (the key ids of a layout are looked up once per second's columns)."""
-    parts: dict[str, list[tuple[npt.NDArray[np.int64], int, npt.NDArray[np.intp], Any]]] = (
-        defaultdict(list)
-    )
-    layouts: dict[int, tuple[npt.NDArray[np.int64], dict[str, npt.NDArray[np.intp]]]] = {}
-    for sec in batch.seconds:
-        layout = layouts.get(id(sec.keys))
-        if layout is None:
-            kid = np.array([ids[k] for k in sec.keys], dtype=np.int64)
-            pdu_of = [p for p, _ in sec.keys]
-            by_pdu: dict[str, list[int]] = defaultdict(list)
-            for j, p in enumerate(pdu_of):
-                by_pdu[p].append(j)
-            layout = layouts[id(sec.keys)] = (
-                kid,
-                {p: np.array(js, dtype=np.intp) for p, js in by_pdu.items()},
-            )
-        kid, by_pdu_rows = layout
-        ts = to_epoch_s(sec.ts)
-        for pdu, key_rows in by_pdu_rows.items():
-            take = np.flatnonzero(np.isin(sec.rows, key_rows))
-            if take.size:
-                parts[pdu].append((kid[sec.rows[take]], ts, take, sec))
-    out = {}
-    for pdu, items in parts.items():
-        out[pdu] = Cells(
-            np.concatenate([k for k, _, _, _ in items]),
-            np.concatenate([np.full(k.size, t, dtype=np.int64) for k, t, _, _ in items]),
-            np.ones(sum(k.size for k, _, _, _ in items), np.int64),
-            np.concatenate([s.lo[j] for _, _, j, s in items]).astype(np.float64),
-            np.concatenate([s.avg[j] for _, _, j, s in items]).astype(np.float64),
-            np.concatenate([s.hi[j] for _, _, j, s in items]).astype(np.float64),
         )
     return out
 
@@ -233,11 +191,7 @@ class BlockReadings:
         if not readings:
             return 0
         store = self._store
-        pairs = (
-            {s.keys[j] for s in readings.seconds for j in s.rows.tolist()}
-            if isinstance(readings, ReadingBatch)
-            else {(r.pdu_id, r.key) for r in readings}
-        )
+        pairs = {(r.pdu_id, r.key) for r in readings}
         with store._lock:
             store._check_open()
             try:

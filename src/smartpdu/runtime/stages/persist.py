@@ -18,8 +18,7 @@ from smartpdu.runtime.energy import EnergyBook
 from smartpdu.runtime.pipeline import Phase, StageBase, TickFrame
 from smartpdu.runtime.readings import SecondAggregator
 from smartpdu.runtime.writer import StoreWriter
-from smartpdu.storage import RetentionPolicy, Store
-from smartpdu.storage.reading_columns import ReadingBatch, ReadingColumns
+from smartpdu.storage import Reading, RetentionPolicy, Store
 
 __all__ = ["ROLLUP_EVERY_MIN", "PersistStage", "retention_policy"]
 
@@ -55,14 +54,14 @@ class PersistStage(StageBase):
         self._interval_s = interval_s
         self._retention = retention or RetentionPolicy()
         self._seconds = SecondAggregator()
-        self._pending: list[ReadingColumns] = []
+        self._pending: list[Reading] = []
         self._last_s = -1e9
         self._last_minute = -1
 
     def run(self, frame: TickFrame) -> None:
         now = frame.now_utc
         minute = int(now.timestamp() // 60)
-        self._pending += _present(self._seconds.add_columns(now, frame.require_snapshot()))
+        self._pending += self._seconds.add(now, frame.require_snapshot())
         if self._pending and int(self._pending[0].ts.timestamp() // 60) != minute:
             self._flush_readings()
         if frame.t_s - self._last_s < self._interval_s:
@@ -81,15 +80,10 @@ class PersistStage(StageBase):
 
     def _flush_readings(self) -> None:
         if self._pending:
-            self._writer.submit_readings(ReadingBatch(self._pending))
+            self._writer.submit_readings(self._pending)
             self._pending = []
 
     def close(self) -> None:
         """Write the pending minute and partial second (the writer is still running)."""
-        self._pending += _present(self._seconds.flush_columns())
+        self._pending += self._seconds.flush()
         self._flush_readings()
-
-
-def _present(seconds: list[ReadingColumns]) -> list[ReadingColumns]:
-    """The seconds that hold a reading (a second where no key had a value adds nothing)."""
-    return [s for s in seconds if len(s)]
