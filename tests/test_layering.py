@@ -19,7 +19,7 @@ PKG = SRC / "smartpdu"
 MAX_LINES = 500
 
 DOMAIN = ("model", "metering", "protection", "control", "safety", "alarms", "analytics", "access")
-INTERFACES = ("api", "redfish", "app", "cli")
+INTERFACES = ("api", "redfish", "integrations", "app", "cli")
 CONTROLLER = ("metering", "protection", "control", "safety", "alarms", "analytics")
 
 RULES: dict[str, tuple[str, ...]] = {

@@ -31,6 +31,8 @@ from smartpdu.model.snapshot import (
     OutletSnapshot,
     PduSnapshot,
     RackSnapshot,
+    RiskFactor,
+    RiskScore,
     SensorSnapshot,
 )
 from smartpdu.model.states import BreakerState, OutletState
@@ -124,6 +126,7 @@ class FakeRuntime:
                     relay_closed=on,
                     locked_out=False,
                     reading=self._reading(amps, self._energy[(pc.id, oc.id)]),
+                    residual_ma=(0.4 if on else 0.0) if pc.residual_per_outlet else None,
                 )
             branches = {}
             for bc in pc.branches:
@@ -138,6 +141,7 @@ class FakeRuntime:
                     rating_a=bc.breaker.rating_a,
                     breaker_state=BreakerState.CLOSED,
                     reading=self._reading(amps, energy),
+                    residual_ma=2.5 if bc.breaker.kind == "RCBO" else None,
                 )
             phases = {}
             for line in ("L1", "L2", "L3")[: pc.phases]:
@@ -191,6 +195,7 @@ class FakeRuntime:
             rack_name=self._config.rack.name,
             pdus=pdus,
             sensors=sensors,
+            risk=RiskScore(20.0, (RiskFactor("redundancy", 20.0, "1 miswired device(s)"),)),
         )
 
     async def outlet_command(self, command: OutletCommand) -> CommandResult:

@@ -209,3 +209,21 @@ def test_energy_columns_give_the_snapshot_of_the_equivalent_dict(
     assert a.pdus[p.id].inlet.phases["L2"].energy_wh == 0.0
     k = registered.index("inlet/L1")
     assert a.pdus[p.id].inlet.phases["L1"].energy_wh == rows[0, k]
+
+
+def test_residual_currents_reach_the_snapshot_and_the_history_where_measured(
+    tick: tuple[RackSnapshot, Acquisition],
+) -> None:
+    snap, acq = tick
+    a, b = snap.pdus["pdu-a"], snap.pdus["pdu-b"]
+    raw = dict(zip(acq.blocks["pdu-b"].residual_channels,
+                   acq.blocks["pdu-b"].residual_ma.tolist(), strict=True))  # fmt: skip
+    assert b.outlets["21"].residual_ma == raw["outlet/21"] > 0.0  # gpu-01's B-side PSU
+    assert b.branches["B6"].residual_ma == raw["branch/B6"]
+    assert all(o.residual_ma is None for o in a.outlets.values())  # PDU A: no outlet monitors
+    assert a.branches["B1"].residual_ma is None and a.branches["B6"].residual_ma is not None
+    keys = {(p, k) for p, k, _ in snapshot_values(snap)}
+    assert {("pdu-b", "outlet/21/residual_ma"), ("pdu-a", "branch/B6/residual_ma"),
+            ("pdu-a", "inlet/residual_ma")} <= keys  # fmt: skip
+    assert ("pdu-a", "outlet/21/residual_ma") not in keys
+    assert ("pdu-a", "branch/B1/residual_ma") not in keys

@@ -280,4 +280,5 @@ def compact_snapshot(s: RackSnapshot) -> dict[str, Any]:
             for pid, p in s.pdus.items()
         },
         "sensors": {sid: shown(Level.SENSOR, "value", x.value) for sid, x in s.sensors.items()},
+        "risk_score": s.risk.score if s.risk is not None else None,
     }

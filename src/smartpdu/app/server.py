@@ -109,6 +109,25 @@ def _url(sock: socket.socket, tls: bool) -> str:
     return f"{'https' if tls else 'http'}://{shown_host}:{port}/"
 
 
+def _protocol_servers(cfg: RackConfig, data_dir: Path) -> list[Interface]:
+    """The industrial-protocol interfaces the active (stored or imported) configuration enables;
+    imported only then (pysnmp, pymodbus and asyncua add seconds to a start that needs none)."""
+    out: list[Interface] = []
+    if cfg.snmp.enabled:
+        from smartpdu.integrations.snmp.agent import SnmpAgent
+
+        out.append(SnmpAgent(cfg.snmp))
+    if cfg.modbus.enabled:
+        from smartpdu.integrations.modbus.server import ModbusInterface
+
+        out.append(ModbusInterface(cfg.modbus))
+    if cfg.opcua.enabled:  # its certificate lives in the data directory
+        from smartpdu.integrations.opcua.server import OpcUaInterface
+
+        out.append(OpcUaInterface(cfg.opcua, data_dir / "opcua"))
+    return out
+
+
 async def serve(options: ServeOptions, announce: Callable[[Started], object]) -> None:
     """Run until interrupted; ``announce(started)`` once every interface is up."""
     with DataDirLock(options.data_dir, "smartpdu run"):
@@ -145,6 +164,7 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
         auth = AuthService(
             runtime.store, runtime.events, runtime.now_utc, pdu_id=options.config.pdus[0].id
         )
+        interfaces[2:2] = _protocol_servers(runtime.config, options.data_dir)
         try:
             generated = await auth.ensure_admin(options.admin_password)
             port = RackPort(runtime)

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from smartpdu.config.alarms import AlarmsConfig
+from smartpdu.config.integrations import ModbusConfig, OpcUaConfig, SnmpConfig
 from smartpdu.config.safety import SafetyConfig
 
 __all__ = [
@@ -165,6 +166,10 @@ class PduConfig(_Model):
     inlet_rating_a: float = Field(32.0, gt=0, le=400)
     inlet_breaker: MccbConfig | None = None
     samples_per_cycle: int = Field(128, ge=32, le=1024)
+    residual_per_outlet: bool = False
+    """The PDU measures each outlet's residual current (a toroid per outlet, as the twin can: one
+    PSU's protective-conductor current). None of the market's PDUs does; they monitor the inlet
+    and RCBO branches only, which is what ``False`` models."""
     sequencing: SequencingConfig = SequencingConfig()
     branches: list[BranchConfig] = Field(min_length=1)
     outlets: list[OutletConfig] = Field(min_length=1)
@@ -272,6 +277,12 @@ class RackConfig(_Model):
     safety: SafetyConfig = SafetyConfig()
     """Early fire detection and tamper detection (``config/safety.py``)."""
     storage: StorageConfig = StorageConfig()
+    snmp: SnmpConfig = SnmpConfig()
+    """SNMP agent (``config/integrations.py``; keys from the environment, never here)."""
+    modbus: ModbusConfig = ModbusConfig()
+    """Modbus TCP server (``config/integrations.py``, map in docs/modbus.md)."""
+    opcua: OpcUaConfig = OpcUaConfig()
+    """OPC UA server (``config/integrations.py``)."""
 
     def pdu(self, pdu_id: str) -> PduConfig:
         for pdu in self.pdus:

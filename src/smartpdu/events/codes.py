@@ -72,10 +72,13 @@ class EventCode(StrEnum):
     SENSOR_FAULT = "SENSOR_FAULT"
     TEMPERATURE_HIGH = "TEMPERATURE_HIGH"
     CONTACT_RESISTANCE_SUSPECTED = "CONTACT_RESISTANCE_SUSPECTED"
+    SURGE_DETECTED = "SURGE_DETECTED"
+    SPD_END_OF_LIFE = "SPD_END_OF_LIFE"
+    ARC_FAULT_SUSPECTED = "ARC_FAULT_SUSPECTED"
     HUMIDITY_HIGH = "HUMIDITY_HIGH"
     DEW_POINT_RISK = "DEW_POINT_RISK"
     VOC_HIGH = "VOC_HIGH"
-    VIBRATION = "VIBRATION"
+    VIBRATION_DETECTED = "VIBRATION_DETECTED"
     TAMPER_SUSPECTED = "TAMPER_SUSPECTED"
     ACCESS_FORCED = "ACCESS_FORCED"
     FIRE_PRE_ALARM = "FIRE_PRE_ALARM"
@@ -181,10 +184,25 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
         _W,
         "An outlet terminal heats more than its current explains.",
     ),
+    (
+        _E.SURGE_DETECTED,
+        _W,
+        "A surge burst on the inlet, counted by severity (peak, dv/dt, energy).",
+    ),
+    (
+        _E.SPD_END_OF_LIFE,
+        _W,
+        "The surge protective device absorbed its energy budget: replace it.",
+    ),
+    (
+        _E.ARC_FAULT_SUSPECTED,
+        _C,
+        "An outlet's current shows a series arc's signature (loose or burnt terminal).",
+    ),
     (_E.HUMIDITY_HIGH, _W, "Relative humidity is above its limit."),
     (_E.DEW_POINT_RISK, _W, "Surface temperature is close to the dew point."),
     (_E.VOC_HIGH, _W, "VOC concentration is high (possible smouldering)."),
-    (_E.VIBRATION, _W, "Vibration above threshold (tamper or seismic)."),
+    (_E.VIBRATION_DETECTED, _W, "Vibration above threshold (tamper or seismic)."),
     (_E.TAMPER_SUSPECTED, _C, "Vibration while the rack is locked and nobody was let in."),
     (_E.ACCESS_FORCED, _C, "A lever handle or door was opened while its lever was locked."),
     (_E.FIRE_PRE_ALARM, _W, "VOC and a local temperature rise together: possible smouldering."),

@@ -15,7 +15,7 @@ from smartpdu.hardware import Acquisition, PduStatus, SampleBlock
 from smartpdu.metering import WindowMetrics, flag_tuple
 from smartpdu.model.harmonics import HarmonicSpectra
 from smartpdu.model.ids import branch_id, outlet_id, phase_id
-from smartpdu.model.metrics import CATALOGUE
+from smartpdu.model.metrics import CATALOGUE, OVERLAID_CHANNEL_FIELDS
 from smartpdu.model.snapshot import (
     BranchSnapshot,
     ChannelReading,
@@ -40,7 +40,11 @@ _ENERGY: dict[str, str] = {
 }
 """ChannelReading field → EnergyTotals field: the register totals shown with a live reading."""
 _MEASURED: tuple[str, ...] = tuple(
-    m.field for m in CATALOGUE if m.source is ChannelReading and m.field not in _ENERGY
+    m.field
+    for m in CATALOGUE
+    if m.source is ChannelReading
+    and m.field not in _ENERGY
+    and m.field not in OVERLAID_CHANNEL_FIELDS
 )
 """ChannelReading fields taken by name from the WindowMetrics field of the same name."""
 
@@ -361,6 +365,7 @@ def _pdu_snapshot(
             readings.get(o.channel, empty),
             terminal_temps.get(o.terminal_key),
             int(relay_cycles.get(oid, 0)),
+            residual.get(o.channel),
         )
     return PduSnapshot(
         id=cfg.id,

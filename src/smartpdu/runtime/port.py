@@ -360,11 +360,14 @@ class RackPort:
         return desk.samples, [(p, desk.configured(p)) for p in latest]
 
     def risk(self) -> RiskScore | None:
-        """The rack's latest risk score with its factors (None before the first evaluation)."""
-        desk = getattr(self._rt, "risk_desk", None)
-        if desk is None:
+        """The rack's risk score with its factors as published in the latest snapshot (None
+        before the first evaluation)."""
+        if getattr(self._rt, "risk_desk", None) is None:
             raise AlarmsUnavailableError("this controller computes no risk score")
-        return desk.latest  # type: ignore[no-any-return]
+        try:
+            return self.snapshot.risk
+        except NotReadyError:
+            return None
 
     async def acknowledge_alarm(self, alarm_id: int, actor: str, comment: str) -> Alarm:
         """Acknowledge an active alarm (audited ``ALARM_ACKNOWLEDGED``); ``AlarmError`` if it

@@ -14,6 +14,7 @@ from smartpdu.metering import CalibrationSet
 from smartpdu.runtime.energy import EnergyBook
 from smartpdu.runtime.pipeline import Stage
 from smartpdu.runtime.stages.alarms import AlarmStage
+from smartpdu.runtime.stages.arc import ArcStage
 from smartpdu.runtime.stages.decide import DecideStage
 from smartpdu.runtime.stages.demand import DemandStage
 from smartpdu.runtime.stages.energy import EnergyStage
@@ -27,6 +28,7 @@ from smartpdu.runtime.stages.residual import ResidualStage
 from smartpdu.runtime.stages.risk import RiskStage
 from smartpdu.runtime.stages.safety import FireStage, TamperStage
 from smartpdu.runtime.stages.snapshot import SnapshotStage
+from smartpdu.runtime.stages.surge import SurgeStage
 from smartpdu.runtime.stages.watchers import QualityWatchStage, TransitionStage
 from smartpdu.runtime.writer import StoreWriter
 from smartpdu.storage import Store
@@ -52,8 +54,8 @@ class StageParts:
 
 
 def default_stages(parts: StageParts) -> list[Stage]:
-    """measure → energy, demand, snapshot, watchers, alarms, fire, tamper, residual trend,
-    hotspot, redundancy, risk, psu-pairing → decide → events → persist."""
+    """measure → energy, demand, snapshot, surge, arc, watchers, alarms, fire, tamper, residual
+    trend, hotspot, redundancy, risk, psu-pairing → decide → events → persist."""
     alarms = AlarmStage(parts.config, parts.store, parts.writer, parts.events)
     fire = FireStage(parts.config, parts.control, parts.hardware, parts.control_lock)
     residual = ResidualStage(parts.config, parts.store, parts.writer)
@@ -72,6 +74,9 @@ def default_stages(parts: StageParts) -> list[Stage]:
             save_interval_s=max(60.0, parts.persist_interval_s),
         ),
         SnapshotStage(parts.control),
+        # right after the snapshot: they lay their counters over it, which the alarm rules read
+        SurgeStage(parts.config),
+        ArcStage(parts.config, parts.control, parts.control_lock),
         TransitionStage(),
         QualityWatchStage(),
         alarms,
