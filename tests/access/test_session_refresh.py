@@ -50,7 +50,7 @@ def env(tmp_path: Path) -> Iterator[tuple[Any, AuthService, Clock, list[str]]]:
 
 async def _session(auth: AuthService) -> tuple[Principal, str]:
     await auth.ensure_admin("admin-password-1")
-    await auth.create_user("olga", "olga-password-1", Role.OPERATOR, actor="user/admin")
+    await auth.users.create_user("olga", "olga-password-1", Role.OPERATOR, actor="user/admin")
     p = await auth.authenticate("olga", "olga-password-1", interface="api")
     return p, (await auth.create_session(p, interface="api")).token
 

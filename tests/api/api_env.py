@@ -39,8 +39,8 @@ async def _provision(runtime: RackRuntime) -> tuple[AuthService, dict[str, str]]
     pdu0 = runtime.config.pdus[0].id
     auth = AuthService(runtime.store, runtime.events, runtime.now_utc, 3600, pdu_id=pdu0)
     await auth.ensure_admin(PASSWORDS["admin"])
-    await auth.create_user("op", PASSWORDS["op"], Role.OPERATOR, actor="user/admin")
-    await auth.create_user("viewer", PASSWORDS["viewer"], Role.VIEWER, actor="user/admin")
+    await auth.users.create_user("op", PASSWORDS["op"], Role.OPERATOR, actor="user/admin")
+    await auth.users.create_user("viewer", PASSWORDS["viewer"], Role.VIEWER, actor="user/admin")
     tokens = {}
     for user, pw in PASSWORDS.items():
         p = await auth.authenticate(user, pw, interface="test")

@@ -46,6 +46,7 @@ from smartpdu.access.passwords import (
     check_password_policy,
     dummy_hash,
     generate_password,
+    hash_password,
     verify_password,
 )
 from smartpdu.access.records import SessionInfo, SessionView, UserInfo, session_id, token_hash
@@ -99,7 +100,7 @@ class EventSink(Protocol):
     def append(self, draft: NewEvent) -> Any: ...
 
 
-class AuthService(UserAdmin):
+class AuthService:
     """Authenticate users, manage sessions and accounts; audit every change.
 
     ``pdu_id`` names the event chain that user/login events go to (the controller's PDU, or the
@@ -128,10 +129,12 @@ class AuthService(UserAdmin):
         self._sessions = SessionIndex(store)
         self._inflight: dict[bytes, asyncio.Future[Principal]] = {}
         self._resolving: dict[tuple[str, int], asyncio.Future[Principal | None]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
         self._crypto = ThreadPoolExecutor(CRYPTO_WORKERS, thread_name_prefix="smartpdu-argon2")
         self.credential_checks = 0
         """How many password verifications ran (argon2); for tests and health figures."""
+        self.users = UserAdmin(store, clock, self._cache, self._emit,
+                               lambda pw: self._argon2(hash_password, pw))  # fmt: skip
+        """Account administration: list, get, create, update, delete users (audited)."""
 
     def close(self) -> None:
         """Stop the credential executor (idempotent)."""
@@ -182,7 +185,7 @@ class AuthService(UserAdmin):
             if password is None
             else check_password_policy(password, ADMIN_USERNAME)
         )
-        await self._create(ADMIN_USERNAME, pw, Role.ADMIN, actor="system", first_run=True)
+        await self.users.create(ADMIN_USERNAME, pw, Role.ADMIN, actor="system", first_run=True)
         return pw if generated else None
 
     # -- login and sessions ---------------------------------------------------------------------
@@ -295,6 +298,7 @@ class AuthService(UserAdmin):
         return await asyncio.to_thread(self._sessions.views, self._clock())
 
     async def get_session(self, sid: str) -> SessionView | None:
+        """The live session ``sid`` (None when unknown or expired)."""
         return next((v for v in await self.list_sessions() if v.id == sid), None)
 
     async def revoke_session(self, sid: str, *, actor: str, interface: str) -> bool:
@@ -445,7 +449,5 @@ class AuthService(UserAdmin):
         return True
 
     async def purge_expired(self) -> int:
-        """Delete expired sessions (and their index entries); return how many."""
-        count = await asyncio.to_thread(self._store.purge_sessions, self._clock())
-        await self.list_sessions()  # drops index entries of sessions that are gone
-        return count
+        """Delete expired sessions; return how many."""
+        return await asyncio.to_thread(self._store.purge_sessions, self._clock())

@@ -31,9 +31,9 @@ from smartpdu.app.interfaces import (
 from smartpdu.app.scenario_player import scenario_stages
 from smartpdu.config import RackConfig, dump_config
 from smartpdu.redfish.delivery import EventDelivery
-from smartpdu.runtime.engine import RackRuntime
 from smartpdu.runtime.heap import freeze_startup_heap
 from smartpdu.runtime.port import RackPort
+from smartpdu.runtime.rack import RackRuntime
 from smartpdu.twin.scenario import Scenario
 
 __all__ = ["ServeOptions", "Started", "bind_first_free", "bind_socket", "serve"]
@@ -148,7 +148,8 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
         sim=False,
         **extra,
     )
-    delivery = EventDelivery(runtime)  # the outbox reads the runtime: built here, not by Redfish
+    port = RackPort(runtime)
+    delivery = EventDelivery(port)  # the root owns and runs the outbox: built here, not by Redfish
     interfaces: list[Interface] = [
         SessionPurge(),
         EventDeliveryInterface(delivery),
@@ -167,7 +168,6 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
         interfaces[2:2] = _protocol_servers(runtime.config, options.data_dir)
         try:
             generated = await auth.ensure_admin(options.admin_password)
-            port = RackPort(runtime)
 
             async def started() -> None:
                 freeze_startup_heap()  # full GC passes would walk the whole start-up heap

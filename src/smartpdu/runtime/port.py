@@ -2,7 +2,7 @@
 
 Interfaces read snapshots, stream snapshots and events, query history and the event log, and
 submit commands; they never touch the store, the event log or the bus. :class:`RackPort` wraps a
-running :class:`~smartpdu.runtime.engine.RackRuntime` (or anything with its :class:`RuntimeBackend`
+running :class:`~smartpdu.runtime.rack.RackRuntime` (or anything with its :class:`RuntimeBackend`
 shape, e.g. a test stand-in) and is the only place where blocking store reads are moved off the
 event loop.
 
@@ -21,14 +21,21 @@ Levers and alarms get their command methods here when their issues land (one met
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from smartpdu.config import RackConfig
+from smartpdu.events.outbox import Outbox
+from smartpdu.events.outbox_plan import RetryPolicy
+from smartpdu.events.outbox_store import OutboxRepository
 from smartpdu.model.commands import CommandResult, OutletAction, OutletCommand
 from smartpdu.model.snapshot import RackSnapshot
+from smartpdu.runtime.calibration import CalibrationUnavailableError
+from smartpdu.runtime.device_commands import run_device_command
+from smartpdu.runtime.subscription_book import SubscriptionBook
 
 if TYPE_CHECKING:
     from smartpdu.alarms import Alarm
@@ -51,7 +58,13 @@ if TYPE_CHECKING:
     from smartpdu.storage.base import Store
     from smartpdu.storage.records import ConfigVersion, ConfigVersionInfo, HistoryPoint
 
-__all__ = ["AlarmsUnavailableError", "NotReadyError", "RackPort", "RuntimeBackend"]
+__all__ = [
+    "AlarmsUnavailableError",
+    "CalibrationUnavailableError",
+    "NotReadyError",
+    "RackPort",
+    "RuntimeBackend",
+]
 
 _T = TypeVar("_T")
 
@@ -203,6 +216,29 @@ class RackPort:
         """Append an interface-level audit event (e.g. a subscription created or deleted)."""
         return await self._io(self._rt.events.append, draft)
 
+    # -- push delivery ----------------------------------------------------------------------------
+    def outbox(
+        self,
+        name: str,
+        *,
+        policy: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] | None = None,
+        poll_s: float = 5.0,
+        send_timeout_s: float | None = 30.0,
+    ) -> Outbox:
+        """A durable outbox over this rack's event log (cursors in the store, woken by the bus):
+        a push channel adds its destinations and runs it (:mod:`smartpdu.events.outbox`)."""
+        store = self._rt.store
+        return Outbox(store, OutboxRepository(store), bus=self._rt.bus, policy=policy, rng=rng,
+                      clock=clock, utc=self._rt.now_utc, poll_s=poll_s,
+                      send_timeout_s=send_timeout_s, name=name)  # fmt: skip
+
+    @property
+    def subscriptions(self) -> SubscriptionBook:
+        """The stored Redfish EventService subscriptions (async CRUD, never-reused ids)."""
+        return SubscriptionBook(self._rt.store.redfish_subscriptions)
+
     # -- history ----------------------------------------------------------------------------------
     async def history(
         self, pdu_id: str, key: str, start: datetime, end: datetime, step_s: int = 60
@@ -347,8 +383,6 @@ class RackPort:
         """Switch every PSU of device ``name`` across its PDUs, in order, as one audited command
         (``on``/``cycle`` refused, audited, when headroom is missing); see
         :mod:`smartpdu.runtime.device_commands`. ``KeyError`` for an unknown device."""
-        from smartpdu.runtime.device_commands import run_device_command
-
         return await run_device_command(self, name, action, actor, command_id)
 
     def psu_pairs(self) -> tuple[int, list[tuple[PairProposal, bool]]]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from smartpdu.events.outbox_store import DeliveryCursor, DeliveryRecord
 
 if TYPE_CHECKING:
-    from smartpdu.storage.sql_store import Row, SqlStore
+    from smartpdu.storage.sql_core import Row, SqlCore
 
 __all__ = ["OUTBOX_TABLES", "SqlOutbox", "move_outbox_rows"]
 
@@ -81,7 +81,7 @@ def _log_row(dest_id: str, r: DeliveryRecord) -> tuple[object, ...]:
 class SqlOutbox:
     """Delivery cursors in ``outbox_cursors``, the bounded delivery log in ``outbox_log``."""
 
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: SqlCore) -> None:
         self._store = store
 
     def cursors(self, dest_id: str) -> dict[str, DeliveryCursor]:

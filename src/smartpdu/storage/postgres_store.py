@@ -21,6 +21,7 @@ from smartpdu.storage.outbox_repo import OUTBOX_TABLES, move_outbox_rows
 from smartpdu.storage.readings_upgrade import NEW_TABLES_PG, pack_reading_rows
 from smartpdu.storage.records import StoreError
 from smartpdu.storage.sql_store import Cursor, Row, SqlStore
+from smartpdu.storage.state_upgrade import STATE_TABLES, move_state_rows
 from smartpdu.storage.subscription_upgrade import (
     SUBSCRIPTION_TABLES_PG,
     move_subscription_rows,
@@ -134,6 +135,12 @@ MIGRATIONS: Final = (
         "outbox delivery cursors and delivery log (moved from kv)",
         OUTBOX_TABLES,
         move_outbox_rows,
+    ),
+    Migration(
+        8,
+        "sessions index, alarm state, maximum demand, residual trends (moved from kv)",
+        STATE_TABLES,
+        move_state_rows,
     ),
 )
 

@@ -54,7 +54,7 @@ from smartpdu.storage.records import (
 )
 
 if TYPE_CHECKING:
-    from smartpdu.storage.sql_store import Cursor, SqlStore
+    from smartpdu.storage.sql_core import Cursor, SqlCore
 
 __all__ = ["BLOCK_SPAN_S", "PURGE_CHUNK", "BlockReadings", "choose_resolution"]
 
@@ -171,9 +171,9 @@ def _pairs(readings: Sequence[Reading]) -> set[tuple[str, str]]:
 
 
 class BlockReadings:
-    """The :class:`~smartpdu.storage.base.ReadingRepository` half of a :class:`SqlStore`."""
+    """The :class:`~smartpdu.storage.base.ReadingRepository` half of a store (:class:`SqlCore`)."""
 
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: SqlCore) -> None:
         self._store = store
         self._ids: dict[tuple[str, str], int] = {}
         self._keys: dict[int, str] = {}

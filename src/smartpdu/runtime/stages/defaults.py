@@ -56,9 +56,9 @@ class StageParts:
 def default_stages(parts: StageParts) -> list[Stage]:
     """measure → energy, demand, snapshot, surge, arc, watchers, alarms, fire, tamper, residual
     trend, hotspot, redundancy, risk, psu-pairing → decide → events → persist."""
-    alarms = AlarmStage(parts.config, parts.store, parts.writer, parts.events)
+    alarms = AlarmStage(parts.config, parts.store.alarm_state, parts.writer, parts.events)
     fire = FireStage(parts.config, parts.control, parts.hardware, parts.control_lock)
-    residual = ResidualStage(parts.config, parts.store, parts.writer)
+    residual = ResidualStage(parts.config, parts.store.residual_trends, parts.writer)
     hotspot = HotspotStage(parts.config)
     redundancy = RedundancyStage()
     return [
@@ -66,7 +66,7 @@ def default_stages(parts: StageParts) -> list[Stage]:
         EnergyStage(parts.energy),
         DemandStage(
             parts.config,
-            parts.store,
+            parts.store.max_demand,
             parts.writer,
             window_s=parts.demand_window_s,
             # a rising maximum is saved at most once a minute (flash wear; lost on kill -9: ≤ 60 s

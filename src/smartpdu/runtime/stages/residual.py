@@ -12,7 +12,6 @@ are alarm rules (docs/alarms.md); an RCBO trip is protection's classification.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from dataclasses import dataclass
@@ -25,16 +24,14 @@ from smartpdu.config.alarms import AlarmRuleConfig, RuleLevel
 from smartpdu.config.safety import ResidualTrendConfig
 from smartpdu.events import NewEvent
 from smartpdu.events.model import Action, format_timestamp
+from smartpdu.model.runtime_state import ResidualTrendRepository
 from smartpdu.runtime.pipeline import Phase, StageBase, TickFrame
-from smartpdu.runtime.stages.demand import KeyValueStore
 from smartpdu.runtime.writer import StoreWriter
 from smartpdu.safety.residual import ResidualTrend, TrendEstimate
 
-__all__ = ["RESIDUAL_KV_KEY", "ResidualStage", "ResidualView", "residual_limits"]
+__all__ = ["ResidualStage", "ResidualView", "residual_limits"]
 
 log = logging.getLogger(__name__)
-
-RESIDUAL_KV_KEY = "residual/trends"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +72,7 @@ class ResidualStage(StageBase):
     phase = Phase.DERIVE
 
     def __init__(
-        self, config: RackConfig, store: KeyValueStore, writer: StoreWriter | None
+        self, config: RackConfig, store: ResidualTrendRepository, writer: StoreWriter | None
     ) -> None:
         self._store = store
         self._writer = writer
@@ -84,13 +81,7 @@ class ResidualStage(StageBase):
         self._trends: dict[str, ResidualTrend] = {}
         self._latest: dict[str, tuple[str, float | None, TrendEstimate | None, float]] = {}
         self._warned: set[str] = set()
-        self._stored: dict[str, Any] = {}
-        text = store.kv_get(RESIDUAL_KV_KEY)
-        if text is not None:
-            try:
-                self._stored = json.loads(text)
-            except ValueError as exc:
-                log.error("stored residual trends unreadable (%s); starting afresh", exc)
+        self._stored: dict[str, Any] = {e: {"points": pts} for e, pts in store.load().items()}
 
     def _trend(self, entity: str) -> ResidualTrend:
         t = self._trends.get(entity)
@@ -188,13 +179,12 @@ class ResidualStage(StageBase):
         )
 
     def _save(self) -> None:
-        data = {e: t.dump() for e, t in self._trends.items()}
-        text = json.dumps(data, separators=(",", ":"))
+        data = {e: [(t, v) for t, v in tr.dump()["points"]] for e, tr in self._trends.items()}
         store = self._store
         if self._writer is None:
-            store.kv_set(RESIDUAL_KV_KEY, text)
+            store.save(data)
         else:
-            self._writer.submit(lambda: store.kv_set(RESIDUAL_KV_KEY, text))
+            self._writer.submit(lambda: store.save(data))
 
     def views(self, config: RackConfig) -> list[ResidualView]:
         """The latest value, levels, slope and forecast of every residual-current channel."""
