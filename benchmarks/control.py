@@ -28,6 +28,7 @@ from smartpdu.control import ControlPlane, ControlSettings, MemoryKv
 ROOT = Path(__file__).resolve().parents[1]
 # The synthetic rack is a test helper (it lives with the control tests, not in the package).
 sys.path.insert(0, str(ROOT / "tests" / "control"))
+sys.path.insert(0, str(ROOT / "tests"))  # rack_snapshot, which synthetic_rack builds on
 from synthetic_rack import SyntheticRack  # noqa: E402
 
 

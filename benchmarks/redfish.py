@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import os
 import socket
 import subprocess
@@ -52,33 +54,35 @@ def _wait_up(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 90.0) 
     raise RuntimeError(f"service at {base} did not come up within {timeout_s} s")
 
 
+def log_gc_pauses(path: Path, min_ms: float = 2.0) -> None:
+    """Benchmark instrumentation of the server: append ``unix_time generation pause_ms`` to
+    ``path`` for every full (oldest-generation) collection and every one of at least ``min_ms``,
+    so that a latency tail can be told apart: the server paused, or the machine did."""
+    out = path.open("a", buffering=1)
+    started: list[float] = [0.0]
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+            return
+        ms = (time.perf_counter() - started[0]) * 1e3
+        if info["generation"] == 2 or ms >= min_ms:
+            out.write(f"{time.time():.6f} {info['generation']} {ms:.3f}\n")
+
+    gc.callbacks.append(callback)
+
+
 def serve(port: int, data_dir: Path) -> None:
-    """The server subprocess: runtime + native API + Redfish on uvicorn (binds with TCP_NODELAY)."""
-    import uvicorn
-
-    from smartpdu.access import AuthService
-    from smartpdu.api import create_app
-    from smartpdu.app import build_twin_runtime
+    """The server subprocess: ``smartpdu run``'s own composition (:func:`smartpdu.app.server.serve`:
+    runtime on the twin at real time, native API + Redfish on uvicorn, session purge, event
+    delivery, the start-up heap frozen once everything is up) on loopback, TCP_NODELAY."""
+    from smartpdu.app.server import ServeOptions, serve
     from smartpdu.config import load_config
-    from smartpdu.redfish import create_redfish_app, mount_redfish
 
-    async def run() -> None:
-        cfg = load_config(ROOT / "configs" / "demo-rack.yaml")
-        runtime = build_twin_runtime(cfg, data_dir, sim=False)
-        async with runtime:
-            auth = AuthService(
-                runtime.store, runtime.events, runtime.now_utc, pdu_id=cfg.pdus[0].id
-            )
-            await auth.ensure_admin(PASSWORD)
-            app = create_app(runtime, auth)
-            redfish = create_redfish_app(runtime, auth)
-            mount_redfish(app, redfish)
-            async with redfish.state.redfish.delivery:
-                config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                        access_log=False, lifespan="off")  # fmt: skip
-                await uvicorn.Server(config).serve()
-
-    asyncio.run(run())
+    cfg = load_config(ROOT / "configs" / "demo-rack.yaml")
+    options = ServeOptions(config=cfg, data_dir=data_dir, port=port, admin_password=PASSWORD)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(options, lambda started: None))
 
 
 def main(seconds: float = 5.0) -> dict:  # type: ignore[type-arg]
@@ -137,7 +141,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", type=int, help="run only the server on this port")
     parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--gc-log", type=Path, help="server: log garbage-collection pauses here")
     args = parser.parse_args()
+    if args.gc_log:
+        log_gc_pauses(args.gc_log)
     if args.serve:
         serve(args.serve, args.data_dir)
     else:

@@ -1,14 +1,22 @@
-"""Replay through the full controller (issue 13 item 1): the demo day's first minutes replayed by
-``replay_scenario`` (every stage, the event log and SQLite), reported as the real-time factor on
-CPU time of the tick thread, the projected time for 24 h of the demo rack against the goal
-(≤ 15 min on one core, i.e. ≥ 96× real time) and the CPU cost of each stage per tick.
+"""Replay through the full controller (issue 12 item 3, issue 13 item 1): the demo day's first
+minutes replayed by ``replay_scenario`` (the twin, every stage, the event log and SQLite),
+reported as the real-time factor per CPU second of the whole process against the goal (≥ 100×
+real time on one core: 24 h of the demo rack in under 15 min), and the CPU cost of each stage
+per tick.
 
-Numbers are reported, never asserted: the machine is shared and noisy.
+The headline is *process* CPU (``time.process_time``: the tick thread with the twin's
+acquisition, the store writer, the event log's writer, the event loop) between the first and the
+last progress report, so the start-up (store creation, compiled-kernel loading) and the final
+flush are out and the writers' share is in: one core has to do all of it. The tick thread alone
+(``ReplaySummary.cpu_s``) is printed beside it. Numbers are reported, never asserted: the
+machine is shared and noisy.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from pathlib import Path
 
 from smartpdu.app.factory import demo_config_path
@@ -18,36 +26,59 @@ from smartpdu.twin.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SIM_S = 300.0
-GOAL_FACTOR = 86400.0 / (15 * 60)
+GOAL_FACTOR = 100.0
+"""Issue 12 item 3 / issue 13 item 1: ≥ 100× real time on one core (24 h in < 15 min)."""
 
 
 def main() -> dict[str, object]:
     rack = load_config(demo_config_path())
     day = load_scenario(ROOT / "scenarios" / "demo-day.yaml")
-    result = asyncio.run(replay_scenario(rack, day, duration_s=SIM_S))
+    marks: list[tuple[float, float]] = []  # (simulated s done, process CPU s)
+
+    def progress(done_s: float, _total_s: float) -> None:
+        marks.append((done_s, time.process_time()))
+
+    result = asyncio.run(  # the start-up heap frozen as `smartpdu replay` does
+        replay_scenario(rack, day, duration_s=SIM_S, progress=progress, freeze_heap=True)
+    )
     s = result.summary
-    cpu_factor = s.simulated_s / s.cpu_s if s.cpu_s > 0 else float("inf")
-    day_min = 86400.0 / cpu_factor / 60.0
-    met = "met" if cpu_factor >= GOAL_FACTOR else "NOT met"
-    print(f"replayed {s.simulated_s:.0f} s of demo-day through the controller in {s.windows} "
-          f"windows: {s.events} events")  # fmt: skip
+    (sim0, cpu0), (sim1, cpu1) = marks[0], marks[-1]
+    process_factor = (sim1 - sim0) / (cpu1 - cpu0) if cpu1 > cpu0 else float("inf")
+    tick_factor = s.simulated_s / s.cpu_s if s.cpu_s > 0 else float("inf")
+    window_s = s.simulated_s / max(1, s.windows)
+    stages = dict(s.stage_cpu_ms_per_tick)
+    tick_ms = 1e3 * s.cpu_s / max(1, s.windows)
+    process_ms = 1e3 * window_s / process_factor
+    stages["twin + tick loop"] = tick_ms - sum(stages.values())
+    stages["other threads"] = process_ms - tick_ms  # writers and event loop (steady part)
+    day_min = 86400.0 / process_factor / 60.0
+    met = "met" if process_factor >= GOAL_FACTOR else "UNMET"
+    print(f"replayed {s.simulated_s:.0f} s of demo-day through the full controller in {s.windows} "
+          f"windows: {s.events} events; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores")  # fmt: skip
     print(
-        f"  real-time factor on tick-thread CPU: {cpu_factor:.1f}× (wall {s.realtime_factor:.1f}×)"
+        f"  full-controller replay, twin included: {process_factor:.1f}× real time per process "
+        f"CPU second (goal ≥ {GOAL_FACTOR:g}×: {met}); 24 h of the demo rack ≈ {day_min:.1f} min "
+        f"of one core (goal < 15 min)"
     )
     print(
-        f"  24 h of the demo rack ≈ {day_min:.1f} min CPU — goal ≤ 15 min ({GOAL_FACTOR:.0f}×): {met}"
+        f"  tick thread alone: {tick_factor:.1f}× ({tick_ms:.2f} ms per {window_s * 1e3:.0f} ms "
+        f"window); wall clock {s.realtime_factor:.1f}× on this shared machine"
     )
-    print("  CPU ms per tick by stage:")
-    for name, ms in sorted(s.stage_cpu_ms_per_tick.items(), key=lambda kv: -kv[1]):
+    print(f"  CPU ms per tick by stage ({process_ms:.2f} ms in all, budget for the goal "
+          f"{window_s * 1e3 / GOAL_FACTOR:.2f}):")  # fmt: skip
+    for name, ms in sorted(stages.items(), key=lambda kv: -kv[1]):
         print(f"    {name:<18} {ms:7.3f}")
     return {
         "simulated_s": s.simulated_s,
-        "cpu_factor": cpu_factor,
+        "cpu_factor": process_factor,
+        "tick_thread_factor": tick_factor,
         "wall_factor": s.realtime_factor,
         "day_cpu_min": day_min,
         "goal_factor": GOAL_FACTOR,
-        "goal_met": cpu_factor >= GOAL_FACTOR,
-        "stage_cpu_ms_per_tick": s.stage_cpu_ms_per_tick,
+        "goal_met": process_factor >= GOAL_FACTOR,
+        "stage_cpu_ms_per_tick": stages,
+        "load_avg_1min": os.getloadavg()[0],
     }
 
 

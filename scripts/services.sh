@@ -21,12 +21,21 @@ fi
 
 # Mosquitto (MQTT broker, used by the MQTT integration tests)
 need_pkg mosquitto mosquitto mosquitto-clients
+need_pkg mosquitto_sub mosquitto-clients  # broker present without the clients
 if command -v mosquitto >/dev/null 2>&1 && ! (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; then
   $SUDO mosquitto -d -c /etc/mosquitto/mosquitto.conf || true
 fi
 
-# net-snmp command-line clients (snmpget/snmpwalk), used by the SNMP tests
+# net-snmp: command-line clients (snmpget/snmpbulkwalk/snmpset/snmptranslate) for the SNMP
+# tests, snmptrapd to receive the agent's traps, snmpd as the reference agent of `make bench`.
+# Tests and benchmarks run their own snmpd/snmptrapd on ephemeral high ports with their own
+# configuration; the Debian services the packages start (161/162) are stopped, never used.
 need_pkg snmpget snmp
+if ! command -v snmpd >/dev/null 2>&1 || ! command -v snmptrapd >/dev/null 2>&1; then
+  need_pkg snmpd snmpd
+  need_pkg snmptrapd snmptrapd
+  for svc in snmpd snmptrapd; do $SUDO service "$svc" stop >/dev/null 2>&1 || true; done
+fi
 
 # Debian's Chromium: the UI tests drive it headless through Playwright (no browser download)
 need_pkg chromium chromium

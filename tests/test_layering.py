@@ -19,7 +19,7 @@ PKG = SRC / "smartpdu"
 MAX_LINES = 500
 
 DOMAIN = ("model", "metering", "protection", "control", "safety", "alarms", "analytics", "access")
-INTERFACES = ("api", "redfish", "app", "cli")
+INTERFACES = ("api", "redfish", "integrations", "app", "cli")
 CONTROLLER = ("metering", "protection", "control", "safety", "alarms", "analytics")
 
 RULES: dict[str, tuple[str, ...]] = {
@@ -127,3 +127,156 @@ def test_line_allow_list_is_not_stale() -> None:
     }
     stale = sorted(LINE_ALLOWED - over)
     assert not stale, f"line allow-list entries now within budget (remove them): {stale}"
+
+
+# -- interfaces talk to the port only ---------------------------------------------------------------
+INTERFACE_MODULES = ("api", "redfish", "app/interfaces.py")
+PORT_MODULES = ("smartpdu.runtime.port", "smartpdu.runtime.subscription_book")
+"""What an interface may import of ``runtime/``: the port (and the types it hands out)."""
+REACH_PAST_PORT = {"store", "_store", "backend", "bus"}
+"""Attributes through which an interface would reach the store or the runtime behind the port."""
+
+
+def _interface_files() -> Iterator[Path]:
+    for place in INTERFACE_MODULES:
+        target = PKG / place
+        yield from sorted(target.rglob("*.py")) if target.is_dir() else [target]
+
+
+def _port_bypasses(path: Path) -> list[str]:
+    """``storage``/runtime-internal imports and ``.store``-like attribute reads in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            mods = [node.module]
+            if node.module in ("smartpdu", "smartpdu.runtime"):
+                mods = [f"{node.module}.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            mods = [a.name for a in node.names]
+        elif isinstance(node, ast.Attribute) and node.attr in REACH_PAST_PORT:
+            found.append((node.lineno, f".{node.attr}"))
+            continue
+        else:
+            continue
+        for mod in mods:
+            storage = mod == "smartpdu.storage" or mod.startswith("smartpdu.storage.")
+            internal = mod.startswith("smartpdu.runtime.") and mod not in PORT_MODULES
+            if storage or internal:
+                found.append((node.lineno, f"imports {mod}"))
+    return [f"line {n}: {what}" for n, what in sorted(found)]
+
+
+def test_the_port_check_sees_store_and_runtime_internals(tmp_path: Path) -> None:
+    mod = tmp_path / "m.py"
+    mod.write_text(
+        "from smartpdu.storage.base import Store\n"
+        "import smartpdu.storage\n"
+        "from smartpdu.runtime import engine\n"
+        "from smartpdu.runtime.port import RackPort\n"
+        "def f(services):\n    return services.store.kv_get('x'), services.backend\n"
+    )
+    assert _port_bypasses(mod) == [
+        "line 1: imports smartpdu.storage.base",
+        "line 2: imports smartpdu.storage",
+        "line 3: imports smartpdu.runtime.engine",
+        "line 6: .backend",
+        "line 6: .store",
+    ]
+
+
+@pytest.mark.parametrize(
+    "path", list(_interface_files()), ids=lambda p: p.relative_to(PKG).as_posix()
+)
+def test_interfaces_reach_nothing_past_the_port(path: Path) -> None:
+    """Issue 10: an interface (REST, Redfish, the registry) touches only ``RackPort`` and
+    ``AuthService``: no ``storage`` import, no runtime internals, no ``.store``/``.backend``."""
+    assert _port_bypasses(path) == []
+
+
+# -- no import circles ------------------------------------------------------------------------------
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SRC).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> the ``smartpdu`` modules it imports (every import; ``from a import b`` is
+    ``a.b`` when that is a module, else ``a``)."""
+    files = {_module_name(p): p for p in _modules()}
+    graph: dict[str, set[str]] = {}
+    for name, path in files.items():
+        here = path.relative_to(SRC).with_suffix("").parts[:-1]
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            found: list[str] = []
+            if isinstance(node, ast.Import):
+                found = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = here[: len(here) - node.level + 1]
+                    base = ".".join((*up, node.module) if node.module else up)
+                found = [f"{base}.{a.name}" if f"{base}.{a.name}" in files else base
+                         for a in node.names]  # fmt: skip
+            for mod in found:
+                while mod and mod not in files:
+                    mod = mod.rpartition(".")[0]
+                if mod and mod != name:
+                    targets.add(mod)
+        graph[name] = targets
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (iterative Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, it = work[-1]
+            w = next(it, None)
+            if w is not None:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(sorted(graph.get(w, ())))))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                group = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    group.append(w)
+                    if w == v:
+                        break
+                if len(group) > 1:
+                    out.append(sorted(group))
+    return out
+
+
+def test_the_circle_finder_finds_a_circle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+    assert _circles(graph) == [["a", "b", "c"]]
+
+
+def test_no_module_imports_itself_round_a_circle() -> None:
+    """Issue 10: every import counts (lazy and ``TYPE_CHECKING`` ones too); a circle means two
+    modules are one concept or one of them should get a protocol (storage/sql_core.py,
+    runtime/device_commands.DeviceCommandPort show how)."""
+    assert _circles(_import_graph()) == []

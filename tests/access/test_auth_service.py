@@ -133,30 +133,30 @@ async def test_logout(env) -> None:
 async def test_user_crud_audited_with_actor(env) -> None:
     store, _, auth, _, _ = env
     await auth.ensure_admin("admin-password")
-    u = await auth.create_user("alice", "alice-password", Role.OPERATOR, actor="user/admin")
+    u = await auth.users.create_user("alice", "alice-password", Role.OPERATOR, actor="user/admin")
     assert u.role is Role.OPERATOR and not u.disabled
     with pytest.raises(UserExistsError):
-        await auth.create_user("alice", "alice-password", Role.VIEWER, actor="user/admin")
+        await auth.users.create_user("alice", "alice-password", Role.VIEWER, actor="user/admin")
     with pytest.raises(PolicyError):
-        await auth.create_user("Bad Name", "alice-password", Role.VIEWER, actor="user/admin")
+        await auth.users.create_user("Bad Name", "alice-password", Role.VIEWER, actor="user/admin")
     with pytest.raises(PolicyError):
-        await auth.create_user("bob", "short", Role.VIEWER, actor="user/admin")
+        await auth.users.create_user("bob", "short", Role.VIEWER, actor="user/admin")
     p = await auth.authenticate("alice", "alice-password", interface="api")
     s = await auth.create_session(p, interface="api")
-    u = await auth.update_user("alice", actor="user/admin", role=Role.VIEWER)
+    u = await auth.users.update_user("alice", actor="user/admin", role=Role.VIEWER)
     assert u.role is Role.VIEWER
     assert await auth.resolve_session(s.token) is None  # demotion ends sessions
-    await auth.update_user("alice", actor="user/admin", password="new-password-1")
+    await auth.users.update_user("alice", actor="user/admin", password="new-password-1")
     with pytest.raises(AuthError):
         await auth.authenticate("alice", "alice-password", interface="api")
-    await auth.update_user("alice", actor="user/admin", disabled=True)
+    await auth.users.update_user("alice", actor="user/admin", disabled=True)
     with pytest.raises(AuthError):
         await auth.authenticate("alice", "new-password-1", interface="api")
-    assert [x.username for x in await auth.list_users()] == ["admin", "alice"]
-    assert await auth.delete_user("alice", actor="user/admin")
-    assert not await auth.delete_user("alice", actor="user/admin")
+    assert [x.username for x in await auth.users.list_users()] == ["admin", "alice"]
+    assert await auth.users.delete_user("alice", actor="user/admin")
+    assert not await auth.users.delete_user("alice", actor="user/admin")
     with pytest.raises(UserNotFoundError):
-        await auth.update_user("alice", actor="user/admin", role=Role.ADMIN)
+        await auth.users.update_user("alice", actor="user/admin", role=Role.ADMIN)
     evs = store.events_since("pdu-a", 0, 100)
     mine = [(e.event_code, e.actor) for e in evs if e.source == "user/alice"]
     assert ("USER_CREATED", "user/admin") in mine
@@ -169,19 +169,19 @@ async def test_last_admin_is_protected(env) -> None:
     _, _, auth, _, _ = env
     await auth.ensure_admin("admin-password")
     with pytest.raises(LastAdminError):
-        await auth.update_user("admin", actor="user/admin", role=Role.VIEWER)
+        await auth.users.update_user("admin", actor="user/admin", role=Role.VIEWER)
     with pytest.raises(LastAdminError):
-        await auth.update_user("admin", actor="user/admin", disabled=True)
+        await auth.users.update_user("admin", actor="user/admin", disabled=True)
     with pytest.raises(LastAdminError):
-        await auth.delete_user("admin", actor="user/admin")
-    await auth.create_user("root2", "root2-password", Role.ADMIN, actor="user/admin")
-    assert await auth.delete_user("admin", actor="user/root2")
+        await auth.users.delete_user("admin", actor="user/admin")
+    await auth.users.create_user("root2", "root2-password", Role.ADMIN, actor="user/admin")
+    assert await auth.users.delete_user("admin", actor="user/root2")
 
 
 async def test_audit_chain_of_user_events_verifies(env) -> None:
     store, log, auth, _, key = env
     await auth.ensure_admin("admin-password")
-    await auth.create_user("alice", "alice-password", Role.VIEWER, actor="user/admin")
+    await auth.users.create_user("alice", "alice-password", Role.VIEWER, actor="user/admin")
     log.checkpoint("pdu-a")
     result = verify_chain(
         store.events_since("pdu-a", 0, 100), store.checkpoints("pdu-a"), key.public_key
@@ -192,7 +192,7 @@ async def test_audit_chain_of_user_events_verifies(env) -> None:
 async def test_resolved_sessions_are_cached_briefly_and_invalidated_by_changes(env) -> None:
     store, _, auth, clock, _ = env
     await auth.ensure_admin("admin-password")
-    await auth.create_user("carol", "carol-password", Role.OPERATOR, actor="user/admin")
+    await auth.users.create_user("carol", "carol-password", Role.OPERATOR, actor="user/admin")
     p = await auth.authenticate("carol", "carol-password", interface="api")
     s = await auth.create_session(p, interface="api")
     assert await auth.resolve_session(s.token) == p
@@ -204,7 +204,7 @@ async def test_resolved_sessions_are_cached_briefly_and_invalidated_by_changes(e
     # changes through the service take effect at once
     s2 = await auth.create_session(p, interface="api")
     assert await auth.resolve_session(s2.token) == p
-    await auth.update_user("carol", actor="user/admin", disabled=True)
+    await auth.users.update_user("carol", actor="user/admin", disabled=True)
     assert await auth.resolve_session(s2.token) is None
 
 
@@ -256,7 +256,7 @@ async def test_a_resolution_that_raced_a_logout_is_not_cached(env) -> None:
 async def test_check_basic_is_cached_single_flight_and_invalidated_by_changes(env) -> None:
     _, _, auth, _, _ = env
     await auth.ensure_admin("admin-password-1")
-    await auth.create_user("op", "operator-pass-1", Role.OPERATOR, actor="user/admin")
+    await auth.users.create_user("op", "operator-pass-1", Role.OPERATOR, actor="user/admin")
     before = auth.credential_checks
     got = await asyncio.gather(
         *(auth.check_basic("op", "operator-pass-1", interface="redfish") for _ in range(6))
@@ -265,10 +265,10 @@ async def test_check_basic_is_cached_single_flight_and_invalidated_by_changes(en
     assert auth.credential_checks == before + 1  # six concurrent requests, one argon2 run
     await auth.check_basic("op", "operator-pass-1", interface="redfish")
     assert auth.credential_checks == before + 1  # cached
-    await auth.update_user("op", actor="user/admin", role=Role.VIEWER)
+    await auth.users.update_user("op", actor="user/admin", role=Role.VIEWER)
     p = await auth.check_basic("op", "operator-pass-1", interface="redfish")
     assert p.role == Role.VIEWER and auth.credential_checks == before + 2
-    await auth.update_user("op", actor="user/admin", disabled=True)
+    await auth.users.update_user("op", actor="user/admin", disabled=True)
     with pytest.raises(AuthError):
         await auth.check_basic("op", "operator-pass-1", interface="redfish")
     auth.close()

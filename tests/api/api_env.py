@@ -17,6 +17,8 @@ import uvicorn
 from smartpdu.access import AuthService, Role
 from smartpdu.api import create_app
 from smartpdu.app import build_demo_runtime
+from smartpdu.integrations.core import DeliveryCore
+from smartpdu.integrations.webhooks import WebhookService
 from smartpdu.redfish import create_redfish_app, mount_redfish
 from smartpdu.runtime import RackRuntime
 
@@ -30,6 +32,7 @@ class Env:
     app: object
     tokens: dict[str, str]
     ticking: asyncio.Event = field(default_factory=asyncio.Event)
+    webhooks: WebhookService | None = None
 
     def h(self, user: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user]}"}
@@ -39,8 +42,8 @@ async def _provision(runtime: RackRuntime) -> tuple[AuthService, dict[str, str]]
     pdu0 = runtime.config.pdus[0].id
     auth = AuthService(runtime.store, runtime.events, runtime.now_utc, 3600, pdu_id=pdu0)
     await auth.ensure_admin(PASSWORDS["admin"])
-    await auth.create_user("op", PASSWORDS["op"], Role.OPERATOR, actor="user/admin")
-    await auth.create_user("viewer", PASSWORDS["viewer"], Role.VIEWER, actor="user/admin")
+    await auth.users.create_user("op", PASSWORDS["op"], Role.OPERATOR, actor="user/admin")
+    await auth.users.create_user("viewer", PASSWORDS["viewer"], Role.VIEWER, actor="user/admin")
     tokens = {}
     for user, pw in PASSWORDS.items():
         p = await auth.authenticate(user, pw, interface="test")
@@ -49,17 +52,29 @@ async def _provision(runtime: RackRuntime) -> tuple[AuthService, dict[str, str]]
 
 
 @contextlib.asynccontextmanager
-async def running(tmp_path: Path, *, redfish: bool = False) -> AsyncIterator[Env]:
+async def running(
+    tmp_path: Path, *, redfish: bool = False, delivery: bool = False
+) -> AsyncIterator[Env]:
     """Start the demo runtime (sim clock) and step it every few ms while ``ticking`` is set.
 
-    With ``redfish`` the Redfish service is mounted at ``/redfish`` as ``smartpdu run`` does.
+    With ``redfish`` the Redfish service is mounted at ``/redfish`` as ``smartpdu run`` does;
+    with ``delivery`` the delivery core and webhooks run behind ``/api/v1/webhooks``.
     """
-    async with build_demo_runtime(tmp_path, sim=True) as rt:
+    async with build_demo_runtime(tmp_path, sim=True) as rt, contextlib.AsyncExitStack() as stack:
         auth, tokens = await _provision(rt)
-        app = create_app(rt, auth)
+        svc = None
+        core = None
+        if delivery:
+            core = DeliveryCore(rt, poll_s=0.5)
+            svc = WebhookService(core)
+            await svc.start()
+            stack.push_async_callback(svc.aclose)
+            await core.start()
+            stack.push_async_callback(core.aclose)
+        app = create_app(rt, auth, queue_stats=core.queue_stats if core else None, webhooks=svc)
         if redfish:
             mount_redfish(app, create_redfish_app(rt, auth))
-        env = Env(rt, auth, app, tokens)
+        env = Env(rt, auth, app, tokens, webhooks=svc)
         env.ticking.set()
 
         async def ticker() -> None:
@@ -95,7 +110,7 @@ class _Server(uvicorn.Server):
 
 
 @contextlib.contextmanager
-def serve(tmp_path: Path, *, redfish: bool = False) -> Iterator[Served]:
+def serve(tmp_path: Path, *, redfish: bool = False, delivery: bool = False) -> Iterator[Served]:
     """The app on a real uvicorn server in a thread (its own event loop), real HTTP."""
     box: dict[str, object] = {}
     ready = threading.Event()
@@ -103,7 +118,7 @@ def serve(tmp_path: Path, *, redfish: bool = False) -> Iterator[Served]:
 
     def run() -> None:
         async def main() -> None:
-            async with running(tmp_path, redfish=redfish) as env:
+            async with running(tmp_path, redfish=redfish, delivery=delivery) as env:
                 cfg = uvicorn.Config(env.app, host="127.0.0.1", port=port, log_level="warning")
                 server = _Server(cfg)
                 box["env"], box["server"] = env, server

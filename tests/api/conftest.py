@@ -32,5 +32,6 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 @pytest.fixture(scope="module")
 def served_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with serve(tmp_path_factory.mktemp("served")) as s:
+    # with the delivery core and webhooks, as `smartpdu run` serves them
+    with serve(tmp_path_factory.mktemp("served"), delivery=True) as s:
         yield s

@@ -10,6 +10,8 @@ import httpx
 import pytest
 from api_env import PASSWORDS, Env, Served
 
+from smartpdu.api.views import compact_snapshot
+
 TRIGGER = {
     "rules": [
         {"id": "test-phase-load", "level": "phase", "metric": "load_pct",
@@ -126,6 +128,10 @@ def test_cli_lists_and_acknowledges_alarms(served: Served) -> None:
     assert (mine["state"], mine["ack_comment"]) == ("acknowledged", "cli check")
     out = runner.invoke(app, ["alarms", *creds])  # the table
     assert out.exit_code == 0 and "alarms (active)" in out.output
+    out = runner.invoke(app, ["alarms", "--active", "--json", *creds])
+    assert out.exit_code == 0 and int(aid) in {a["id"] for a in json.loads(out.stdout)}
+    out = runner.invoke(app, ["alarms", "--active", "--all", *creds])
+    assert out.exit_code == 2 and "choose one" in out.output
 
 
 async def test_residual_current_levels_and_trend(client: httpx.AsyncClient, env: Env) -> None:
@@ -141,6 +147,21 @@ async def test_residual_current_levels_and_trend(client: httpx.AsyncClient, env:
     )
     assert b6["forecast_critical_utc"] is None  # no hour of history yet: no trend, no forecast
     assert (await client.get("/api/v1/residual-current")).status_code == 401
+    # PDU B monitors each outlet (residual_per_outlet); PDU A, like the market's PDUs, does not
+    assert {x["level"] for x in rows.values()} == {"inlet", "branch", "outlet"}
+    assert not [e for e in rows if e.startswith("pdu-a/outlet/")]
+    snap_b = env.runtime.snapshot.pdus["pdu-b"].outlets
+    assert {f"pdu-b/outlet/{o}" for o in snap_b} <= set(rows)
+    o21 = rows["pdu-b/outlet/21"]
+    assert (o21["level"], o21["warning_ma"], o21["critical_ma"]) == ("outlet", 3.5, 10.0)
+    assert o21["value_ma"] == pytest.approx(snap_b["21"].residual_ma, abs=0.2)
+    assert o21["value_ma"] > 0.0  # gpu-01's B-side PSU leaks
+    r = await client.get("/api/v1/pdus/pdu-b/outlets/21", headers=env.h("viewer"))
+    assert r.status_code == 200 and r.json()["residual_ma"] == pytest.approx(
+        o21["value_ma"], abs=0.2
+    )
+    r = await client.get("/api/v1/pdus/pdu-a/outlets/21", headers=env.h("viewer"))
+    assert r.status_code == 200 and r.json()["residual_ma"] is None
 
 
 async def test_risk_score_of_the_demo_rack(client: httpx.AsyncClient, env: Env) -> None:
@@ -156,3 +177,8 @@ async def test_risk_score_of_the_demo_rack(client: httpx.AsyncClient, env: Env) 
     # gpu-02 is miswired on the demo rack: the redundancy factor is never zero there
     assert factors["redundancy"]["points"] >= 20 and "1 miswired" in factors["redundancy"]["detail"]
     assert 0 < body["score"] <= 100
+    # the score is part of the published snapshot (REST reads it there, like every interface)
+    snap = env.runtime.snapshot
+    assert snap.risk is not None and body["tick"] <= snap.tick
+    assert compact_snapshot(snap)["risk_score"] == snap.risk.score
+    assert [f.name for f in snap.risk.factors] == [f["name"] for f in body["factors"]]

@@ -30,7 +30,7 @@ async def test_health_needs_no_auth(client: httpx.AsyncClient, env: Env) -> None
     assert h["last_window_utc"] == env.runtime.snapshot.timestamp_utc
     assert h["uptime_s"] >= 0
     assert h["tick_overruns"] == 0
-    env.runtime.tick_overruns = 2  # issue 11 item 20: /health counts TICK_OVERRUN resyncs
+    env.runtime.tick_loop.tick_overruns = 2  # issue 11 item 20: /health counts TICK_OVERRUN resyncs
     assert (await client.get("/api/v1/health")).json()["tick_overruns"] == 2
 
 
@@ -40,6 +40,8 @@ async def test_every_get_route_requires_auth(client: httpx.AsyncClient) -> None:
     for path, ops in spec["paths"].items():
         for method in ops:
             if path in ("/api/v1/health", "/api/v1/auth/login"):
+                continue
+            if path == "/metrics":  # open unless delivery.prometheus.require_auth (its own test)
                 continue
             url = (
                 path.replace("{pdu_id}", "pdu-a")
@@ -109,7 +111,7 @@ async def test_viewer_gets_403_on_every_write(client: httpx.AsyncClient, env: En
     assert_problem(await client.get("/api/v1/users", headers=ho), 403)
     codes = {e.event_code for e in env.runtime.store.events_since("pdu-a", 0, 1000)}
     assert not codes & {"OUTLET_OFF", "OUTLET_CYCLE", "ENERGY_REGISTER_RESET", "CONFIG_CHANGED"}
-    assert {u.username for u in await env.auth.list_users()} == {"admin", "op", "viewer"}
+    assert {u.username for u in await env.auth.users.list_users()} == {"admin", "op", "viewer"}
 
 
 async def test_read_resources(client: httpx.AsyncClient, env: Env) -> None:

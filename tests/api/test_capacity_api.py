@@ -41,6 +41,9 @@ async def test_capacity_what_if_and_redundancy(client: httpx.AsyncClient, env: E
     audit = (await client.get("/api/v1/redundancy", headers=env.h("viewer"))).json()
     assert audit["miswired"] == [{"device": "gpu-02", "feed": "A", "psus": 2}]
     assert any(s["device"] == "srv-01" for s in audit["shares"])
+    for s in audit["shares"]:  # the 40–60 % band, judged by the controller
+        shares = [v for v in s["share"].values() if v is not None]
+        assert s["balanced"] == all(0.4 <= v <= 0.6 for v in shares), s
     assert {x["failed_feed"] for x in audit["failover"]} == {"A", "B"}
 
 

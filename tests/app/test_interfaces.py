@@ -97,12 +97,12 @@ def test_bind_first_free_skips_a_port_in_use() -> None:
 
 
 async def test_the_root_owns_the_redfish_outbox(port_auth) -> None:  # type: ignore[no-untyped-def]
-    """Issue 10: Redfish gets the port only; the outbox (which reads the runtime's store and
-    bus) is built by the composition root and runs as an interface of the registry."""
+    """Issue 10: Redfish gets the port only; the outbox (built from the port, never from the
+    store) is built by the composition root and runs as an interface of the registry."""
     port, auth = port_auth
     with pytest.raises(TypeError, match="composition root"):
         create_redfish_app(port, auth)  # an interface cannot build it from the port
-    delivery = EventDelivery(port.backend)  # the root holds the runtime
+    delivery = EventDelivery(port)  # the root builds it from the port
     outbox = EventDeliveryInterface(delivery)
     app = create_redfish_app(port, auth, delivery=delivery)
     assert app.state.redfish.delivery is delivery

@@ -1,7 +1,8 @@
 """Hand-built snapshots of a configured rack for tests and benchmarks (no twin, no metering).
 
 A test helper, not product code: control tests import it as ``synthetic_rack`` (pytest puts this
-directory on the path); ``benchmarks/control.py`` adds the directory itself.
+directory on the path); ``benchmarks/control.py`` adds the directory (and ``tests/``, for
+``rack_snapshot``, the snapshot builder it shares with the Redfish tests' stand-in) itself.
 
 ``SyntheticRack`` keeps per-outlet currents and relay states, follows the relay commands of the
 control plane like latching relays would (a welded relay ignores "off"), sums outlet currents
@@ -11,19 +12,14 @@ into branches and phases, and renders a :class:`RackSnapshot` per window.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
+from rack_snapshot import pdu_snapshot
 from smartpdu.config import RackConfig
+from smartpdu.config.models import PduConfig
 from smartpdu.control.types import RelayCommand
-from smartpdu.model.snapshot import (
-    BranchSnapshot,
-    ChannelReading,
-    InletSnapshot,
-    OutletSnapshot,
-    PduSnapshot,
-    RackSnapshot,
-)
-from smartpdu.model.states import BreakerState, OutletState
+from smartpdu.model.snapshot import ChannelReading, PduSnapshot, RackSnapshot
 
 __all__ = ["SyntheticRack"]
 
@@ -71,91 +67,38 @@ class SyntheticRack:
             return 0.0
         return self.load_a.get(key, 0.0)
 
+    def _outlet(self, pdu_id: str, outlet_id: str, branch: str) -> tuple[bool, ChannelReading]:
+        key, v = (pdu_id, outlet_id), self.voltage_v
+        i = self.current(pdu_id, outlet_id, branch)
+        pk = self.peak_a.pop(key, i * _SQRT2) if i > 0 else 0.0
+        v_out = v if self.feed_present[pdu_id] else 0.0
+        return self.relay[key], ChannelReading(
+            v_rms_v=v_out, i_rms_a=i, p_w=i * v, s_va=i * v, i_peak_a=pk
+        )
+
+    def _combine(self, level: str, readings: Sequence[ChannelReading]) -> ChannelReading:
+        """Currents add; a branch's peak is its outlets' peaks, a phase's √2 times its rms."""
+        i = sum(r.i_rms_a for r in readings)
+        pk = sum(r.i_peak_a for r in readings) if level == "branch" else i * _SQRT2
+        return ChannelReading(i_rms_a=i, i_peak_a=pk, s_va=i * self.voltage_v)
+
+    def _pdu(self, p: PduConfig) -> PduSnapshot:
+        branch_of = {o.id: o.branch for o in p.outlets}
+        pdu = pdu_snapshot(
+            p,
+            lambda oid: self._outlet(p.id, oid, branch_of[oid]),
+            self._combine,
+            outlet_line=False,
+            feed_present=self.feed_present[p.id],
+            tripped=lambda bid: (p.id, bid) in self.tripped,
+            outlet_extra=lambda oid: {"terminal_temp_c": self.temp_c.get((p.id, oid))},
+            nominal_frequency_hz=50.0,
+        )
+        total_va = pdu.inlet.apparent_va  # the synthetic load is resistive: P = S
+        return replace(pdu, inlet=replace(pdu.inlet, power_w=total_va, energy_wh=0.0))
+
     def snapshot(self) -> RackSnapshot:
-        pdus: dict[str, PduSnapshot] = {}
-        v = self.voltage_v
-        for p in self.config.pdus:
-            feed = self.feed_present[p.id]
-            outlets: dict[str, OutletSnapshot] = {}
-            branch_i: dict[str, float] = {b.id: 0.0 for b in p.branches}
-            branch_pk: dict[str, float] = {b.id: 0.0 for b in p.branches}
-            for o in p.outlets:
-                key = (p.id, o.id)
-                i = self.current(p.id, o.id, o.branch)
-                pk = self.peak_a.pop(key, i * _SQRT2) if i > 0 else 0.0
-                branch_i[o.branch] += i
-                branch_pk[o.branch] += pk
-                outlets[o.id] = OutletSnapshot(
-                    id=o.id,
-                    name=o.name,
-                    branch=o.branch,
-                    line="",
-                    connector=str(o.connector),
-                    rating_a=o.rating_a,
-                    priority=str(o.priority),
-                    group=o.group,
-                    state=OutletState.of(self.relay[key]),
-                    commanded_on=self.relay[key],
-                    relay_closed=self.relay[key],
-                    locked_out=False,
-                    reading=ChannelReading(
-                        v_rms_v=v if feed else 0.0, i_rms_a=i, p_w=i * v, s_va=i * v, i_peak_a=pk
-                    ),
-                    terminal_temp_c=self.temp_c.get(key),
-                )
-            line_i: dict[str, float] = {}
-            branches: dict[str, BranchSnapshot] = {}
-            for b in p.branches:
-                state = (
-                    BreakerState.TRIPPED if (p.id, b.id) in self.tripped else BreakerState.CLOSED
-                )
-                line_i[b.line] = line_i.get(b.line, 0.0) + branch_i[b.id]
-                branches[b.id] = BranchSnapshot(
-                    id=b.id,
-                    name=b.name,
-                    line=b.line,
-                    breaker_kind=b.breaker.kind,
-                    curve=b.breaker.curve,
-                    rating_a=b.breaker.rating_a,
-                    breaker_state=state,
-                    reading=ChannelReading(
-                        i_rms_a=branch_i[b.id], i_peak_a=branch_pk[b.id], s_va=branch_i[b.id] * v
-                    ),
-                )
-            lines = ["L1", "L2", "L3"][: p.phases]
-            phases = {
-                ln: ChannelReading(
-                    i_rms_a=line_i.get(ln, 0.0),
-                    i_peak_a=line_i.get(ln, 0.0) * _SQRT2,
-                    s_va=line_i.get(ln, 0.0) * v,
-                )
-                for ln in lines
-            }
-            total_va = sum(r.s_va for r in phases.values())
-            inlet = InletSnapshot(
-                feed=p.feed,
-                feed_present=feed,
-                rating_a=p.inlet_rating_a,
-                breaker_state=BreakerState.CLOSED,
-                phases=phases,
-                neutral_a=0.0,
-                residual_ma=None,
-                power_w=total_va,
-                apparent_va=total_va,
-                energy_wh=0.0,
-                frequency_hz=50.0,
-            )
-            pdus[p.id] = PduSnapshot(
-                id=p.id,
-                name=p.name,
-                feed=p.feed,
-                phases=p.phases,
-                nominal_voltage_v=p.nominal_voltage_v,
-                nominal_frequency_hz=50.0,
-                inlet=inlet,
-                branches=branches,
-                outlets=outlets,
-            )
+        pdus = {p.id: self._pdu(p) for p in self.config.pdus}
         snap = RackSnapshot(
             tick=self.tick,
             timestamp_utc="2026-01-01T00:00:00Z",

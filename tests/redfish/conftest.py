@@ -32,8 +32,8 @@ async def runtime(tmp_path: Path) -> AsyncIterator[FakeRuntime]:
 async def auth(runtime: FakeRuntime) -> AuthService:
     svc = AuthService(runtime.store, runtime.events, runtime.now_utc, pdu_id="pdu-a")
     await svc.ensure_admin(ADMIN_PW)
-    await svc.create_user("oper", OPERATOR_PW, Role.OPERATOR, actor="test")
-    await svc.create_user("view", VIEWER_PW, Role.VIEWER, actor="test")
+    await svc.users.create_user("oper", OPERATOR_PW, Role.OPERATOR, actor="test")
+    await svc.users.create_user("view", VIEWER_PW, Role.VIEWER, actor="test")
     return svc
 
 

@@ -7,12 +7,14 @@ outlet commands switch state immediately and append OUTLET_ON/OFF events with th
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from rack_snapshot import pdu_snapshot
 from smartpdu.config import RackConfig, load_config
+from smartpdu.config.models import PduConfig
 from smartpdu.events.bus import EventBus
 from smartpdu.events.log import EventLog
 from smartpdu.events.model import Action, NewEvent
@@ -25,15 +27,13 @@ from smartpdu.model.commands import (
     OutletOutcome,
 )
 from smartpdu.model.snapshot import (
-    BranchSnapshot,
     ChannelReading,
-    InletSnapshot,
-    OutletSnapshot,
     PduSnapshot,
     RackSnapshot,
+    RiskFactor,
+    RiskScore,
     SensorSnapshot,
 )
-from smartpdu.model.states import BreakerState, OutletState
 from smartpdu.safety import dew_point_sensor
 from smartpdu.storage.factory import open_store
 
@@ -102,72 +102,32 @@ class FakeRuntime:
             energy_resettable_wh=energy_wh,
         )
 
+    def _outlet(self, pdu_id: str, index: dict[str, int], oid: str) -> tuple[bool, ChannelReading]:
+        on = self._on[(pdu_id, oid)]
+        amps = (0.5 + 0.1 * index[oid] + 0.001 * self._tick) if on else 0.0
+        return on, self._reading(amps, self._energy[(pdu_id, oid)])
+
+    def _combine(self, _level: str, readings: Sequence[ChannelReading]) -> ChannelReading:
+        return self._reading(sum(r.i_rms_a for r in readings), sum(r.energy_wh for r in readings))
+
+    def _pdu(self, pc: PduConfig) -> PduSnapshot:
+        index = {oc.id: i for i, oc in enumerate(pc.outlets)}
+        kinds = {bc.id: bc.breaker.kind for bc in pc.branches}
+        return pdu_snapshot(
+            pc,
+            lambda oid: self._outlet(pc.id, index, oid),
+            self._combine,
+            inlet_extra={"neutral_a": 0.3, "residual_ma": 1.2},
+            outlet_extra=lambda oid: {
+                "residual_ma": (0.4 if self._on[(pc.id, oid)] else 0.0)
+                if pc.residual_per_outlet
+                else None
+            },
+            branch_extra=lambda bid: {"residual_ma": 2.5 if kinds[bid] == "RCBO" else None},
+        )
+
     def _build(self) -> RackSnapshot:
-        pdus: dict[str, PduSnapshot] = {}
-        for pc in self._config.pdus:
-            outlets: dict[str, OutletSnapshot] = {}
-            for i, oc in enumerate(pc.outlets):
-                on = self._on[(pc.id, oc.id)]
-                amps = (0.5 + 0.1 * i + 0.001 * self._tick) if on else 0.0
-                branch = next(b for b in pc.branches if b.id == oc.branch)
-                outlets[oc.id] = OutletSnapshot(
-                    id=oc.id,
-                    name=oc.name,
-                    branch=oc.branch,
-                    line=branch.line,
-                    connector=str(oc.connector),
-                    rating_a=oc.rating_a,
-                    priority=str(oc.priority),
-                    group=oc.group,
-                    state=OutletState.of(on),
-                    commanded_on=on,
-                    relay_closed=on,
-                    locked_out=False,
-                    reading=self._reading(amps, self._energy[(pc.id, oc.id)]),
-                )
-            branches = {}
-            for bc in pc.branches:
-                amps = sum(o.reading.i_rms_a for o in outlets.values() if o.branch == bc.id)
-                energy = sum(o.reading.energy_wh for o in outlets.values() if o.branch == bc.id)
-                branches[bc.id] = BranchSnapshot(
-                    id=bc.id,
-                    name=bc.name,
-                    line=bc.line,
-                    breaker_kind=bc.breaker.kind,
-                    curve=bc.breaker.curve,
-                    rating_a=bc.breaker.rating_a,
-                    breaker_state=BreakerState.CLOSED,
-                    reading=self._reading(amps, energy),
-                )
-            phases = {}
-            for line in ("L1", "L2", "L3")[: pc.phases]:
-                amps = sum(b.reading.i_rms_a for b in branches.values() if b.line == line)
-                energy = sum(b.reading.energy_wh for b in branches.values() if b.line == line)
-                phases[line] = self._reading(amps, energy)
-            inlet = InletSnapshot(
-                feed=pc.feed,
-                feed_present=True,
-                rating_a=pc.inlet_rating_a,
-                breaker_state=BreakerState.CLOSED,
-                phases=phases,
-                neutral_a=0.3,
-                residual_ma=1.2,
-                power_w=sum(r.p_w for r in phases.values()),
-                apparent_va=sum(r.s_va for r in phases.values()),
-                energy_wh=sum(r.energy_wh for r in phases.values()),
-                frequency_hz=50.0,
-            )
-            pdus[pc.id] = PduSnapshot(
-                id=pc.id,
-                name=pc.name,
-                feed=pc.feed,
-                phases=pc.phases,
-                nominal_voltage_v=pc.nominal_voltage_v,
-                nominal_frequency_hz=pc.nominal_frequency_hz,
-                inlet=inlet,
-                branches=branches,
-                outlets=outlets,
-            )
+        pdus = {pc.id: self._pdu(pc) for pc in self._config.pdus}
         values = {"temperature": 24.0, "humidity": 45.0, "voc": 120.0, "vibration": 0.01}
         sensors = {
             s.id: SensorSnapshot(
@@ -191,6 +151,7 @@ class FakeRuntime:
             rack_name=self._config.rack.name,
             pdus=pdus,
             sensors=sensors,
+            risk=RiskScore(20.0, (RiskFactor("redundancy", 20.0, "1 miswired device(s)"),)),
         )
 
     async def outlet_command(self, command: OutletCommand) -> CommandResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,6 +13,8 @@ from smartpdu.events.model import Event, NewEvent
 from smartpdu.events.outbox_store import OutboxRepository
 from smartpdu.redfish import EventDelivery, Subscription, event_payload
 from smartpdu.redfish.delivery import DELIVERY_ID_HEADER, destination_id
+from smartpdu.storage import sqlite_store
+from smartpdu.storage.sqlite_store import SqliteStore
 
 
 class Sink:
@@ -138,23 +141,29 @@ async def test_retry_after_of_a_busy_receiver_is_honoured(runtime: FakeRuntime) 
     await d.aclose()
 
 
-async def test_cursors_of_an_earlier_release_are_adopted(runtime: FakeRuntime) -> None:
-    """A database written before the outbox: subscription 4 had delivered pdu-b up to 2."""
-    emit(runtime, 4)
-    # migration 6 moved the subscription itself out of kv (tests/storage/test_subscription_repo);
-    # the cursor stays in kv until delivery adopts it into the outbox
-    runtime.store.redfish_subscriptions.save(
+async def test_cursors_of_an_earlier_release_are_adopted(tmp_path: Path) -> None:
+    """A database written before the outbox: subscription 4 had delivered pdu-b up to 2.
+
+    Migration 6 moved the subscription out of kv, migration 8 its kv cursor into the outbox."""
+    old = SqliteStore(tmp_path / "smartpdu.db", migrations=sqlite_store.MIGRATIONS[:7])
+    old.redfish_subscriptions.save(
         Subscription("4", "http://dcim.invalid/e", None, "redfish/admin", "t0")
     )
-    runtime.store.kv_set("redfish/cursor/4/pdu-b", "2")
-    sink = Sink()
-    d = EventDelivery(runtime, transport=httpx.MockTransport(sink))
-    await d.deliver_once()
-    assert sink.seqs() == [3, 4]
-    assert runtime.store.kv_items("redfish/cursor/") == {}
-    sub = await d.subscribe("http://dcim.invalid/f", None, "redfish/admin")
-    assert sub.id == "5"  # the counter continues after the ids an earlier release handed out
-    await d.aclose()
+    old.kv_set("redfish/cursor/4/pdu-b", "2")
+    old.close()
+    runtime = FakeRuntime(tmp_path)  # opens and upgrades the same database
+    try:
+        assert runtime.store.kv_items("redfish/cursor/") == {}
+        emit(runtime, 4)
+        sink = Sink()
+        d = EventDelivery(runtime, transport=httpx.MockTransport(sink))
+        await d.deliver_once()
+        assert sink.seqs() == [3, 4]
+        sub = await d.subscribe("http://dcim.invalid/f", None, "redfish/admin")
+        assert sub.id == "5"  # the counter continues after the ids an earlier release handed out
+        await d.aclose()
+    finally:
+        runtime.close()
 
 
 async def test_create_and_delete_are_audited_without_credentials(runtime: FakeRuntime) -> None:

@@ -175,7 +175,7 @@ async def test_accounts_roles_and_etag(client: httpx.AsyncClient, auth) -> None:
         json={"UserName": "dcim", "Password": "dcim-password-123", "RoleId": "Operator"},
     )
     assert r.status_code == 201, r.text
-    assert (await auth.get_user("dcim")).role == "operator"
+    assert (await auth.users.get_user("dcim")).role == "operator"
     acct = await client.get(f"{accounts}/dcim", auth=ADMIN)
     assert acct.json()["RoleId"] == "Operator"
     r = await client.patch(
@@ -192,7 +192,7 @@ async def test_accounts_roles_and_etag(client: httpx.AsyncClient, auth) -> None:
         headers={"If-Match": acct.headers["ETag"]},
     )
     assert r.status_code == 200 and r.json()["RoleId"] == "ReadOnly"
-    assert (await auth.get_user("dcim")).role == "viewer"
+    assert (await auth.users.get_user("dcim")).role == "viewer"
     r = await client.patch(f"{accounts}/dcim", auth=ADMIN, json={"Colour": "red"})
     assert r.status_code == 400
     assert r.json()["error"]["@Message.ExtendedInfo"][0]["RelatedProperties"] == ["#/Colour"]

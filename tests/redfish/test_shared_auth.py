@@ -155,7 +155,7 @@ async def test_if_match_on_accounts_lets_exactly_one_of_four_concurrent_patches_
     statuses = sorted(r.status_code for r in replies)
     assert statuses == [200, 412, 412, 412], [r.text for r in replies]
     winner = bodies[[r.status_code for r in replies].index(200)]
-    user = await auth.get_user("oper")
+    user = await auth.users.get_user("oper")
     assert user.disabled is (winner.get("Enabled") is False)
 
 

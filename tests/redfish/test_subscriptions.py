@@ -4,8 +4,6 @@ and a subscriber that never answers delays nobody else."""
 from __future__ import annotations
 
 import asyncio
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from redfish_env import ADMIN_PW
@@ -15,6 +13,13 @@ from http_receiver import HttpReceiver
 from smartpdu.events.model import NewEvent
 from smartpdu.redfish import SubscriptionStore
 from smartpdu.redfish.subscriptions import MAX_CONTEXT_CHARS, SubscriptionLimitError
+from smartpdu.runtime.port import RackPort
+
+
+def _subs(runtime: FakeRuntime, limit: int = 64) -> SubscriptionStore:
+    """The subscriptions as Redfish sees them: through the port, never the store."""
+    return SubscriptionStore(RackPort(runtime).subscriptions, limit=limit)
+
 
 SUBS = "/redfish/v1/EventService/Subscriptions"
 ADMIN = ("admin", ADMIN_PW)
@@ -52,19 +57,14 @@ async def test_concurrent_creates_get_distinct_ids_never_reused(
         again = await http.post(SUBS, json={"Destination": "http://dcim.invalid/x"})
         assert again.json()["Id"] == "9"  # the deleted id 8 is not reused
     # ... nor after a restart: the counter is persisted
-    assert SubscriptionStore(runtime.store).allocate_id() == "10"
+    assert await _subs(runtime).allocate_id() == "10"
 
 
-def test_allocation_from_many_threads_at_once_never_repeats(runtime: FakeRuntime) -> None:
-    store = SubscriptionStore(runtime.store)
-    start = threading.Barrier(8)
-
-    def grab() -> list[str]:
-        start.wait()
-        return [store.allocate_id() for _ in range(10)]
-
-    with ThreadPoolExecutor(8) as pool:
-        got = [sid for ids in pool.map(lambda _: grab(), range(8)) for sid in ids]
+async def test_allocation_from_many_worker_threads_at_once_never_repeats(
+    runtime: FakeRuntime,
+) -> None:
+    store = _subs(runtime, limit=100)
+    got = await asyncio.gather(*(store.allocate_id() for _ in range(80)))  # one thread each
     assert sorted(map(int, got)) == list(range(1, 81))
 
 
@@ -94,7 +94,7 @@ async def test_oversized_fields_are_refused_with_a_redfish_error(
     assert info["RelatedProperties"] == ["#/Context"]
     assert info["MessageArgs"][1] == str(MAX_CONTEXT_CHARS)
     assert len(r.content) < 4096  # the error does not echo the 10 MB back
-    assert SubscriptionStore(runtime.store).list() == []
+    assert await _subs(runtime).list() == []
 
     over = {"Destination": "http://d.invalid/e", "Context": "y" * (MAX_CONTEXT_CHARS + 1)}
     assert (await client.post(SUBS, json=over, auth=ADMIN)).status_code == 400
@@ -119,9 +119,9 @@ async def test_subscription_limit_is_a_redfish_error(
     assert (await client.post(SUBS, json=one, auth=ADMIN)).status_code == 201
     r = await client.post(SUBS, json=one, auth=ADMIN)
     assert r.status_code == 400 and ext(r)["MessageId"].endswith("EventSubscriptionLimitExceeded")
-    store = SubscriptionStore(runtime.store, limit=1)
+    store = _subs(runtime, limit=1)
     try:
-        store.allocate_id()
+        await store.allocate_id()
     except SubscriptionLimitError as exc:
         assert "limit 1" in str(exc)
     else:

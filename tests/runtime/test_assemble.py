@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from smartpdu.config import load_config
@@ -14,7 +16,12 @@ from smartpdu.metering.block import measure_block
 from smartpdu.model.metrics import Level, stored_metrics
 from smartpdu.model.snapshot import RackSnapshot
 from smartpdu.model.states import BreakerState, OutletState
-from smartpdu.runtime.assemble import PduWindow, build_rack_snapshot
+from smartpdu.runtime.assemble import (
+    EnergyColumns,
+    EnergyTotals,
+    PduWindow,
+    build_rack_snapshot,
+)
 from smartpdu.runtime.readings import snapshot_values
 from smartpdu.safety import DEW_POINT_SENSOR_ID
 from smartpdu.twin.rack import RackTwin
@@ -173,3 +180,50 @@ def test_stored_values_skip_no_value_and_follow_a_changed_layout(
     small = {(p, k) for p, k, _ in snapshot_values(fewer)}
     assert {k.split("/")[1] for p, k in small if k.startswith("outlet/")} == {oid}
     assert all(p == pdu_id or k.startswith("sensor/") for p, k in small)
+
+
+def test_energy_columns_give_the_snapshot_of_the_equivalent_dict(
+    tick: tuple[RackSnapshot, Acquisition],
+) -> None:
+    """Energy totals as columns (the energy stage's form) and as a dict of EnergyTotals (the
+    form before) give identical snapshots, a channel without registers showing zeros."""
+    cfg = load_config(CONFIG)
+    twin = RackTwin(cfg, seed=11, frequency_drift_hz=0.0)
+    acq = twin.acquire()
+    p = cfg.pdus[0]
+    block = acq.blocks[p.id]
+    m = measure_block(block)
+    registered = tuple(c for c in m.channels if c != "inlet/L2")  # one channel without totals
+    rng = np.random.default_rng(5)
+    rows = rng.uniform(0.0, 5e4, (5, len(registered)))
+    columns = EnergyColumns(registered, rows)
+    as_dict = {c: EnergyTotals(*rows[:, k].tolist()) for k, c in enumerate(registered)}
+    assert dict(columns) == as_dict and columns.get("inlet/L2") is None
+
+    def snap(energy: Mapping[str, EnergyTotals]) -> RackSnapshot:
+        win = PduWindow(p, block, m.metrics, m.channels, acq.status[p.id], energy, {})
+        return build_rack_snapshot(cfg, 1, "2026-01-01T00:00:00Z", acq, [win])
+
+    a, b = snap(columns), snap(as_dict)
+    assert repr(a) == repr(b)
+    assert a.pdus[p.id].inlet.phases["L2"].energy_wh == 0.0
+    k = registered.index("inlet/L1")
+    assert a.pdus[p.id].inlet.phases["L1"].energy_wh == rows[0, k]
+
+
+def test_residual_currents_reach_the_snapshot_and_the_history_where_measured(
+    tick: tuple[RackSnapshot, Acquisition],
+) -> None:
+    snap, acq = tick
+    a, b = snap.pdus["pdu-a"], snap.pdus["pdu-b"]
+    raw = dict(zip(acq.blocks["pdu-b"].residual_channels,
+                   acq.blocks["pdu-b"].residual_ma.tolist(), strict=True))  # fmt: skip
+    assert b.outlets["21"].residual_ma == raw["outlet/21"] > 0.0  # gpu-01's B-side PSU
+    assert b.branches["B6"].residual_ma == raw["branch/B6"]
+    assert all(o.residual_ma is None for o in a.outlets.values())  # PDU A: no outlet monitors
+    assert a.branches["B1"].residual_ma is None and a.branches["B6"].residual_ma is not None
+    keys = {(p, k) for p, k, _ in snapshot_values(snap)}
+    assert {("pdu-b", "outlet/21/residual_ma"), ("pdu-a", "branch/B6/residual_ma"),
+            ("pdu-a", "inlet/residual_ma")} <= keys  # fmt: skip
+    assert ("pdu-a", "outlet/21/residual_ma") not in keys
+    assert ("pdu-a", "branch/B1/residual_ma") not in keys

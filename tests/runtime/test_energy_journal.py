@@ -10,9 +10,11 @@ import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from smartpdu.app import build_demo_runtime
+from smartpdu.metering.registers import EnergyRegisters
 from smartpdu.runtime.energy_journal import (
     BANK_CHANNEL,
     JOURNAL_NAMES,
@@ -35,6 +37,28 @@ def test_pack_bank_round_trips_floats_bit_for_bit_and_reads_old_rows() -> None:
     assert unpack_bank({}) is None
     with pytest.raises(ValueError, match="unreadable"):
         unpack_bank({"bank_z": "not base64!"})
+
+
+def test_a_bank_packed_as_array_bytes_restores_bit_for_bit() -> None:
+    regs = EnergyRegisters(["outlet/1", "inlet"])
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        p, q, s = rng.uniform(-10, 4000, (3, 2))
+        regs.add(p, q, s, 0.2)
+    regs._comp[0, 0, 1] = 5e-324  # subnormal and negative zero survive too
+    regs._comp[1, 1, 0] = -0.0
+    packed = pack_bank(regs.to_dict(arrays=True))
+    assert unpack_bank({"bank_z": packed}) == regs.to_dict()  # the same plain data as before
+    back = EnergyRegisters.from_dict(unpack_bank({"bank_z": packed}) or {})
+    assert back._sum.tobytes() == regs._sum.tobytes()
+    assert back._comp.tobytes() == regs._comp.tobytes()
+    # the decimal-list packing of earlier releases restores to the same registers
+    old = EnergyRegisters.from_dict(unpack_bank({"bank_z": pack_bank(regs.to_dict())}) or {})
+    assert old._sum.tobytes() == regs._sum.tobytes()
+    with pytest.raises(ValueError, match="unreadable"):
+        unpack_bank({"bank_z": pack_bank({"sum": {"f64le": "%%%", "shape": [1]}})})
+    with pytest.raises(ValueError, match="not of shape"):
+        unpack_bank({"bank_z": pack_bank({"sum": {"f64le": "AAAA", "shape": [1]}})})
 
 
 def test_slots_alternate_and_the_newest_intact_one_wins(tmp_path: Path) -> None:

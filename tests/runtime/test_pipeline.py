@@ -15,7 +15,6 @@ from smartpdu.metering import QualityFlag
 from smartpdu.model.commands import OutletAction, OutletCommand
 from smartpdu.runtime.pipeline import Phase, Pipeline, Stage, StageBase, TickFrame
 from smartpdu.runtime.stages import StageParts, default_stages
-from smartpdu.runtime.stages.demand import DEMAND_KV_PREFIX
 
 
 class Probe(StageBase):
@@ -119,7 +118,12 @@ async def test_maximum_demand_survives_a_restart(tmp_path: Path) -> None:
         await rt.run_for(6.0)
         before = rt.snapshot.pdus["pdu-a"].inlet.max_demand_power_w
         assert before > 0
-    assert rt.store.kv_get(DEMAND_KV_PREFIX + "pdu-a") is not None
+    saved = rt.store.max_demand.load("pdu-a")  # its own table (migration 8), not key/value
+    assert (
+        saved["power"] == pytest.approx(before, rel=1e-12)
+        and set(saved) == {"L1", "L2", "L3", "power"}
+        and rt.store.kv_items("demand/") == {}
+    )
     rt2 = build_demo_runtime(tmp_path, demand_window_s=2.0)
     async with rt2:
         first = rt2.snapshot.pdus["pdu-a"].inlet

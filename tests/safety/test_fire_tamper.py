@@ -17,6 +17,7 @@ from smartpdu.safety.tamper import DoorState, LeverState, TamperDetector
 from smartpdu.twin.scenario import parse_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
+CLEANING = ROOT / "scenarios" / "cleaning-agent.yaml"
 
 
 def feed(det: FireDetector, rows: list[tuple[float, float, float]], t0: float = 0.0):
@@ -73,7 +74,7 @@ def test_tamper_rules() -> None:
     doors = [DoorState("door-rear", "rear", False)]
     assert det.update(0.0, 0.02, locked, doors) == []
     kinds = [f.kind for f in det.update(1.0, 1.2, locked, doors)]
-    assert kinds == ["VIBRATION", "TAMPER_SUSPECTED"]
+    assert kinds == ["VIBRATION_DETECTED", "TAMPER_SUSPECTED"]
     assert det.update(2.0, 1.1, locked, doors) == []  # the same burst
     forced = [LeverState("f", "front", True, False), LeverState("r", "rear", True, True)]
     assert [f.kind for f in det.update(3.0, 0.02, forced, doors)] == ["ACCESS_FORCED"]
@@ -85,7 +86,7 @@ def test_tamper_rules() -> None:
     det2.update(0.0, 0.02, locked, doors)
     visit = [LeverState("f", "front", False, False), LeverState("r", "rear", True, False)]
     det2.update(1.0, 0.02, visit, doors)
-    assert [f.kind for f in det2.update(20.0, 0.9, locked, doors)] == ["VIBRATION"]
+    assert [f.kind for f in det2.update(20.0, 0.9, locked, doors)] == ["VIBRATION_DETECTED"]
 
 
 # -- replays through the full controller -----------------------------------------------------------
@@ -132,15 +133,9 @@ def test_smoulder_pre_alarm_then_fire_alarm_and_the_response_plan_runs() -> None
     assert all(e.timestamp_utc >= fire.timestamp_utc for e in lab_off)
 
 
-CLEANING = """
-name: cleaning-agent
-steps:
-  - {at: 10s, do: voc_release, ppb: 3000, duration: 40s, temp_rise_c: 0}
-"""
-
-
 def test_a_cleaning_agent_spike_raises_no_fire_alarm() -> None:
-    result = _replay(CLEANING, 150.0)
+    """The shipped scenarios/cleaning-agent.yaml (3000 ppb for 40 s, no heat), first 150 s."""
+    result = _replay(CLEANING.read_text(), 150.0)
     codes = {e.event_code for e in result.events}
     assert "VOC_HIGH" in codes  # air quality is worth an alarm ...
     assert not codes & {"FIRE_PRE_ALARM", "FIRE_ALARM", "FIRE_RESPONSE"}  # ... a fire is not
@@ -164,9 +159,9 @@ steps:
 def test_forced_rear_access_and_vibration_while_locked() -> None:
     result = _replay(ACCESS, 100.0)
     found = [(e.event_code, e.source) for e in result.events
-             if e.event_code in ("VIBRATION", "TAMPER_SUSPECTED", "ACCESS_FORCED")]  # fmt: skip
+             if e.event_code in ("VIBRATION_DETECTED", "TAMPER_SUSPECTED", "ACCESS_FORCED")]  # fmt: skip
     assert found == [
-        ("VIBRATION", "sensor/vib-1"),
+        ("VIBRATION_DETECTED", "sensor/vib-1"),
         ("TAMPER_SUSPECTED", "sensor/vib-1"),
         ("ACCESS_FORCED", "lever/lever-rear"),
         ("ACCESS_FORCED", "sensor/door-rear"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from smartpdu.app.factory import demo_config_path
 from smartpdu.app.replay import replay_scenario
 from smartpdu.config import load_config
 from smartpdu.safety.hotspot import ContactEstimator
-from smartpdu.twin.scenario import parse_scenario
+from smartpdu.twin.scenario import load_scenario, parse_scenario
 
 
 def _terminal(r_mohm: np.ndarray, i_a: np.ndarray, steps: int, dt: float, tau: float, r_th: float):
@@ -57,6 +58,30 @@ def test_a_step_in_resistance_is_seen_within_the_memory_not_after_warm_up() -> N
     assert expected > 49.0
 
 
+def test_drifting_rack_air_with_a_current_step_is_not_read_as_a_resistance_rise() -> None:
+    """Feed loss: the surviving outlet's current doubles while the rack air cools 0.4 K/min. The
+    terminal (2 mΩ, fine) lags the air; the estimate must stay at 2 mΩ."""
+    dt, tau, r_th, sub = 5.0, 300.0, 8.0, 25  # the "twin" integrates in 0.2-s windows
+    a_w = math.exp(-dt / sub / tau)
+    lagging = ContactEstimator(1, dt_s=dt, tau_s=tau, memory_s=120, r_th_c_per_w=r_th,
+                               min_current_a=2)  # fmt: skip
+    on_rise = ContactEstimator(1, dt_s=dt, tau_s=tau, memory_s=120, r_th_c_per_w=r_th,
+                               min_current_a=2)  # fmt: skip
+    amb, term, t = 25.0, np.array([25.0 + 8 * 2e-3 * 2.4**2]), 0.0
+    for n in range(72):  # 6 min
+        i = 2.4 if n < 24 else 4.8  # failover at 2 min
+        u = np.array([i * i])
+        lagging.update(u, term, amb)
+        on_rise.update(u, term - amb)  # regressing the rise T − Ta: the old model
+        for _ in range(sub):
+            t += dt / sub
+            if t > 120.0:
+                amb -= 0.4 / 60 * dt / sub
+            term = a_w * term + (1 - a_w) * (amb + r_th * 2e-3 * i * i)
+    assert lagging.resistance_mohm()[0] == pytest.approx(2.0, rel=0.02)
+    assert on_rise.resistance_mohm()[0] > 3 * 2.0  # what raised the false alarms
+
+
 HOTSPOT = """
 name: hotspot-fast
 steps:
@@ -77,3 +102,14 @@ def test_hotspot_scenario_detected_long_before_the_terminal_overheats() -> None:
     assert ev.evidence["increase_mohm"] > 10 and ev.evidence["nominal_mohm"] == 2.0
     assert ev.evidence["terminal_c"] < 70.0  # protection's first limit is still far away
     assert not [e for e in result.events if e.event_code in ("TEMPERATURE_HIGH", "BREAKER_TRIPPED")]
+
+
+def test_feed_loss_failover_raises_no_contact_resistance_alarm() -> None:
+    """The shipped feed-a-loss scenario: at 90 s the B-side outlets take their devices' whole load
+    while the rack air drifts; no terminal's contact changed, so nothing may be suspected."""
+    rack = load_config(demo_config_path())
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "feed-a-loss.yaml"
+    result = asyncio.run(replay_scenario(rack, load_scenario(path), duration_s=240.0))
+    codes = [e.event_code for e in result.events]
+    assert "FEED_LOST" in codes
+    assert "CONTACT_RESISTANCE_SUSPECTED" not in codes

@@ -11,7 +11,7 @@ from smartpdu.analytics.pairing import configured_pairs, propose_pairs
 from smartpdu.app.factory import demo_config_path
 from smartpdu.config import load_config
 from smartpdu.runtime.clock import SimClock
-from smartpdu.runtime.engine import RackRuntime
+from smartpdu.runtime.rack import RackRuntime
 from smartpdu.storage import open_store
 from smartpdu.twin.rack import RackTwin
 

@@ -4,11 +4,12 @@ replayed through the controller against what the real failover then measured."""
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 from typer.testing import CliRunner
 
-from smartpdu.analytics import miswired_devices
+from smartpdu.analytics import DeviceShare, miswired_devices
 from smartpdu.app.factory import demo_config_path
 from smartpdu.app.replay import replay_scenario
 from smartpdu.cli import app
@@ -64,3 +65,12 @@ def test_miswiring_at_start_and_n_redundancy_warning_before_the_feed_loss_sheds(
         if e.event_code == "BRANCH_OVERLOAD" and (e.pdu_id, e.source) == ("pdu-b", "branch/B6")
     )  # fmt: skip
     assert b6.evidence["instant_projected_a"] == pytest.approx(overload.evidence["value"], rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("share", "balanced"),
+    [({"A": 0.45, "B": 0.55}, True), ({"A": 0.4, "B": 0.6}, True),
+     ({"A": 0.3, "B": 0.7}, False), ({"A": math.nan, "B": math.nan}, None)],
+)  # fmt: skip
+def test_share_band_is_40_to_60_percent(share: dict[str, float], balanced: bool | None) -> None:
+    assert DeviceShare("d", dict.fromkeys(share, 1.0), share).balanced is balanced

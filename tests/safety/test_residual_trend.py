@@ -82,3 +82,15 @@ def test_rcm_creep_forecast_then_warning_long_before_critical_and_no_trip() -> N
     assert warning.evidence["rule"] == "branch-residual" and warning.evidence["limit"] == 10.0
     assert critical.timestamp_utc > warning.timestamp_utc
     assert not [e for e in result.events if e.event_code == "BREAKER_TRIPPED"]
+    # PDU B measures each outlet: the leaking PSU itself (lab-01 on outlet 22) is named, at its
+    # own 3.5 mA level, before its branch warns; no other outlet of PDU B raises anything
+    outlet = [e for e in result.events
+              if e.pdu_id == "pdu-b" and e.source.startswith("outlet/")
+              and e.evidence.get("rule") == "outlet-residual"]  # fmt: skip
+    raised = [e for e in outlet if e.event_code == "RESIDUAL_CURRENT_HIGH"]
+    assert {e.source for e in outlet} == {"outlet/22"}
+    assert [e.evidence["condition"] for e in raised][:2] == ["high_warning", "high_critical"]
+    b6_b = next(e for e in result.events if e.pdu_id == "pdu-b" and e.source == "branch/B6"
+                and e.event_code == "RESIDUAL_CURRENT_HIGH")  # fmt: skip
+    assert raised[0].timestamp_utc < b6_b.timestamp_utc
+    assert raised[0].evidence["limit"] == 3.5

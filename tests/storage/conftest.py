@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
 
-from smartpdu.storage import SqlStore, StoreError
+from smartpdu.storage import SqlStore, StoreError, postgres_store, sqlite_store
 from smartpdu.storage.postgres_store import PostgresStore
 from smartpdu.storage.sqlite_store import SqliteStore
 
@@ -76,3 +76,48 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
 @pytest.fixture
 def store(backend: tuple[str, Opener]) -> SqlStore:
     return backend[1]()
+
+
+Upgrade = Callable[..., SqlStore]
+
+
+@pytest.fixture
+def upgraded(backend: tuple[str, Opener], tmp_path: Path) -> Iterator[Upgrade]:
+    """``upgraded(version, kv, prepare=None)``: a database made at schema ``version`` (the rows
+    ``kv`` an earlier release wrote to key/value, then ``prepare(old_store)``), closed and opened
+    again by this release on the same backend; the reopened store is returned."""
+    name = backend[0]
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    path = tmp_path / "upgrade.db"
+
+    def upgrade(
+        version: int,
+        kv: Mapping[str, str],
+        prepare: Callable[[SqlStore], object] | None = None,
+    ) -> SqlStore:
+        old: SqlStore
+        if name == "sqlite":
+            old = SqliteStore(path, migrations=sqlite_store.MIGRATIONS[:version])
+        else:
+            old = PostgresStore(
+                PG_URL, schema=schema, migrations=postgres_store.MIGRATIONS[:version]
+            )
+        try:
+            assert old.schema_version() == version
+            for k, v in kv.items():
+                old.kv_set(k, v)
+            if prepare is not None:
+                prepare(old)
+        finally:
+            old.close()
+        new = SqliteStore(path) if name == "sqlite" else PostgresStore(PG_URL, schema=schema)
+        stores.append(new)
+        return new
+
+    stores: list[SqlStore] = []
+    yield upgrade
+    for s in stores:
+        s.close()
+    if name == "postgres":
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))

@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from collections.abc import Callable
-from pathlib import Path
 
-import psycopg
-import pytest
-from psycopg import sql
+from store_upgrade import LATEST, since
 
 from smartpdu.control.commands import CommandLedger, result_to_json
 from smartpdu.model.commands import CommandResult, CommandStatus, OutletOutcome
 from smartpdu.protection.lockout import OutletHold
-from smartpdu.storage import CalibrationRecord, SqlStore, postgres_store, sqlite_store
-from smartpdu.storage.postgres_store import PostgresStore
-from smartpdu.storage.sqlite_store import SqliteStore
-
-PG_URL = os.environ.get("SMARTPDU_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from smartpdu.storage import CalibrationRecord, SqlStore
 
 Opener = Callable[[], SqlStore]
+Upgrade = Callable[..., SqlStore]
 
 
 def _result(cid: str) -> CommandResult:
@@ -91,7 +83,7 @@ def _release3_kv() -> dict[str, str]:
 
 
 def _check_upgraded(store: SqlStore) -> None:
-    assert store.schema_version() == 9
+    assert store.schema_version() == LATEST
     ledger = CommandLedger(capacity=2, repo=store.command_results)
     assert ledger.result("old") == _result("old") and ledger.result("new") == _result("new")
     ledger.finish(_result("newest"))  # the wrapped slot 4095 was older: it goes first
@@ -105,35 +97,7 @@ def _check_upgraded(store: SqlStore) -> None:
     assert store.kv_items() == {"redfish/sub/1": "{}"}
 
 
-def test_sqlite_upgrade_moves_kv_rows(tmp_path: Path) -> None:
-    old = SqliteStore(tmp_path / "s.db", migrations=sqlite_store.MIGRATIONS[:3])
-    for k, v in _release3_kv().items():
-        old.kv_set(k, v)
-    old.close()
-    new = SqliteStore(tmp_path / "s.db")
-    try:
-        assert new.applied_migrations == [4, 5, 6, 7, 8, 9]
-        _check_upgraded(new)
-    finally:
-        new.close()
-
-
-@pytest.mark.postgres
-def test_postgres_upgrade_moves_kv_rows() -> None:
-    if os.environ.get("SMARTPDU_SKIP_PG") == "1":
-        pytest.skip("SMARTPDU_SKIP_PG=1")
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    try:
-        old = PostgresStore(PG_URL, schema=schema, migrations=postgres_store.MIGRATIONS[:3])
-        for k, v in _release3_kv().items():
-            old.kv_set(k, v)
-        old.close()
-        new = PostgresStore(PG_URL, schema=schema)
-        try:
-            assert new.applied_migrations == [4, 5, 6, 7, 8, 9]
-            _check_upgraded(new)
-        finally:
-            new.close()
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+def test_upgrade_moves_kv_rows(upgraded: Upgrade) -> None:
+    new = upgraded(3, _release3_kv())
+    assert new.applied_migrations == since(4)  # type: ignore[attr-defined]
+    _check_upgraded(new)

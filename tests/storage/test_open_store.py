@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from store_upgrade import LATEST
 
 from smartpdu.storage import open_store
 from smartpdu.storage.postgres_store import PostgresStore
@@ -18,7 +19,7 @@ PG_URL = os.environ.get("SMARTPDU_TEST_PG_URL", "postgresql://postgres@127.0.0.1
 
 def test_sqlite_memory() -> None:
     s = open_store("sqlite:///:memory:")
-    assert isinstance(s, SqliteStore) and s.schema_version() == 9
+    assert isinstance(s, SqliteStore) and s.schema_version() == LATEST
     s.close()
 
 
@@ -48,7 +49,7 @@ def test_postgres_url_with_schema() -> None:
     schema = f"t_{uuid.uuid4().hex[:16]}"
     try:
         s = open_store(f"{PG_URL}?schema={schema}&connect_timeout=5")
-        assert isinstance(s, PostgresStore) and s.schema_version() == 9
+        assert isinstance(s, PostgresStore) and s.schema_version() == LATEST
         s.close()
     finally:
         with psycopg.connect(PG_URL, autocommit=True) as conn:

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict
-from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
+from store_upgrade import LATEST, since
 
 from smartpdu.events.outbox_store import DeliveryCursor, DeliveryRecord, OutboxRepository
-from smartpdu.storage import SqlStore, postgres_store, sqlite_store
-from smartpdu.storage.postgres_store import PostgresStore
-from smartpdu.storage.sqlite_store import SqliteStore
-
-PG_URL = os.environ.get("SMARTPDU_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from smartpdu.storage import SqlStore
 
 Opener = Callable[[], SqlStore]
+Upgrade = Callable[..., SqlStore]
 
 
 def test_cursors_round_trip_and_forget(backend: tuple[str, Opener]) -> None:
@@ -81,7 +74,7 @@ def _old_kv() -> dict[str, str]:
 
 
 def _check_upgraded(store: SqlStore) -> None:
-    assert store.schema_version() == 9
+    assert store.schema_version() == LATEST
     assert store.outbox.cursors("redfish-1") == {
         "pdu-a": DeliveryCursor(41, 50),
         "pdu-b": DeliveryCursor(7),
@@ -94,38 +87,7 @@ def _check_upgraded(store: SqlStore) -> None:
     }
 
 
-def test_sqlite_upgrade_moves_kv_cursors_and_log(tmp_path: Path) -> None:
-    old = SqliteStore(tmp_path / "s.db", migrations=sqlite_store.MIGRATIONS[:6])
-    for k, v in _old_kv().items():
-        old.kv_set(k, v)
-    old.close()
-    new = SqliteStore(tmp_path / "s.db")
-    try:
-        assert new.applied_migrations == [7, 8, 9]
-        _check_upgraded(new)
-    finally:
-        new.close()
-
-
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
-    if os.environ.get("SMARTPDU_SKIP_PG") == "1":
-        pytest.skip("SMARTPDU_SKIP_PG=1")
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    yield schema
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-
-
-@pytest.mark.postgres
-def test_postgres_upgrade_moves_kv_cursors_and_log(pg_schema: str) -> None:
-    old = PostgresStore(PG_URL, schema=pg_schema, migrations=postgres_store.MIGRATIONS[:6])
-    for k, v in _old_kv().items():
-        old.kv_set(k, v)
-    old.close()
-    new = PostgresStore(PG_URL, schema=pg_schema)
-    try:
-        assert new.applied_migrations == [7, 8, 9]
-        _check_upgraded(new)
-    finally:
-        new.close()
+def test_upgrade_moves_kv_cursors_and_log(upgraded: Upgrade) -> None:
+    new = upgraded(6, _old_kv())
+    assert new.applied_migrations == since(7)  # type: ignore[attr-defined]
+    _check_upgraded(new)

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
+from store_upgrade import LATEST, since
 
-from smartpdu.storage import SqlStore, postgres_store, sqlite_store
-from smartpdu.storage.postgres_store import PostgresStore
-from smartpdu.storage.sqlite_store import SqliteStore
+from smartpdu.events.outbox_store import DeliveryCursor
+from smartpdu.storage import SqlStore
 from smartpdu.storage.subscription_repo import SubscriptionRecord, parse_subscription_id
 
-PG_URL = os.environ.get("SMARTPDU_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
 Opener = Callable[[], SqlStore]
+Upgrade = Callable[..., SqlStore]
 
 
 def _sub(sid: str, context: str | None = "ctx") -> SubscriptionRecord:
@@ -94,71 +88,32 @@ def _old_kv() -> dict[str, str]:
         "redfish/subscription/7": json.dumps(sub7),
         "redfish/subscription/8": "not json",  # unreadable: stays in kv
         "redfish/subscription-next-id": "9",  # 8 was handed out and deleted
-        "redfish/cursor/3/pdu-a": "5",  # legacy cursor: delivery adopts it later
+        "redfish/cursor/3/pdu-a": "5",  # legacy cursor: migration 8 moves it into the outbox
     }
 
 
 def _check_upgraded(store: SqlStore) -> None:
-    assert store.schema_version() == 9
+    assert store.schema_version() == LATEST
     repo = store.redfish_subscriptions
     assert repo.list() == [
         SubscriptionRecord("3", "https://d.invalid/e", None, "redfish/admin", "t0"),
         SubscriptionRecord("7", "https://d.invalid/e", "seven", "redfish/admin", "t0"),
     ]
-    assert store.kv_items() == {
-        "redfish/subscription/8": "not json",
-        "redfish/cursor/3/pdu-a": "5",
-    }
+    assert store.kv_items() == {"redfish/subscription/8": "not json"}
+    assert store.outbox.cursors("redfish-3") == {"pdu-a": DeliveryCursor(5)}
     assert repo.allocate_id(64) == "9"  # the counter came along: 8 is not reused
 
 
-def test_sqlite_upgrade_moves_kv_subscriptions(tmp_path: Path) -> None:
-    old = SqliteStore(tmp_path / "s.db", migrations=sqlite_store.MIGRATIONS[:5])
-    for k, v in _old_kv().items():
-        old.kv_set(k, v)
-    old.close()
-    new = SqliteStore(tmp_path / "s.db")
-    try:
-        assert new.applied_migrations == [6, 7, 8, 9]
-        _check_upgraded(new)
-    finally:
-        new.close()
+def test_upgrade_moves_kv_subscriptions(upgraded: Upgrade) -> None:
+    new = upgraded(5, _old_kv())
+    assert new.applied_migrations == since(6)  # type: ignore[attr-defined]
+    _check_upgraded(new)
 
 
-def test_upgrade_without_a_counter_continues_after_the_highest_id(tmp_path: Path) -> None:
-    old = SqliteStore(tmp_path / "s.db", migrations=sqlite_store.MIGRATIONS[:5])
+def test_upgrade_without_a_counter_continues_after_the_highest_id(upgraded: Upgrade) -> None:
     five = {"id": "5", "destination": "https://d.invalid/e", "context": "c",
             "owner": "redfish/admin", "created_utc": "t0"}  # fmt: skip
-    old.kv_set("redfish/subscription/5", json.dumps(five))
-    old.close()
-    new = SqliteStore(tmp_path / "s.db")
-    try:
-        assert [s.id for s in new.redfish_subscriptions.list()] == ["5"]
-        assert new.redfish_subscriptions.allocate_id(64) == "6"
-        assert new.kv_items() == {}
-    finally:
-        new.close()
-
-
-@pytest.fixture
-def pg_schema() -> Iterator[str]:
-    if os.environ.get("SMARTPDU_SKIP_PG") == "1":
-        pytest.skip("SMARTPDU_SKIP_PG=1")
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    yield schema
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-
-
-@pytest.mark.postgres
-def test_postgres_upgrade_moves_kv_subscriptions(pg_schema: str) -> None:
-    old = PostgresStore(PG_URL, schema=pg_schema, migrations=postgres_store.MIGRATIONS[:5])
-    for k, v in _old_kv().items():
-        old.kv_set(k, v)
-    old.close()
-    new = PostgresStore(PG_URL, schema=pg_schema)
-    try:
-        assert new.applied_migrations == [6, 7, 8, 9]
-        _check_upgraded(new)
-    finally:
-        new.close()
+    new = upgraded(5, {"redfish/subscription/5": json.dumps(five)})
+    assert [s.id for s in new.redfish_subscriptions.list()] == ["5"]
+    assert new.redfish_subscriptions.allocate_id(64) == "6"
+    assert new.kv_items() == {}

@@ -48,6 +48,9 @@ steps:
   - {at: 0.6, do: door, sensor: door-front, state: open}
   - {at: 0.6, do: cooling_failure}
   - {at: 0.8, do: sensor_fault, sensor: hum-1, fault: open}
+  - {at: 0.8, do: surge, feed: B, phase: L1, peak_kv: 2}
+  - {at: 0.8, do: arcing, pdu: pdu-b, outlet: '21', intensity: 0.5, duration: 400ms}
+  - {at: 0.8, do: load_signature, pdu: pdu-a, outlet: '3', kind: dimmer, duration: 400ms}
   - {at: 0.8, do: lever, lever: lever-front, action: unlock}
   - {at: 0.8, do: lever, lever: lever-front, action: handle_open}
   - {at: 0.8, do: keypad, lever: lever-rear, card: '04A1B2C3'}

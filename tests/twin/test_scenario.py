@@ -186,6 +186,9 @@ steps:
   - {at: 0, do: keypad, lever: lever-front, user: op, pin: '2468'}
   - {at: 0, do: poe, present: false}
   - {at: 0, do: breaker_reset, pdu: pdu-a, breaker: inlet}
+  - {at: 0, do: surge, feed: A, phase: L2, peak_kv: 2, let_through_v: 900, count: 3}
+  - {at: 0, do: arcing, pdu: pdu-b, outlet: '21', intensity: 0.4, duration: 30s}
+  - {at: 0, do: load_signature, pdu: pdu-a, outlet: '5', kind: motor_start, period: 1m}
 """
     sc = parse_scenario(text)
     assert {s.do for s in sc.steps} == set(ACTIONS)
@@ -219,7 +222,34 @@ steps:
         ("levers.present", ("lever-front",), {"user": "op", "pin": "2468", "card": None}),
         ("twin.set_poe", (False,), {}),
         ("twin.reset_breaker", ("pdu-a", "inlet"), {}),
-    ]
+        ("twin.surge", ("A",), {"phase": "L2", "peak_v": 2000.0, "let_through_v": 900.0,
+                                "rise_s": 1.2e-6, "duration_s": 50e-6, "count": 3,
+                                "interval_s": 0.1}),
+        ("twin.arcing", ("pdu-b", "21", 0.4, 30.0), {}),
+        ("twin.look_alike", ("pdu-a", "5", "motor_start", None),
+         {"ripple_pct": 3.0, "switching_hz": 65300.0, "firing_deg": 90.0, "ratio": 6.0,
+          "tau_s": 0.8, "period_s": 60.0}),
+    ]  # fmt: skip
+
+
+def test_surge_and_arc_steps_are_validated(rack: RackConfig) -> None:
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario("""
+name: bad
+steps:
+  - {at: 0, do: surge, feed: A, peak_kv: 0, rise: 60us, duration: 50us}
+  - {at: 0, do: arcing, pdu: pdu-a, outlet: '1', intensity: 2}
+  - {at: 0, do: load_signature, pdu: pdu-a, outlet: '1', kind: vacuum}
+""")
+    paths = {i.path for i in err.value.issues}
+    assert {"steps[0].peak_kv", "steps[1].intensity", "steps[2].kind"} <= paths
+    sc = parse_scenario("""
+name: ids
+steps:
+  - {at: 0, do: arcing, pdu: pdu-a, outlet: '99'}
+  - {at: 0, do: load_signature, pdu: pdu-q, outlet: '1', kind: dimmer}
+""")
+    assert {i.path for i in check_scenario(sc, rack)} == {"steps[0].outlet", "steps[1].pdu"}
 
 
 def test_shipped_scenarios_are_valid_for_demo_rack(rack: RackConfig) -> None:
@@ -234,6 +264,7 @@ def test_shipped_scenarios_are_valid_for_demo_rack(rack: RackConfig) -> None:
         "door-and-levers",
         "relay-weld",
         "demo-day",
+        "cleaning-agent",
     } <= names
     for f in files:
         sc = load_scenario(f)

@@ -11,7 +11,7 @@ once the store change is done, so nothing read before it can be cached after it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from smartpdu.access.roles import Principal
 
@@ -42,6 +42,11 @@ class PrincipalCache:
         hit = self._tokens.get(key)
         return hit[0] if hit is not None and now < hit[1] else None
 
+    def token_ends_within(self, key: str, now: datetime, ahead: timedelta) -> bool:
+        """Whether a still valid token resolution ends within ``ahead`` of ``now``."""
+        hit = self._tokens.get(key)
+        return hit is not None and now < hit[1] <= now + ahead
+
     def basic(self, key: bytes, now: datetime) -> Principal | None:
         hit = self._basic.get(key)
         return hit[0] if hit is not None and now < hit[1] else None
@@ -61,6 +66,10 @@ class PrincipalCache:
         if len(self._basic) > _MAX_BASIC:
             self._basic.clear()
         self._basic[key] = (principal, until)
+
+    def drop_token(self, key: str) -> None:
+        """Drop a resolution the store no longer backs (always safe: the next read re-resolves)."""
+        self._tokens.pop(key, None)
 
     def forget_token(self, key: str) -> None:
         self._epoch += 1

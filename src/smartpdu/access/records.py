@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from smartpdu.access.roles import Principal, Role
+from smartpdu.model.accounts import session_public_id
 
 __all__ = ["SessionInfo", "SessionView", "UserInfo", "session_id", "token_hash"]
 
@@ -46,7 +47,5 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def session_id(token_hash_: str) -> str:
-    """Public id of a session (Redfish ``Sessions/{id}``): derived from, but not revealing, the
-    token hash, so logging out by token finds the index entry without a lookup."""
-    return hashlib.sha256(f"session:{token_hash_}".encode()).hexdigest()[:16]
+session_id = session_public_id
+"""Public id of a session (:func:`smartpdu.model.accounts.session_public_id`)."""

@@ -1,4 +1,4 @@
-"""The store access needs, as its own protocol: accounts, sessions and the session index's keys.
+"""The store access needs, as its own protocol: accounts and login sessions.
 
 ``access/`` is domain logic and must not import ``storage/``; it names exactly the methods it
 calls here, and every real store (SQLite, PostgreSQL) satisfies the protocol structurally, which
@@ -16,14 +16,4 @@ __all__ = ["AccountStore"]
 
 
 class AccountStore(UserRepository, Protocol):
-    """Users, login sessions and the key/value rows of the session index."""
-
-    def kv_get(self, key: str) -> str | None: ...
-
-    def kv_set(self, key: str, value: str) -> None: ...
-
-    def kv_delete(self, key: str) -> bool: ...
-
-    def kv_items(self, prefix: str = "") -> dict[str, str]:
-        """All pairs whose key starts with ``prefix``."""
-        ...
+    """Users and login sessions (sessions found by public id and listed live, migration 8)."""

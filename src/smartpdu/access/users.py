@@ -1,18 +1,23 @@
 """User administration of :class:`~smartpdu.access.service.AuthService`: accounts, roles,
 passwords; every change audited, and every change of a user drops that user's cached
-credentials at once (on every interface)."""
+credentials at once (on every interface).
+
+:class:`UserAdmin` is a part the service owns (composition): it is handed the store, the clock,
+the shared credential cache, the service's audit emitter and its password hasher (argon2 on the
+service's bounded executor), so both sides name exactly what they share.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Protocol
 
 from smartpdu.access.cache import PrincipalCache
 from smartpdu.access.errors import LastAdminError, UserExistsError, UserNotFoundError
-from smartpdu.access.passwords import check_password_policy, check_username, hash_password
+from smartpdu.access.passwords import check_password_policy, check_username
 from smartpdu.access.records import UserInfo
 from smartpdu.access.repository import AccountStore
 from smartpdu.access.roles import Role
@@ -21,24 +26,13 @@ from smartpdu.events.model import Action, JsonScalar
 from smartpdu.model.accounts import UserRecord
 from smartpdu.model.errors import ConflictError, NotFoundError
 
-__all__ = ["UserAdmin"]
-
-_T = TypeVar("_T")
+__all__ = ["AuditEmitter", "UserAdmin"]
 
 
-def _info(rec: UserRecord) -> UserInfo:
-    return UserInfo(rec.username, Role(rec.role), rec.created_utc, rec.disabled)
+class AuditEmitter(Protocol):
+    """Append one user/login audit event (the service's ``_emit``)."""
 
-
-class UserAdmin:
-    """Account management; AuthService provides the store, clock, cache, audit and hashing."""
-
-    _store: AccountStore
-    _clock: Callable[[], datetime]
-    _cache: PrincipalCache
-    _locks: dict[str, asyncio.Lock]
-
-    async def _emit(
+    async def __call__(
         self,
         code: EventCode,
         subject: str,
@@ -47,11 +41,30 @@ class UserAdmin:
         actor: str | None,
         action: Action,
         evidence: Mapping[str, JsonScalar] | None = None,
-    ) -> None:
-        raise NotImplementedError
+    ) -> None: ...
 
-    async def _argon2(self, fn: Callable[..., _T], *args: Any) -> _T:
-        raise NotImplementedError
+
+def _info(rec: UserRecord) -> UserInfo:
+    return UserInfo(rec.username, Role(rec.role), rec.created_utc, rec.disabled)
+
+
+class UserAdmin:
+    """Account management; the owning service provides store, clock, cache, audit and hashing."""
+
+    def __init__(
+        self,
+        store: AccountStore,
+        clock: Callable[[], datetime],
+        cache: PrincipalCache,
+        emit: AuditEmitter,
+        hash_password: Callable[[str], Awaitable[str]],
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._cache = cache
+        self._emit = emit
+        self._hash = hash_password
+        self._locks: dict[str, asyncio.Lock] = {}
 
     async def _get(self, username: str) -> UserRecord:
         rec = await asyncio.to_thread(self._store.get_user, username)
@@ -69,13 +82,14 @@ class UserAdmin:
     async def get_user(self, username: str) -> UserInfo:
         return _info(await self._get(username))
 
-    async def _create(
+    async def create(
         self, username: str, password: str, role: Role, *, actor: str, first_run: bool = False
     ) -> UserInfo:
+        """Create an account (audited USER_CREATED; ``first_run`` marks the provisioning)."""
         check_username(username)
         check_password_policy(password, username)
         role = Role(role)
-        encoded = await self._argon2(hash_password, password)
+        encoded = await self._hash(password)
         rec = UserRecord(username, str(role), encoded, self._clock(), False)
         try:
             await asyncio.to_thread(self._store.create_user, rec)
@@ -96,7 +110,7 @@ class UserAdmin:
         self, username: str, password: str, role: Role, *, actor: str
     ) -> UserInfo:
         """Create an account (audited USER_CREATED by ``actor``)."""
-        return await self._create(username, password, role, actor=actor)
+        return await self.create(username, password, role, actor=actor)
 
     @contextlib.asynccontextmanager
     async def _user_lock(self, username: str) -> AsyncIterator[None]:
@@ -152,7 +166,7 @@ class UserAdmin:
             raise LastAdminError(
                 f"{username!r} is the only enabled admin: create another admin first"
             )
-        encoded = await self._argon2(hash_password, password) if password else None
+        encoded = await self._hash(password) if password else None
         try:
             updated = await asyncio.to_thread(
                 self._store.update_user,

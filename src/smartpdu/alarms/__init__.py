@@ -12,7 +12,12 @@ from smartpdu.alarms.defaults import DEFAULT_RULES
 from smartpdu.alarms.engine import Alarm, AlarmChange, AlarmEngine, AlarmError, Sample, SampleTable
 from smartpdu.alarms.events import alarm_event, alarm_source
 from smartpdu.alarms.rate import RateWindow, slope_per_min
-from smartpdu.alarms.rules import conditions_of, effective_rules, sensor_thresholds
+from smartpdu.alarms.rules import (
+    conditions_of,
+    effective_rules,
+    entity_thresholds,
+    sensor_thresholds,
+)
 
 __all__ = [
     "DEFAULT_RULES",
@@ -32,6 +37,7 @@ __all__ = [
     "alarm_source",
     "conditions_of",
     "effective_rules",
+    "entity_thresholds",
     "evaluate",
     "sensor_thresholds",
     "slope_per_min",

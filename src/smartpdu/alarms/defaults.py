@@ -56,6 +56,12 @@ DEFAULT_RULES: Final[tuple[AlarmRuleConfig, ...]] = (
        high_critical=15, hysteresis=1, on_delay_s=10, off_delay_s=30,
        event_code="RESIDUAL_CURRENT_HIGH",
        description="Branch residual current, before the 30 mA RCBO can trip (≥ 15 mA)"),
+    _r(id="outlet-residual", level="outlet", metric="residual_ma", high_warning=3.5,
+       high_critical=10, hysteresis=0.5, on_delay_s=10, off_delay_s=30,
+       event_code="RESIDUAL_CURRENT_HIGH",
+       description="Outlet residual current where monitored per outlet: above the 3.5 mA "
+                   "protective-conductor limit of pluggable equipment (IEC 62368-1), critical at "
+                   "a third of a 30 mA RCBO"),
     # -- terminals -------------------------------------------------------------------------------
     _r(id="terminal-temperature", level="outlet", metric="terminal_temp_c", high_warning=55,
        high_critical=65, hysteresis=3, on_delay_s=10, off_delay_s=60,

@@ -9,7 +9,7 @@ from smartpdu.alarms.condition import Condition, ConditionKind
 from smartpdu.alarms.defaults import DEFAULT_RULES
 from smartpdu.config.alarms import AlarmRuleConfig, AlarmsConfig
 
-__all__ = ["conditions_of", "effective_rules", "sensor_thresholds"]
+__all__ = ["conditions_of", "effective_rules", "entity_thresholds", "sensor_thresholds"]
 
 
 def effective_rules(
@@ -63,6 +63,30 @@ def conditions_of(rule: AlarmRuleConfig) -> list[Condition]:
     return out
 
 
+_LIMITS = ("high_warning", "high_critical", "low_warning", "low_critical")
+
+
+def entity_thresholds(
+    rules: Iterable[AlarmRuleConfig], level: str, metric: str, entity: str
+) -> dict[str, float]:
+    """The limits the rules apply to ``metric`` of one entity of ``level`` (``inlet``,
+    ``branch``, ``outlet``…), by name; the last matching rule wins per limit.
+
+    Interfaces show them as thresholds (Redfish ``Thresholds``, REST levels) so a reading and
+    the alarm it may raise agree."""
+    out: dict[str, float] = {}
+    for r in rules:
+        if r.level.value != level or r.metric != metric:
+            continue
+        if not fnmatch.fnmatchcase(entity, r.match):
+            continue
+        for name in _LIMITS:
+            v = getattr(r, name)
+            if v is not None:
+                out[name] = float(v)
+    return out
+
+
 def sensor_thresholds(
     rules: Iterable[AlarmRuleConfig], entity: str, kind: str, position: str | None
 ) -> dict[str, float]:
@@ -78,7 +102,7 @@ def sensor_thresholds(
             continue
         if not fnmatch.fnmatchcase(entity, r.match):
             continue
-        for name in ("high_warning", "high_critical", "low_warning", "low_critical"):
+        for name in _LIMITS:
             v = getattr(r, name)
             if v is not None:
                 out[name] = float(v)

@@ -3,6 +3,7 @@
 from smartpdu.analytics.capacity import CapacityRow, WhatIf, capacity, what_if
 from smartpdu.analytics.devices import DevicePsu, DeviceView, Headroom, device_views, headroom
 from smartpdu.analytics.redundancy import (
+    SHARE_BAND,
     DeviceShare,
     FailoverLoad,
     device_shares,
@@ -12,6 +13,7 @@ from smartpdu.analytics.redundancy import (
 from smartpdu.analytics.risk import RiskFactor, RiskInputs, RiskScore, ramp, risk_score
 
 __all__ = [
+    "SHARE_BAND",
     "CapacityRow",
     "DevicePsu",
     "DeviceShare",

@@ -18,17 +18,23 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Final
 
 from smartpdu.config import RackConfig
 from smartpdu.model.snapshot import RackSnapshot
 
 __all__ = [
+    "SHARE_BAND",
     "DeviceShare",
     "FailoverLoad",
     "device_shares",
     "failover_projection",
     "miswired_devices",
 ]
+
+
+SHARE_BAND: Final = (0.4, 0.6)
+"""Share per feed of a dual-fed device considered normal (issue 13: 40–60 %)."""
 
 
 def miswired_devices(config: RackConfig) -> list[tuple[str, str, int]]:
@@ -49,6 +55,19 @@ class DeviceShare:
     """Measured current per feed (sum of the device's outlets on that feed)."""
     share: dict[str, float]
     """Fraction per feed (NaN when the device draws nothing)."""
+
+    @property
+    def balanced(self) -> bool | None:
+        """Every feed carries 40–60 % (:data:`SHARE_BAND`); None when the device draws nothing.
+
+        Sharing is rarely 50/50, but a PSU far outside the band is a failing or misconfigured
+        supply (or a firmware that parks one PSU): the other feed already carries most of the
+        device, and its failover reserve is smaller than a 50/50 plan assumes."""
+        values = list(self.share.values())
+        if not values or any(math.isnan(v) for v in values):
+            return None
+        lo, hi = SHARE_BAND
+        return all(lo <= v <= hi for v in values)
 
 
 def _outlet_current(snap: RackSnapshot, pdu_id: str, outlet_id: str) -> float:

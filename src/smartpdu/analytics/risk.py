@@ -22,7 +22,9 @@ healthy rack scores 0. ``ramp(x, a, b)`` is 0 below a, 1 above b, linear between
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from smartpdu.model.snapshot import RiskFactor, RiskScore
 
 __all__ = ["RiskFactor", "RiskInputs", "RiskScore", "ramp", "risk_score"]
 
@@ -51,19 +53,6 @@ class RiskInputs:
     inlet_temp_c: float | None = None
     fire_level: int = 0
     """0 normal, 1 pre-alarm, 2 alarm."""
-
-
-@dataclass(frozen=True, slots=True)
-class RiskFactor:
-    name: str
-    points: float
-    detail: str
-
-
-@dataclass(frozen=True, slots=True)
-class RiskScore:
-    score: float
-    factors: list[RiskFactor] = field(default_factory=list)
 
 
 def _fmt(x: float | None, unit: str = "", digits: int = 1) -> str:
@@ -103,4 +92,4 @@ def risk_score(x: RiskInputs) -> RiskScore:
     keep = 1.0
     for f in factors:
         keep *= 1.0 - min(100.0, max(0.0, f.points)) / 100.0
-    return RiskScore(round(100.0 * (1.0 - keep), 1), factors)
+    return RiskScore(round(100.0 * (1.0 - keep), 1), tuple(factors))

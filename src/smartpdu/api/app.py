@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from importlib import resources
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
@@ -26,8 +26,10 @@ from smartpdu.api import (
     routes_data,
     routes_devices,
     routes_levers,
+    routes_metrics,
     routes_rack,
     routes_system,
+    routes_webhooks,
 )
 from smartpdu.api.deps import not_ready_problem
 from smartpdu.api.encoded import ViewCache
@@ -35,7 +37,10 @@ from smartpdu.api.fastpath import CachedViewMiddleware
 from smartpdu.api.limits import BodyLimitMiddleware, max_body_bytes_from_env
 from smartpdu.api.options import OPTIONS_MARKER, options_response
 from smartpdu.api.problems import install_problem_handlers, problem_response
+from smartpdu.api.routes_metrics import QueueStats
+from smartpdu.api.strict_query import reject_unknown_query
 from smartpdu.api.transport import SecurityHeadersMiddleware
+from smartpdu.integrations.webhooks import WebhookService
 from smartpdu.runtime.port import NotReadyError, RackPort, RuntimeBackend
 
 __all__ = ["API_PREFIX", "DOCS_ASSETS", "create_app"]
@@ -68,12 +73,19 @@ def _install_docs(app: FastAPI) -> None:
 
 
 def create_app(
-    port: RackPort | RuntimeBackend, auth: AuthService, *, max_body_bytes: int | None = None
+    port: RackPort | RuntimeBackend,
+    auth: AuthService,
+    *,
+    max_body_bytes: int | None = None,
+    queue_stats: QueueStats | None = None,
+    webhooks: WebhookService | None = None,
 ) -> FastAPI:
     """Build the API app over the port of a running runtime (or the runtime) and ``auth``.
 
     ``max_body_bytes`` limits every request body of the app, Redfish included once mounted
-    (default 1 MiB or ``SMARTPDU_MAX_BODY_BYTES``).
+    (default 1 MiB or ``SMARTPDU_MAX_BODY_BYTES``). ``queue_stats`` gives ``/metrics`` the
+    delivery queue depths of the outbox and ``webhooks`` the webhook service behind
+    ``/api/v1/webhooks`` (the composition root owns both).
     """
     app = FastAPI(
         title="smartpdu native API",
@@ -89,6 +101,8 @@ def create_app(
     )
     app.state.port = RackPort.wrap(port)
     app.state.auth = auth
+    app.state.queue_stats = queue_stats
+    app.state.webhooks = webhooks
     app.state.views = ViewCache()  # the read routes' bodies, encoded once per snapshot
     app.state.started_monotonic = time.monotonic()
     install_problem_handlers(app)
@@ -104,12 +118,14 @@ def create_app(
             request, problem.status, problem.detail, kind=problem.kind, headers=problem.headers
         )
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_unknown_query)])
     modules = (routes_access, routes_rack, routes_calibration, routes_data, routes_config,
-               routes_alarms, routes_capacity, routes_devices, routes_levers, routes_system)  # fmt: skip
+               routes_alarms, routes_capacity, routes_devices, routes_levers, routes_system,
+               routes_webhooks)  # fmt: skip
     for module in modules:
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(routes_metrics.router)  # /metrics, where scrapers look
     app.add_route(
         f"{API_PREFIX}/{{path:path}}",
         options_response,

@@ -36,7 +36,8 @@ class CachedViewMiddleware:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
+        # a query string goes through routing: its names are validated there (strict_query)
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope["query_string"]:
             hit = self._hit(scope)
             if hit is not None:
                 view, if_none_match = hit

@@ -129,7 +129,7 @@ def _map(exc: Exception) -> ApiProblem:
 
 @router.get("/users", response_model=list[UserOut], tags=["users"], responses=_AUTH)
 async def list_users(_: Admin, auth: Auth) -> list[UserOut]:
-    return [_user(u) for u in await auth.list_users()]
+    return [_user(u) for u in await auth.users.list_users()]
 
 
 @router.post(
@@ -141,7 +141,9 @@ async def list_users(_: Admin, auth: Auth) -> list[UserOut]:
 )
 async def create_user(body: UserCreate, principal: Admin, auth: Auth) -> UserOut:
     try:
-        u = await auth.create_user(body.username, body.password, body.role, actor=principal.actor)
+        u = await auth.users.create_user(
+            body.username, body.password, body.role, actor=principal.actor
+        )
     except (UserExistsError, PolicyError) as exc:
         raise _map(exc) from None
     return _user(u)
@@ -155,7 +157,7 @@ async def create_user(body: UserCreate, principal: Admin, auth: Auth) -> UserOut
 )
 async def get_user(username: str, _: Admin, auth: Auth) -> UserOut:
     try:
-        return _user(await auth.get_user(username))
+        return _user(await auth.users.get_user(username))
     except UserNotFoundError as exc:
         raise _map(exc) from None
 
@@ -168,7 +170,7 @@ async def get_user(username: str, _: Admin, auth: Auth) -> UserOut:
 )
 async def update_user(username: str, body: UserUpdate, principal: Admin, auth: Auth) -> UserOut:
     try:
-        u = await auth.update_user(
+        u = await auth.users.update_user(
             username,
             actor=principal.actor,
             role=body.role,
@@ -188,7 +190,7 @@ async def update_user(username: str, body: UserUpdate, principal: Admin, auth: A
 )
 async def delete_user(username: str, principal: Admin, auth: Auth) -> Response:
     try:
-        existed = await auth.delete_user(username, actor=principal.actor)
+        existed = await auth.users.delete_user(username, actor=principal.actor)
     except LastAdminError as exc:
         raise _map(exc) from None
     if not existed:

@@ -142,10 +142,11 @@ async def acknowledge_alarm(
 
 
 class ResidualOut(BaseModel):
-    """Residual (RCM) current of one inlet or monitored branch with its trend."""
+    """Residual (RCM) current of one inlet, monitored branch or monitored outlet with its trend."""
 
     entity: str
     pdu_id: str
+    level: str = Field(description="inlet, branch or outlet")
     value_ma: float | None
     warning_ma: float | None = Field(description="Warning level of the matching alarm rule")
     critical_ma: float | None = Field(description="Critical level of the matching alarm rule")
@@ -156,7 +157,8 @@ class ResidualOut(BaseModel):
 
 @router.get("/residual-current", response_model=list[ResidualOut], responses=_READ)
 async def residual_current(_: Reader, services: Services) -> list[ResidualOut]:
-    """Residual current per inlet and RCBO branch: levels, slope per week and forecast."""
+    """Residual current per inlet, RCBO branch and (where the PDU monitors each outlet) outlet:
+    levels, slope per week and forecast."""
     try:
         views = services.residual_current()
     except AlarmsUnavailableError as exc:
@@ -175,6 +177,8 @@ class RiskOut(BaseModel):
 
     score: float
     factors: list[RiskFactorOut]
+    tick: int | None = Field(None, description="Tick of the snapshot that carries this score")
+    timestamp_utc: str | None = Field(None, description="End of that snapshot's window")
 
 
 @router.get("/risk", response_model=RiskOut, responses=_READ)
@@ -186,7 +190,13 @@ async def risk(_: Reader, services: Services) -> RiskOut:
         raise _unavailable(exc) from None
     if latest is None:
         raise ApiProblem(503, "No risk score yet; retry in a second.", headers={"Retry-After": "1"})
-    return RiskOut(score=latest.score, factors=[RiskFactorOut(**asdict(f)) for f in latest.factors])
+    snap = services.snapshot
+    return RiskOut(
+        score=latest.score,
+        factors=[RiskFactorOut(**asdict(f)) for f in latest.factors],
+        tick=snap.tick,
+        timestamp_utc=snap.timestamp_utc,
+    )
 
 
 @router.get("/alarm-rules", response_model=AlarmRulesOut, responses=_READ)

@@ -19,8 +19,7 @@ from smartpdu.api.problems import ApiProblem, problem_responses
 from smartpdu.api.requests import StrictRequest
 from smartpdu.api.security import require
 from smartpdu.metering import CalibrationError
-from smartpdu.runtime.calibration import CalibrationUnavailableError
-from smartpdu.runtime.port import RackPort
+from smartpdu.runtime.port import CalibrationUnavailableError, RackPort
 
 __all__ = ["router"]
 

@@ -56,6 +56,9 @@ class ShareOut(BaseModel):
     device: str
     current_a: dict[str, float]
     share: dict[str, float | None]
+    balanced: bool | None = Field(
+        description="Every feed's share within 40–60 % (null when the device draws nothing)"
+    )
 
 
 class FailoverOut(BaseModel):
@@ -165,6 +168,7 @@ async def get_redundancy(_: Reader, services: Services) -> RedundancyOut:
                 device=s.device,
                 current_a=s.current_a,
                 share={k: (None if math.isnan(v) else v) for k, v in s.share.items()},
+                balanced=s.balanced,
             )
             for s in shares
         ],

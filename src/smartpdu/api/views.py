@@ -65,14 +65,18 @@ _ROWS: dict[Level, tuple[Metric, ...]] = {
 _BY_KEY: dict[tuple[Level, str], Metric] = {(lv, m.key): m for lv, ms in _ROWS.items() for m in ms}
 
 
+def _raw(m: Metric, reading: ChannelReading | None, entity: object | None) -> Any:
+    """The snapshot value a catalogue row names (a channel reading's, or its entity's)."""
+    return getattr(reading if m.source is ChannelReading else entity, m.field)
+
+
 def metric_values(
     level: Level, reading: ChannelReading | None, entity: object | None
 ) -> dict[str, Any]:
     """The REST fields of one level, generated from the catalogue (null for "no value")."""
     out: dict[str, Any] = {}
     for m in _ROWS[level]:
-        v = getattr(reading if m.source is ChannelReading else entity, m.field)
-        shown = display(m, v)
+        shown = display(m, _raw(m, reading, entity))
         out[m.rest or m.key] = int(shown) if shown is not None and m.precision == 0 else shown
     return out
 
@@ -248,6 +252,23 @@ def command_result_view(r: CommandResult) -> CommandResultOut:
     )
 
 
+_COMPACT: dict[Level, tuple[str, ...]] = {
+    Level.INLET: ("power_w", "energy_wh"),
+    Level.PHASE: ("voltage_v", "current_a"),
+    Level.BRANCH: ("current_a",),
+    Level.OUTLET: ("current_a", "power_w", "energy_wh"),
+}
+"""The catalogue keys each level carries in the compact SSE payload."""
+
+
+def _compact(
+    level: Level, reading: ChannelReading | None, entity: object | None = None, **extra: Any
+) -> dict[str, Any]:
+    """``extra`` and the compact metrics of ``level``, looked up and displayed by the catalogue."""
+    rows = (_BY_KEY[(level, key)] for key in _COMPACT[level])
+    return {**extra, **{m.key: display(m, _raw(m, reading, entity)) for m in rows}}
+
+
 def compact_snapshot(s: RackSnapshot) -> dict[str, Any]:
     """The SSE ``reading`` payload: enough for a live view, small enough for once a second."""
     return {
@@ -255,34 +276,22 @@ def compact_snapshot(s: RackSnapshot) -> dict[str, Any]:
         "timestamp_utc": s.timestamp_utc,
         "pdus": {
             pid: {
-                "power_w": shown(Level.INLET, "power_w", p.inlet.power_w),
-                "energy_wh": shown(Level.INLET, "energy_wh", p.inlet.energy_wh),
+                **_compact(Level.INLET, None, p.inlet),
                 "feed_present": p.inlet.feed_present,
                 "phases": {
-                    line: {
-                        "voltage_v": shown(Level.PHASE, "voltage_v", r.v_rms_v),
-                        "current_a": shown(Level.PHASE, "current_a", r.i_rms_a),
-                    }
-                    for line, r in sorted(p.inlet.phases.items())
+                    line: _compact(Level.PHASE, r) for line, r in sorted(p.inlet.phases.items())
                 },
                 "branches": {
-                    bid: {
-                        "current_a": shown(Level.BRANCH, "current_a", b.reading.i_rms_a),
-                        "breaker_state": b.breaker_state,
-                    }
+                    bid: _compact(Level.BRANCH, b.reading, b, breaker_state=b.breaker_state)
                     for bid, b in p.branches.items()
                 },
                 "outlets": {
-                    oid: {
-                        "state": o.state,
-                        "current_a": shown(Level.OUTLET, "current_a", o.reading.i_rms_a),
-                        "power_w": shown(Level.OUTLET, "power_w", o.reading.p_w),
-                        "energy_wh": shown(Level.OUTLET, "energy_wh", o.reading.energy_wh),
-                    }
+                    oid: _compact(Level.OUTLET, o.reading, o, state=o.state)
                     for oid, o in p.outlets.items()
                 },
             }
             for pid, p in s.pdus.items()
         },
         "sensors": {sid: shown(Level.SENSOR, "value", x.value) for sid, x in s.sensors.items()},
+        "risk_score": s.risk.score if s.risk is not None else None,
     }

@@ -12,7 +12,7 @@ from smartpdu.config import ConfigError, RackConfig, dump_config, load_config, p
 from smartpdu.events import EventLog, load_or_create_device_key
 from smartpdu.runtime.calibration_store import load_calibration
 from smartpdu.runtime.clock import Clock, SimClock, WallClock
-from smartpdu.runtime.engine import RackRuntime
+from smartpdu.runtime.rack import RackRuntime
 from smartpdu.storage import Store, open_store
 
 __all__ = [

@@ -28,7 +28,9 @@ import uvicorn
 
 from smartpdu.access import AuthService
 from smartpdu.api import create_app
+from smartpdu.api.routes_metrics import QueueStats
 from smartpdu.app.http_protocol import http_protocol
+from smartpdu.integrations.webhooks import WebhookService
 from smartpdu.redfish import create_redfish_app, mount_redfish
 from smartpdu.redfish.delivery import EventDelivery
 from smartpdu.runtime.port import RackPort
@@ -178,16 +180,20 @@ class HttpInterface:
         *,
         ssl_certfile: str | None = None,
         ssl_keyfile: str | None = None,
+        queue_stats: QueueStats | None = None,
+        webhooks: WebhookService | None = None,
     ) -> None:
         self._sock = sock
         self._delivery = delivery
+        self._queue_stats = queue_stats
+        self._webhooks = webhooks
         """Redfish EventService subscriptions; run by :class:`EventDeliveryInterface`."""
         self._ssl = (ssl_certfile, ssl_keyfile)
         self._server: _Server | None = None
         self._task: asyncio.Task[None] | None = None
 
     async def start(self, port: RackPort, auth: AuthService) -> None:
-        app = create_app(port, auth)
+        app = create_app(port, auth, queue_stats=self._queue_stats, webhooks=self._webhooks)
         app.state.tls_certfile = self._ssl[0]  # the inventory shows its fingerprint
         redfish = create_redfish_app(
             port, auth, delivery=self._delivery, require_tls=self._ssl[0] is not None

@@ -30,6 +30,7 @@ from typing import Any
 from smartpdu.app.factory import build_twin_runtime
 from smartpdu.config import RackConfig
 from smartpdu.events.model import Event
+from smartpdu.runtime.heap import freeze_startup_heap
 from smartpdu.twin.scenario import Scenario, ScenarioError, apply, check_scenario
 
 __all__ = ["ReplayResult", "ReplaySummary", "replay_scenario", "scenario_duration_s"]
@@ -87,12 +88,17 @@ async def replay_scenario(
     seed: int | None = None,
     data_dir: Path | None = None,
     progress: ProgressCallback | None = None,
+    freeze_heap: bool = False,
     **runtime_options: Any,
 ) -> ReplayResult:
     """Run ``scenario`` through a controller on a fresh twin of ``config``; return its events.
 
     ``data_dir`` keeps the store and device key (a temporary directory otherwise, removed at
-    the end). Raises :class:`ScenarioError` when a step names an id the rack does not have.
+    the end). ``freeze_heap``: once the runtime is started, keep the garbage collector off the
+    start-up heap as ``smartpdu run`` does (:func:`~smartpdu.runtime.heap.freeze_startup_heap`,
+    once per process) — for a process that runs one replay (``smartpdu replay``), not for a test
+    process running many. Raises :class:`ScenarioError` when a step names an id the rack does
+    not have.
     """
     problems = check_scenario(scenario, config)
     if problems:
@@ -103,10 +109,10 @@ async def replay_scenario(
     run_seed = seed if seed is not None else (scenario.seed if scenario.seed is not None else 0)
     if data_dir is not None:
         return await _replay(config, scenario, total_s, run_seed, Path(data_dir), progress,
-                             runtime_options)  # fmt: skip
+                             freeze_heap, runtime_options)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="smartpdu-replay-") as tmp:
         return await _replay(config, scenario, total_s, run_seed, Path(tmp), progress,
-                             runtime_options)  # fmt: skip
+                             freeze_heap, runtime_options)  # fmt: skip
 
 
 async def _replay(
@@ -116,6 +122,7 @@ async def _replay(
     seed: int,
     data_dir: Path,
     progress: ProgressCallback | None,
+    freeze_heap: bool,
     runtime_options: dict[str, Any],
 ) -> ReplayResult:
     rt = build_twin_runtime(config, data_dir, seed=seed, sim=True, **runtime_options)
@@ -127,6 +134,8 @@ async def _replay(
     wall0, cpu0 = time.perf_counter(), 0.0
     try:
         await rt.start()
+        if freeze_heap:
+            freeze_startup_heap()
         cpu0 = rt.tick_cpu_s
         while (elapsed := twin.now_s - start_s) < total_s - 1e-9:
             while applied < len(steps) and steps[applied].at <= elapsed + 1e-9:

@@ -20,9 +20,9 @@ from typing import Any
 
 from smartpdu.access import AuthService
 from smartpdu.app.datadir_lock import DataDirLock
+from smartpdu.app.delivery_interface import DeliveryInterface
 from smartpdu.app.factory import build_twin_runtime
 from smartpdu.app.interfaces import (
-    EventDeliveryInterface,
     HttpInterface,
     Interface,
     SessionPurge,
@@ -30,10 +30,14 @@ from smartpdu.app.interfaces import (
 )
 from smartpdu.app.scenario_player import scenario_stages
 from smartpdu.config import RackConfig, dump_config
+from smartpdu.integrations.core import DeliveryCore
+from smartpdu.integrations.mqtt import MqttChannel
+from smartpdu.integrations.syslog import SyslogChannel
+from smartpdu.integrations.webhooks import WebhookService
 from smartpdu.redfish.delivery import EventDelivery
-from smartpdu.runtime.engine import RackRuntime
 from smartpdu.runtime.heap import freeze_startup_heap
 from smartpdu.runtime.port import RackPort
+from smartpdu.runtime.rack import RackRuntime
 from smartpdu.twin.scenario import Scenario
 
 __all__ = ["ServeOptions", "Started", "bind_first_free", "bind_socket", "serve"]
@@ -109,6 +113,25 @@ def _url(sock: socket.socket, tls: bool) -> str:
     return f"{'https' if tls else 'http'}://{shown_host}:{port}/"
 
 
+def _protocol_servers(cfg: RackConfig, data_dir: Path) -> list[Interface]:
+    """The industrial-protocol interfaces the active (stored or imported) configuration enables;
+    imported only then (pysnmp, pymodbus and asyncua add seconds to a start that needs none)."""
+    out: list[Interface] = []
+    if cfg.snmp.enabled:
+        from smartpdu.integrations.snmp.agent import SnmpAgent
+
+        out.append(SnmpAgent(cfg.snmp))
+    if cfg.modbus.enabled:
+        from smartpdu.integrations.modbus.server import ModbusInterface
+
+        out.append(ModbusInterface(cfg.modbus))
+    if cfg.opcua.enabled:  # its certificate lives in the data directory
+        from smartpdu.integrations.opcua.server import OpcUaInterface
+
+        out.append(OpcUaInterface(cfg.opcua, data_dir / "opcua"))
+    return out
+
+
 async def serve(options: ServeOptions, announce: Callable[[Started], object]) -> None:
     """Run until interrupted; ``announce(started)`` once every interface is up."""
     with DataDirLock(options.data_dir, "smartpdu run"):
@@ -129,12 +152,21 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
         sim=False,
         **extra,
     )
-    delivery = EventDelivery(runtime)  # the outbox reads the runtime: built here, not by Redfish
+    port = RackPort(runtime)
+    # one delivery core: the root owns and runs the outbox (built here, not by an interface)
+    core = DeliveryCore(port)
+    delivery = EventDelivery(port, outbox=core.outbox)
+    webhooks = WebhookService(core)
     interfaces: list[Interface] = [
         SessionPurge(),
-        EventDeliveryInterface(delivery),
+        DeliveryInterface(core, [delivery, webhooks, SyslogChannel(core), MqttChannel(core, port)]),
         HttpInterface(
-            sock, delivery, ssl_certfile=options.ssl_certfile, ssl_keyfile=options.ssl_keyfile
+            sock,
+            delivery,
+            ssl_certfile=options.ssl_certfile,
+            ssl_keyfile=options.ssl_keyfile,
+            queue_stats=core.queue_stats,
+            webhooks=webhooks,
         ),
     ]
     async with runtime:
@@ -145,9 +177,9 @@ async def _serve_locked(options: ServeOptions, announce: Callable[[Started], obj
         auth = AuthService(
             runtime.store, runtime.events, runtime.now_utc, pdu_id=options.config.pdus[0].id
         )
+        interfaces[2:2] = _protocol_servers(runtime.config, options.data_dir)
         try:
             generated = await auth.ensure_admin(options.admin_password)
-            port = RackPort(runtime)
 
             async def started() -> None:
                 freeze_startup_heap()  # full GC passes would walk the whole start-up heap

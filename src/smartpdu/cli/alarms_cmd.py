@@ -1,4 +1,4 @@
-"""``smartpdu alarms [--all|--cleared]`` and ``smartpdu alarms ack ID --comment ...`` over REST."""
+"""``smartpdu alarms [--active|--all|--cleared]`` and ``smartpdu alarms ack ID --comment ...`` over REST."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def _value(x: float | None, unit: str) -> str:
 @alarms_app.callback()
 def alarms(
     ctx: typer.Context,
+    active: bool = typer.Option(False, "--active", help="Only active alarms (the default)"),
     show_all: bool = typer.Option(False, "--all", help="Active and recently cleared alarms"),
     cleared: bool = typer.Option(False, "--cleared", help="Only recently cleared alarms"),
     url: str | None = UrlOpt,
@@ -34,6 +35,8 @@ def alarms(
     """List the active alarms (newest first); ``ack ID`` acknowledges one."""
     if ctx.invoked_subcommand is not None:
         return
+    if active + show_all + cleared > 1:
+        raise typer.BadParameter("choose one of --active, --all, --cleared")
     state = "all" if show_all else ("cleared" if cleared else "active")
     with _client(url, token, user, password) as c:
         found = c.get("/alarms", state=state)

@@ -61,8 +61,7 @@ def redundancy(
         table.add_row(x["failed_feed"], x["pdu_id"], x["entity"], f"{x['measured_a']:.2f}",
                       f"{x['moved_a']:.2f}", f"{x['projected_a']:.2f}", f"{x['pct']:.0f}")  # fmt: skip
     console.print(table)
-    off = [s for s in audit["shares"] if any(v is not None and not 0.4 <= v <= 0.6
-                                             for v in s["share"].values())]  # fmt: skip
+    off = [s for s in audit["shares"] if s.get("balanced") is False]
     for s in off:
         shares = ", ".join(f"{f} {v:.0%}" for f, v in s["share"].items() if v is not None)
         console.print(f"share outside 40–60 %: {s['device']}: {shares}")

@@ -116,6 +116,10 @@ class ApiClient:
         """PATCH a JSON body; a problem response raises ClientError with its detail."""
         return self._request("PATCH", path, json=body).json()
 
+    def delete(self, path: str) -> None:
+        """DELETE; a problem response raises ClientError with its detail."""
+        self._request("DELETE", path)
+
     def stream_lines(self, path: str, **params: Any) -> Iterator[str]:
         """Yield lines of a streaming GET (SSE), no read timeout."""
         try:

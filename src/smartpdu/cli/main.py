@@ -73,6 +73,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "lever_app",
         "Unlock and lock rack levers; read the access log.",
     ),
+    "webhook": (
+        "smartpdu.cli.webhook_cmd",
+        "webhook_app",
+        "Manage webhook subscriptions of a running instance.",
+    ),
     "capacity": (
         "smartpdu.cli.capacity_cmd",
         "capacity",

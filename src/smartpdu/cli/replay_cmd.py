@@ -74,7 +74,14 @@ def replay(
         raise typer.Exit(2)
     try:
         result = asyncio.run(
-            replay_scenario(rack, timeline, duration_s=duration_s, seed=seed, data_dir=data_dir)
+            replay_scenario(
+                rack,
+                timeline,
+                duration_s=duration_s,
+                seed=seed,
+                data_dir=data_dir,
+                freeze_heap=True,
+            )
         )
     except ConfigError as exc:  # ScenarioError: ids the rack does not have
         raise _fail(exc) from None

@@ -23,13 +23,14 @@ from enum import StrEnum
 from functools import cache
 from typing import Annotated, Final, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from smartpdu.model.metrics import CATALOGUE, Level
 
 __all__ = [
     "ALARM_EVENT_CODES",
     "DERIVED_METRICS",
+    "RENAMED_EVENT_CODES",
     "AlarmLevelName",
     "AlarmRuleConfig",
     "AlarmsConfig",
@@ -77,11 +78,15 @@ RaiseCode = Literal[
     "HUMIDITY_HIGH",
     "DEW_POINT_RISK",
     "VOC_HIGH",
-    "VIBRATION",
+    "VIBRATION_DETECTED",
     "RESIDUAL_CURRENT_HIGH",
 ]
 ALARM_EVENT_CODES: Final = get_args(RaiseCode)
 """Codes a rule may raise with (cleared and acknowledged are always ALARM_CLEARED/_ACKNOWLEDGED)."""
+
+RENAMED_EVENT_CODES: Final = {"VIBRATION": "VIBRATION_DETECTED"}
+"""Former code → current code: stored configuration versions written before a rename still load
+(and roll back) and raise the code the catalogue has today."""
 
 
 @cache
@@ -128,6 +133,11 @@ class AlarmRuleConfig(BaseModel):
     """A latched alarm stays until acknowledged, even after the value returned to normal."""
     event_code: RaiseCode = "ALARM_RAISED"
     enabled: bool = True
+
+    @field_validator("event_code", mode="before")
+    @classmethod
+    def _renamed(cls, value: object) -> object:
+        return RENAMED_EVENT_CODES.get(value, value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _check(self) -> AlarmRuleConfig:

@@ -15,6 +15,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from smartpdu.config.access import AccessConfig
 from smartpdu.config.alarms import AlarmsConfig
+from smartpdu.config.delivery import DeliveryConfig
+from smartpdu.config.integrations import ModbusConfig, OpcUaConfig, SnmpConfig
 from smartpdu.config.safety import SafetyConfig
 
 __all__ = [
@@ -169,6 +171,10 @@ class PduConfig(_Model):
     inlet_rating_a: float = Field(32.0, gt=0, le=400)
     inlet_breaker: MccbConfig | None = None
     samples_per_cycle: int = Field(128, ge=32, le=1024)
+    residual_per_outlet: bool = False
+    """The PDU measures each outlet's residual current (a toroid per outlet, as the twin can: one
+    PSU's protective-conductor current). None of the market's PDUs does; they monitor the inlet
+    and RCBO branches only, which is what ``False`` models."""
     sequencing: SequencingConfig = SequencingConfig()
     branches: list[BranchConfig] = Field(min_length=1)
     outlets: list[OutletConfig] = Field(min_length=1)
@@ -278,6 +284,14 @@ class RackConfig(_Model):
     access: AccessConfig = AccessConfig()
     """Rack access policy: unlock limits, keypad lockout, two-person rule (``config/access.py``)."""
     storage: StorageConfig = StorageConfig()
+    snmp: SnmpConfig = SnmpConfig()
+    """SNMP agent (``config/integrations.py``; keys from the environment, never here)."""
+    modbus: ModbusConfig = ModbusConfig()
+    """Modbus TCP server (``config/integrations.py``, map in docs/modbus.md)."""
+    opcua: OpcUaConfig = OpcUaConfig()
+    """OPC UA server (``config/integrations.py``)."""
+    delivery: DeliveryConfig = DeliveryConfig()
+    """Webhook policy, syslog targets, MQTT and ``/metrics`` (``config/delivery.py``)."""
 
     def pdu(self, pdu_id: str) -> PduConfig:
         for pdu in self.pdus:

@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from smartpdu.config.surge_arc import ArcConfig, SurgeConfig
+
 __all__ = [
     "FireConfig",
     "FireResponseConfig",
@@ -69,7 +71,7 @@ class TamperConfig(_Model):
 
     enabled: bool = True
     vibration_g: float = Field(0.3, gt=0, le=50)
-    """A burst above this is ``VIBRATION`` (fans and disks stay below ≈0.05 g)."""
+    """A burst above this is ``VIBRATION_DETECTED`` (fans and disks stay below ≈0.05 g)."""
     rearm_s: float = Field(10.0, ge=0, le=3600)
     """Quiet time before the next burst is reported again."""
     authorised_window_s: float = Field(60.0, ge=0, le=3600)
@@ -121,3 +123,5 @@ class SafetyConfig(_Model):
     tamper: TamperConfig = TamperConfig()
     residual: ResidualTrendConfig = ResidualTrendConfig()
     hotspot: HotspotConfig = HotspotConfig()
+    surge: SurgeConfig = SurgeConfig()
+    arc: ArcConfig = ArcConfig()

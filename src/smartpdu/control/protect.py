@@ -8,18 +8,22 @@ keeps their holds (persisted), schedules the automatic retry and words the event
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
+import numpy as np
+
 from smartpdu.control.actuation import Actuator
 from smartpdu.control.commands import OpPhase
+from smartpdu.control.currents import OutletCurrents
 from smartpdu.control.evidence import SYSTEM_ACTOR, action_event, measured_evidence
 from smartpdu.control.holds import OutletMemory, hold_evidence
 from smartpdu.control.settings import ControlSettings
 from smartpdu.control.state import OutletState, PduState, TickWork
 from smartpdu.events.codes import EventCode, Severity
 from smartpdu.events.model import Action, NewEvent
-from smartpdu.model.snapshot import PduSnapshot
+from smartpdu.model.snapshot import OutletSnapshot, PduSnapshot
 from smartpdu.protection.breaker_watch import BreakerTrip, BreakerWatch
 from smartpdu.protection.classify import (
     ChannelSample,
@@ -28,6 +32,7 @@ from smartpdu.protection.classify import (
     MeteredCurrent,
     classify_outlet,
 )
+from smartpdu.protection.classify_batch import QuietMask
 from smartpdu.protection.lockout import acknowledge_hold, record_trip, retry_due
 from smartpdu.protection.trip_cause import TripVerdict
 
@@ -231,13 +236,18 @@ class ProtectionActions:
         """Classify every outlet's window (inrush, overload, OCP, terminal heating).
 
         ``metered`` (by outlet id) gives the currents as measured, NaN and quality flags kept;
-        without it the snapshot's display values are used."""
+        without it the snapshot's display values are used. Outlets whose step would change
+        nothing (:mod:`smartpdu.protection.classify_batch`, all outlets at once) are skipped;
+        the others go through ``classify_outlet`` in outlet order, as before."""
         cs = self.settings.classifier
-        for oid, o in pdu.outlets.items():
-            os_ = ps.outlets.get(oid)
+        outs = list(pdu.outlets.values())
+        snaps = [ps.outlets.get(oid) for oid in pdu.outlets]
+        busy = self._busy(pdu, outs, snaps, metered, tk.t_s)
+        for k in busy:
+            o, os_ = outs[k], snaps[k]
             if os_ is None:
                 continue
-            m = None if metered is None else metered.get(oid)
+            m = None if metered is None else metered.get(o.cfg.id)
             if m is None:
                 r = os_.reading
                 sample = ChannelSample(r.i_rms_a, r.i_peak_a, o.cfg.rating_a, os_.terminal_temp_c)
@@ -250,6 +260,48 @@ class ProtectionActions:
             )
             for f in findings:
                 self._finding(tk, pdu, o, f, sample.flags)
+
+    def _busy(
+        self,
+        pdu: PduState,
+        outs: list[OutletState],
+        snaps: list[OutletSnapshot | None],
+        metered: Mapping[str, MeteredCurrent] | None,
+        t_s: float,
+    ) -> list[int]:
+        """Positions of the outlets whose classification may change something, in order."""
+        cs = self.settings.classifier
+        n = len(outs)
+        mirror = pdu.quiet
+        if mirror is None or len(mirror.idle) != n:
+            mirror = pdu.quiet = QuietMask(n)
+        mirror.sync([o.protection for o in outs], len(cs.ocp_windows))
+        nan = math.nan
+        temps = np.array(
+            [nan if s is None or s.terminal_temp_c is None else s.terminal_temp_c for s in snaps],
+            dtype=np.float64,
+        )
+        rows = metered.rows(list(pdu.outlets)) if isinstance(metered, OutletCurrents) else None
+        if rows is not None and isinstance(metered, OutletCurrents):
+            i_rms = metered.i_rms_a[rows]
+        else:
+            i_rms = np.array(
+                [
+                    nan
+                    if s is None
+                    else (
+                        m.i_rms_a
+                        if metered is not None and (m := metered.get(o.cfg.id)) is not None
+                        else s.reading.i_rms_a
+                    )
+                    for o, s in zip(outs, snaps, strict=True)
+                ],
+                dtype=np.float64,
+            )
+        rating = np.array([o.cfg.rating_a for o in outs], dtype=np.float64)
+        quiet = mirror.quiet(cs, i_rms, rating, temps, t_s)
+        result: list[int] = np.flatnonzero(~quiet).tolist()
+        return result
 
     def _finding(
         self, tk: TickWork, pdu: PduState, o: OutletState, f: Finding, flags: tuple[str, ...]

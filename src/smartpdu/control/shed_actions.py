@@ -34,26 +34,39 @@ def scope_loads(pdu: PduState, ps: PduSnapshot) -> list[ScopeLoad]:
             f"feed/{c.feed}", _E.FEED_OVERLOAD, ps.inlet.apparent_va, limit_va, "VA", everyone
         )
     )
-    by_line: dict[str, list[str]] = {}
-    by_branch: dict[str, list[str]] = {}
-    for o in pdu.outlets.values():  # one pass, not one per phase and branch
-        by_line.setdefault(o.line, []).append(o.cfg.id)
-        by_branch.setdefault(o.cfg.branch, []).append(o.cfg.id)
+    by_line, by_branch = _members(pdu)
     for line, r in ps.inlet.phases.items():
-        members = tuple(by_line.get(line, ()))
+        members = by_line.get(line, ())
         loads.append(
             ScopeLoad(f"phase/{line}", _E.PHASE_OVERLOAD, r.i_rms_a, c.inlet_rating_a, "A", members)
         )
     for bid, b in ps.branches.items():
         if b.breaker_state == "tripped":
             continue
-        members = tuple(by_branch.get(bid, ()))
+        members = by_branch.get(bid, ())
         loads.append(
             ScopeLoad(
                 f"branch/{bid}", _E.BRANCH_OVERLOAD, b.reading.i_rms_a, b.rating_a, "A", members
             )
         )
     return loads
+
+
+def _members(pdu: PduState) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """Outlet ids per phase and per branch, kept until the PDU's configuration is replaced
+    (``ControlPlane.update_config`` swaps ``pdu.cfg`` together with the outlets' ``cfg``)."""
+    cached = pdu.scope_members
+    if cached is not None and cached[0] is pdu.cfg:
+        return cached[1], cached[2]
+    by_line: dict[str, list[str]] = {}
+    by_branch: dict[str, list[str]] = {}
+    for o in pdu.outlets.values():  # one pass, not one per phase and branch
+        by_line.setdefault(o.line, []).append(o.cfg.id)
+        by_branch.setdefault(o.cfg.branch, []).append(o.cfg.id)
+    lines = {k: tuple(v) for k, v in by_line.items()}
+    branches = {k: tuple(v) for k, v in by_branch.items()}
+    pdu.scope_members = (pdu.cfg, lines, branches)
+    return lines, branches
 
 
 class ShedActions:
@@ -72,18 +85,27 @@ class ShedActions:
         """One shedding step; ``powered(pdu, outlet)`` says which outlets of the rack deliver
         power now (to know a device's last powered input)."""
         loads = scope_loads(pdu, ps)
-        cands = []
-        for oid, o in pdu.outlets.items():
-            os_ = ps.outlets.get(oid)
-            if os_ is None or not o.relay_on or hold_active(o.hold, tk.t_s):
-                continue
-            last = self.devices.last_input_of(pdu.cfg.id, oid, powered)
-            r = os_.reading
-            cands.append(ShedCandidate(oid, str(o.cfg.priority), r.i_rms_a, r.s_va, last))
-        by_id = {c.outlet_id: c for c in cands}
+        listed: list[ShedCandidate] | None = None
+
+        def candidates() -> list[ShedCandidate]:
+            # listed only when a scope is due or a decision needs evidence: the state read here
+            # (relays, holds, powered inputs) is not changed by the shedder's own step
+            nonlocal listed
+            if listed is None:
+                listed = []
+                for oid, o in pdu.outlets.items():
+                    os_ = ps.outlets.get(oid)
+                    if os_ is None or not o.relay_on or hold_active(o.hold, tk.t_s):
+                        continue
+                    last = self.devices.last_input_of(pdu.cfg.id, oid, powered)
+                    r = os_.reading
+                    listed.append(ShedCandidate(oid, str(o.cfg.priority), r.i_rms_a, r.s_va, last))
+            return listed
+
         changes, decisions = pdu.shedder.step(
-            loads, cands, t_s=tk.t_s, dt_s=tk.dt_s, feed_loss=feed_loss
+            loads, candidates, t_s=tk.t_s, dt_s=tk.dt_s, feed_loss=feed_loss
         )
+        by_id = {c.outlet_id: c for c in candidates()} if decisions else {}
         for ch in changes:
             tk.events.append(self._level_event(pdu, ch))
         for d in decisions:

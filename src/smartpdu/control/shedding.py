@@ -13,6 +13,7 @@ outlets come back last-shed-first once every scope they load would stay below ``
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from smartpdu.control.settings import SheddingSettings
@@ -150,13 +151,16 @@ class LoadShedder:
     def step(
         self,
         loads: list[ScopeLoad],
-        candidates: list[ShedCandidate],
+        candidates: Sequence[ShedCandidate] | Callable[[], Sequence[ShedCandidate]],
         *,
         t_s: float,
         dt_s: float,
         feed_loss: bool,
     ) -> tuple[list[LevelChange], list[ShedDecision]]:
-        """One window: level changes (for events) and at most one shed or restore."""
+        """One window: level changes (for events) and at most one shed or restore.
+
+        ``candidates`` may be a callable: it is called only when a scope is due for shedding
+        (most windows shed nothing, and listing the candidates is a walk over every outlet)."""
         cfg = self.settings
         changes = self._levels(loads, dt_s)
         if not cfg.enabled or t_s - self.last_action_s < cfg.shed_interval_s - 1e-6:
@@ -169,7 +173,8 @@ class LoadShedder:
         ]
         if over:
             self.below_s = 0.0
-            return changes, self._shed_one(over, candidates, t_s, feed_loss)
+            pool = candidates() if callable(candidates) else candidates
+            return changes, self._shed_one(over, pool, t_s, feed_loss)
         if any(s.pct > cfg.planning_pct for s in loads) or not self.shed:
             self.below_s = 0.0
             return changes, []
@@ -208,7 +213,11 @@ class LoadShedder:
         ]
 
     def _shed_one(
-        self, over: list[ScopeLoad], candidates: list[ShedCandidate], t_s: float, feed_loss: bool
+        self,
+        over: list[ScopeLoad],
+        candidates: Sequence[ShedCandidate],
+        t_s: float,
+        feed_loss: bool,
     ) -> list[ShedDecision]:
         cfg = self.settings
         for scope in sorted(over, key=lambda s: -s.pct):

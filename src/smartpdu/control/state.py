@@ -20,6 +20,7 @@ from smartpdu.events.model import NewEvent
 from smartpdu.model.commands import CommandResult
 from smartpdu.protection.breaker_watch import BreakerWatch
 from smartpdu.protection.classify import OutletProtectionState
+from smartpdu.protection.classify_batch import QuietMask
 from smartpdu.protection.from_config import branch_breaker_spec, pdu_inlet_spec
 from smartpdu.protection.lockout import OutletHold
 
@@ -67,6 +68,12 @@ class PduState:
     inlet: BreakerWatch
     outlets: dict[str, OutletState]
     feed_present: bool | None = None
+    quiet: QuietMask | None = None
+    """Array mirror of the outlets' classifier states (built on the first classification)."""
+    scope_members: (
+        tuple[PduConfig, dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]] | None
+    ) = None
+    """Outlet ids per phase and per branch, for the configuration it was built from."""
 
 
 @dataclass(slots=True)

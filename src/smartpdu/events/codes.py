@@ -72,10 +72,13 @@ class EventCode(StrEnum):
     SENSOR_FAULT = "SENSOR_FAULT"
     TEMPERATURE_HIGH = "TEMPERATURE_HIGH"
     CONTACT_RESISTANCE_SUSPECTED = "CONTACT_RESISTANCE_SUSPECTED"
+    SURGE_DETECTED = "SURGE_DETECTED"
+    SPD_END_OF_LIFE = "SPD_END_OF_LIFE"
+    ARC_FAULT_SUSPECTED = "ARC_FAULT_SUSPECTED"
     HUMIDITY_HIGH = "HUMIDITY_HIGH"
     DEW_POINT_RISK = "DEW_POINT_RISK"
     VOC_HIGH = "VOC_HIGH"
-    VIBRATION = "VIBRATION"
+    VIBRATION_DETECTED = "VIBRATION_DETECTED"
     TAMPER_SUSPECTED = "TAMPER_SUSPECTED"
     ACCESS_FORCED = "ACCESS_FORCED"
     FIRE_PRE_ALARM = "FIRE_PRE_ALARM"
@@ -99,6 +102,12 @@ class EventCode(StrEnum):
     SUBSCRIBER_LAGGING = "SUBSCRIBER_LAGGING"
     SUBSCRIPTION_CREATED = "SUBSCRIPTION_CREATED"
     SUBSCRIPTION_DELETED = "SUBSCRIPTION_DELETED"
+    WEBHOOK_CREATED = "WEBHOOK_CREATED"
+    WEBHOOK_UPDATED = "WEBHOOK_UPDATED"
+    WEBHOOK_DELETED = "WEBHOOK_DELETED"
+    WEBHOOK_SECRET_ROTATED = "WEBHOOK_SECRET_ROTATED"
+    WEBHOOK_DISABLED = "WEBHOOK_DISABLED"
+    WEBHOOK_REDELIVERED = "WEBHOOK_REDELIVERED"
     AUDIT_CHECKPOINT = "AUDIT_CHECKPOINT"
     EVENTS_SUPPRESSED = "EVENTS_SUPPRESSED"
     AUDIT_CHAIN_BROKEN = "AUDIT_CHAIN_BROKEN"
@@ -188,10 +197,25 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
         _W,
         "An outlet terminal heats more than its current explains.",
     ),
+    (
+        _E.SURGE_DETECTED,
+        _W,
+        "A surge burst on the inlet, counted by severity (peak, dv/dt, energy).",
+    ),
+    (
+        _E.SPD_END_OF_LIFE,
+        _W,
+        "The surge protective device absorbed its energy budget: replace it.",
+    ),
+    (
+        _E.ARC_FAULT_SUSPECTED,
+        _C,
+        "An outlet's current shows a series arc's signature (loose or burnt terminal).",
+    ),
     (_E.HUMIDITY_HIGH, _W, "Relative humidity is above its limit."),
     (_E.DEW_POINT_RISK, _W, "Surface temperature is close to the dew point."),
     (_E.VOC_HIGH, _W, "VOC concentration is high (possible smouldering)."),
-    (_E.VIBRATION, _W, "Vibration above threshold (tamper or seismic)."),
+    (_E.VIBRATION_DETECTED, _W, "Vibration above threshold (tamper or seismic)."),
     (_E.TAMPER_SUSPECTED, _C, "Vibration while the rack is locked and nobody was let in."),
     (_E.ACCESS_FORCED, _C, "A lever handle or door was opened while its lever was locked."),
     (_E.FIRE_PRE_ALARM, _W, "VOC and a local temperature rise together: possible smouldering."),
@@ -219,6 +243,12 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.SUBSCRIBER_LAGGING, _W, "An event-bus subscriber fell behind and events were dropped."),
     (_E.SUBSCRIPTION_CREATED, _I, "An event subscription (push destination) was created."),
     (_E.SUBSCRIPTION_DELETED, _I, "An event subscription (push destination) was deleted."),
+    (_E.WEBHOOK_CREATED, _I, "A webhook subscription was created (its secret shown once)."),
+    (_E.WEBHOOK_UPDATED, _I, "A webhook's URL, filters, template or enabled state changed."),
+    (_E.WEBHOOK_DELETED, _I, "A webhook subscription was deleted with its delivery state."),
+    (_E.WEBHOOK_SECRET_ROTATED, _I, "A webhook got a new secret; the old one signs until expiry."),
+    (_E.WEBHOOK_DISABLED, _W, "A webhook failed for too long and was disabled; re-enable it."),
+    (_E.WEBHOOK_REDELIVERED, _I, "Events were sent again to a webhook on request."),
     (_E.AUDIT_CHECKPOINT, _I, "A signed audit checkpoint was written."),
     (_E.EVENTS_SUPPRESSED, _W, "Repeats of one event from one source were counted, not logged."),
     (_E.AUDIT_CHAIN_BROKEN, _C, "Started on an event chain that failed verification."),

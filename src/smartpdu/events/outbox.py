@@ -45,6 +45,7 @@ from smartpdu.events.outbox_plan import (
 from smartpdu.events.outbox_store import DeliveryCursor, DeliveryRecord, OutboxRepository
 
 __all__ = [
+    "DeliveryError",
     "DeliveryResult",
     "Destination",
     "DestinationStatus",
@@ -66,6 +67,10 @@ class DeliveryResult:
     ok: bool
     detail: str = ""
     retry_after_s: float | None = None
+
+
+class DeliveryError(RuntimeError):
+    """A manual (re)delivery the receiver refused; the message says what it answered."""
 
 
 class Sender(Protocol):
@@ -106,6 +111,9 @@ class DestinationStatus:
     last_error: str = ""
     delivered: int = 0
     attempts: int = 0
+    failing_since: float | None = None
+    """Clock time of the first failure since the last success (None while healthy): how
+    channels decide a receiver is dead for good (webhook auto-disable)."""
 
 
 @dataclass(slots=True)
@@ -235,6 +243,10 @@ class Outbox:
 
         await asyncio.to_thread(seed)
 
+    async def has_cursors(self, dest_id: str) -> bool:
+        """Whether ``dest_id`` ever delivered or was seeded (else: a new destination)."""
+        return bool(await asyncio.to_thread(self._repo.cursors, dest_id))
+
     def status(self, dest_id: str) -> DestinationStatus:
         """Live status of ``dest_id``; ``KeyError`` for an unknown destination."""
         return self._workers[dest_id].status
@@ -242,6 +254,49 @@ class Outbox:
     async def log(self, dest_id: str) -> list[DeliveryRecord]:
         """The kept delivery records of ``dest_id``, oldest first."""
         return await asyncio.to_thread(self._repo.log, dest_id)
+
+    async def backlog(self, dest_id: str) -> int:
+        """Events of the wanted chains not yet past ``dest_id``'s cursors (its queue depth)."""
+        accept = self._workers[dest_id].dest.accept
+
+        def count() -> int:
+            cursors = self._repo.cursors(dest_id)
+            total = 0
+            for pdu_id in self._source.event_pdu_ids():
+                if not accept.wants_pdu(pdu_id):
+                    continue
+                last = self._source.last_event(pdu_id)
+                done = cursors.get(pdu_id, DeliveryCursor()).delivered
+                total += max(0, (last.sequence_id if last else 0) - done)
+            return total
+
+        return await asyncio.to_thread(count)
+
+    async def redeliver(self, dest_id: str, pdu_id: str, first_seq: int, last_seq: int) -> int:
+        """Send events ``first_seq..last_seq`` of ``pdu_id`` to ``dest_id`` again, now.
+
+        Out of band (cursors do not move) and under the same delivery id as the original
+        batch of that range, so a receiver that deduplicates sees it as a retry; logged like
+        any attempt. Returns how many events went (0 when none in the range is wanted).
+        ``KeyError`` for an unknown destination, ``ValueError`` for a bad range.
+        """
+        if not 1 <= first_seq <= last_seq:
+            raise ValueError(f"need 1 <= first_seq <= last_seq, got {first_seq}..{last_seq}")
+        worker = self._workers[dest_id]
+        fetched = await asyncio.to_thread(
+            self._source.events_since, pdu_id, first_seq - 1, last_seq - first_seq + 1
+        )
+        send = tuple(
+            e for e in fetched if e.sequence_id <= last_seq and worker.dest.accept.matches(e)
+        )
+        if not send:
+            return 0
+        plan = BatchPlan(pdu_id, first_seq, last_seq, send)
+        async with worker.lock:
+            result = await self._attempt(worker, plan)
+        if not result.ok:
+            raise DeliveryError(result.detail)
+        return len(send)
 
     def wake(self, dest_id: str | None = None) -> None:
         """Ask one destination (default: all) to look for new events now."""
@@ -254,6 +309,10 @@ class Outbox:
         workers = list(self._workers.values())
         dues = await asyncio.gather(*(self._pump(w) for w in workers))
         return min((d for d in dues if d is not None), default=None)
+
+    def now(self) -> float:
+        """The outbox's clock (the one ``DestinationStatus`` times are on)."""
+        return self._now()
 
     # ------------------------------------------------------------------ workers
     def _now(self) -> float:
@@ -293,9 +352,11 @@ class Outbox:
                 ok, retry_after = False, None
                 st.last_error = f"{type(exc).__name__}: {exc}"[:_DETAIL_MAX]
             if ok:
-                st.failures, st.next_try = 0, 0.0
+                st.failures, st.next_try, st.failing_since = 0, 0.0, None
                 return None
             st.failures += 1
+            if st.failing_since is None:
+                st.failing_since = self._now()
             delay = backoff_delay(st.failures, self.policy, self._rng.random(), retry_after)
             st.next_try = self._now() + delay
             return st.next_try
@@ -322,14 +383,19 @@ class Outbox:
                         await self._set(dest.id, pdu_id, DeliveryCursor(pinned))
                     break
                 if plan.send:
-                    if pinned is None:
+                    # one event per batch: its range is fixed by the immutable chain, so the
+                    # retry has the same id without pinning it (one store write less per event)
+                    if pinned is None and limit > 1:
                         await self._set(
                             dest.id, pdu_id, DeliveryCursor(cur.delivered, plan.last_seq)
                         )
-                    result = await self._attempt(worker, plan)
+                    result = await self._attempt(worker, plan, advance=True)
                     if not result.ok:
                         return False, result.retry_after_s
                     worker.status.delivered += len(plan.send)
+                    if len(fetched) < limit:
+                        break
+                    continue  # the log record and the cursor went in one transaction
                 await self._set(dest.id, pdu_id, DeliveryCursor(plan.last_seq))
                 if len(fetched) < limit:
                     break
@@ -338,8 +404,11 @@ class Outbox:
     async def _set(self, dest_id: str, pdu_id: str, cursor: DeliveryCursor) -> None:
         await asyncio.to_thread(self._repo.set_cursor, dest_id, pdu_id, cursor)
 
-    async def _attempt(self, worker: _Worker, plan: BatchPlan) -> DeliveryResult:
-        """Hand one batch to the sender, record the attempt in the delivery log."""
+    async def _attempt(
+        self, worker: _Worker, plan: BatchPlan, *, advance: bool = False
+    ) -> DeliveryResult:
+        """Hand one batch to the sender, record the attempt in the delivery log; with
+        ``advance`` a success also moves the cursor past the batch, in the same transaction."""
         dest, st = worker.dest, worker.status
         delivery_id = batch_delivery_id(dest.id, plan)
         st.attempts += 1
@@ -369,7 +438,11 @@ class Outbox:
             latency_s=round(latency, 6),
             at_utc=format_timestamp(self._utc()),
         )
-        await asyncio.to_thread(self._repo.append_log, dest.id, record)
+        if advance and result.ok:
+            cursor = DeliveryCursor(plan.last_seq)
+            await asyncio.to_thread(self._repo.advance, dest.id, plan.pdu_id, cursor, record)
+        else:
+            await asyncio.to_thread(self._repo.append_log, dest.id, record)
         if result.ok:
             st.attempts = 0
         else:

@@ -90,15 +90,25 @@ class EventFilter:
     pdu_ids: frozenset[str] = frozenset()
     event_codes: frozenset[str] = frozenset()
     min_severity: Severity = Severity.INFO
+    sources: frozenset[str] = frozenset()
+    """Exact sources (``outlet/7``) or prefixes ending in ``*`` (``outlet/*``, ``user/*``)."""
 
     def wants_pdu(self, pdu_id: str) -> bool:
         return not self.pdu_ids or pdu_id in self.pdu_ids
+
+    def wants_source(self, source: str) -> bool:
+        if not self.sources:
+            return True
+        return any(
+            source.startswith(s[:-1]) if s.endswith("*") else source == s for s in self.sources
+        )
 
     def matches(self, event: Event) -> bool:
         return (
             self.wants_pdu(event.pdu_id)
             and (not self.event_codes or event.event_code in self.event_codes)
             and _RANK[Severity(event.severity)] >= _RANK[self.min_severity]
+            and self.wants_source(event.source)
         )
 
 

@@ -66,6 +66,12 @@ class OutboxTables(Protocol):
         """The destination's records, oldest (lowest ``n``) first."""
         ...
 
+    def advance(
+        self, dest_id: str, pdu_id: str, cursor: DeliveryCursor, record: DeliveryRecord, keep: int
+    ) -> None:
+        """``append_log`` and ``set_cursor`` in one transaction (a delivered batch)."""
+        ...
+
     def forget(self, dest_id: str) -> int:
         """Delete every cursor and record of ``dest_id``; return how many rows went."""
         ...
@@ -105,6 +111,12 @@ class OutboxRepository:
     def log(self, dest_id: str) -> list[DeliveryRecord]:
         """The kept delivery records of ``dest_id``, oldest first."""
         return self._tables.log(check_destination_id(dest_id))[-self.log_size :]
+
+    def advance(
+        self, dest_id: str, pdu_id: str, cursor: DeliveryCursor, record: DeliveryRecord
+    ) -> None:
+        """Log a delivered batch and move the cursor past it, atomically (one commit)."""
+        self._tables.advance(check_destination_id(dest_id), pdu_id, cursor, record, self.log_size)
 
     def last_log_n(self, dest_id: str) -> int:
         """Number of the newest kept record (0 when the log is empty)."""

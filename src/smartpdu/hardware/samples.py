@@ -49,6 +49,9 @@ class SampleBlock:
     residual_ma: npt.NDArray[np.floating] = field(default_factory=lambda: np.zeros(0))
     """Residual (RCM) current rms per entry of ``residual_channels`` in mA."""
     residual_channels: tuple[str, ...] = ()
+    voltage_peak_v: npt.NDArray[np.floating] | None = None
+    """Per phase: highest |v| over the window from the front end's analog peak detector, where
+    the hardware has one (it sees surges far shorter than the sample period); None otherwise."""
 
     @property
     def n_samples(self) -> int:

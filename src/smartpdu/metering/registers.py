@@ -120,12 +120,14 @@ class EnergyRegisters:
         self._comp[1][:, idx] = 0.0
         return RegisterReset(actor, at, names, {n: before[n] for n in names})
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, arrays: bool = False) -> dict[str, Any]:
+        """Plain data; ``arrays`` gives ``sum``/``comp`` as float64 array copies (for a packer
+        that writes their bytes) instead of nested lists."""
         return {
             "channels": list(self.channels),
             "quantities": list(QUANTITIES),
-            "sum": self._sum.tolist(),
-            "comp": self._comp.tolist(),
+            "sum": self._sum.copy() if arrays else self._sum.tolist(),
+            "comp": self._comp.copy() if arrays else self._comp.tolist(),
         }
 
     @classmethod

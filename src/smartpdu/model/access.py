@@ -1,6 +1,6 @@
 """Rack access records: lever credentials of a user and rows of the access log.
 
-Plain data shared by ``access/`` (policy), ``storage/`` (tables of migration 9) and the
+Plain data shared by ``access/`` (policy), ``storage/`` (tables of migration 10) and the
 interfaces. Secrets never appear here in clear: a PIN is an argon2id hash, a card id a keyed
 SHA-256 digest (cards are looked up by digest, so it must be deterministic; the key keeps a
 stolen database from being checked against a list of card numbers offline without the data dir).
@@ -90,7 +90,7 @@ class LeverCredential:
 
 
 class AccessRepository(Protocol):
-    """Migration 9's tables: lever credentials and the access log (synchronous, durable)."""
+    """Migration 10's tables: lever credentials and the access log (synchronous, durable)."""
 
     def get_credential(self, username: str) -> LeverCredential | None: ...
 

@@ -6,11 +6,19 @@ them) both depend on them without ``access/`` depending on ``storage/``.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-__all__ = ["SessionRecord", "UserRecord", "UserRepository"]
+__all__ = ["SessionRecord", "UserRecord", "UserRepository", "session_public_id"]
+
+
+def session_public_id(token_hash: str) -> str:
+    """Public id of a session (Redfish ``Sessions/{id}``, REST ``/sessions/{id}``): derived from,
+    but not revealing, the token hash, so logging out by token finds the row without a lookup.
+    The stores keep it in ``sessions.session_id`` (migration 8) to find a session by it."""
+    return hashlib.sha256(f"session:{token_hash}".encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +40,13 @@ class SessionRecord:
     username: str
     created_utc: datetime
     expires_utc: datetime
+    interface: str = "api"
+    """Where the session was opened (``api``, ``redfish``, ``ui``): shown in session lists."""
+
+    @property
+    def id(self) -> str:
+        """The public session id (:func:`session_public_id`)."""
+        return session_public_id(self.token_hash)
 
 
 class UserRepository(Protocol):
@@ -61,9 +76,19 @@ class UserRepository(Protocol):
         """Delete a user and its sessions; return whether it existed."""
         ...
 
-    def create_session(self, session: SessionRecord) -> None: ...
+    def create_session(self, session: SessionRecord) -> None:
+        """Insert a session (with its public id and interface); ConflictError on a duplicate."""
+        ...
 
     def get_session(self, token_hash: str) -> SessionRecord | None: ...
+
+    def find_session(self, session_id: str) -> SessionRecord | None:
+        """The session with public id ``session_id`` (expired or not), or None."""
+        ...
+
+    def list_sessions(self, now: datetime) -> list[SessionRecord]:
+        """Sessions with ``expires_utc > now``, oldest first (ties by public id)."""
+        ...
 
     def delete_session(self, token_hash: str) -> bool: ...
 

@@ -21,6 +21,8 @@ __all__ = [
     "OutletSnapshot",
     "PduSnapshot",
     "RackSnapshot",
+    "RiskFactor",
+    "RiskScore",
     "SensorSnapshot",
 ]
 
@@ -52,6 +54,10 @@ class ChannelReading:
     energy_vah: float = 0.0
     energy_resettable_wh: float = 0.0
     """Active energy import since the last (audited) reset of the resettable register."""
+    surges_minor: int = 0
+    """Surge bursts on this phase by severity bucket (phase readings only; the surge stage)."""
+    surges_major: int = 0
+    surges_severe: int = 0
     flags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,6 +84,10 @@ class OutletSnapshot:
     reading: ChannelReading
     terminal_temp_c: float | None = None
     relay_cycles: int = 0
+    residual_ma: float | None = None
+    """The outlet's residual current; None unless the PDU measures it per outlet."""
+    arc_score: float = 0.0
+    """Share of the last arc-detection windows with a series-arc signature (0–1)."""
 
     @property
     def relay(self) -> RelayState:
@@ -96,6 +106,10 @@ class BranchSnapshot:
     reading: ChannelReading
     residual_ma: float | None = None
     trip_risk_pct: float | None = None
+    surges_minor: int = 0
+    """Surge bursts seen by the branch (on its phase, breaker closed) by severity bucket."""
+    surges_major: int = 0
+    surges_severe: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +140,14 @@ class InletSnapshot:
     """True power factor of the inlet, P/S of the sums (NaN without load)."""
     energy_resettable_wh: float = 0.0
     """Inlet active energy import since the last (audited) reset of the resettable register."""
+    surges_minor: int = 0
+    """Surge bursts at the PDU inlet by severity bucket (one count per burst)."""
+    surges_major: int = 0
+    surges_severe: int = 0
+    spd_energy_j: float = 0.0
+    """Energy the surge protective device absorbed, cumulative (estimate, docs/safety.md)."""
+    spd_life_used_pct: float = 0.0
+    """``spd_energy_j`` in percent of the configured energy budget."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +198,24 @@ class LeverSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class RiskFactor:
+    """One contribution to the rack's risk score (``smartpdu.analytics.risk``)."""
+
+    name: str
+    points: float
+    """0–100 before combining."""
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class RiskScore:
+    """The rack's risk score, 0–100, with every factor (zero-point ones too: the formula shows)."""
+
+    score: float
+    factors: tuple[RiskFactor, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RackSnapshot:
     """Everything known about the rack after one tick."""
 
@@ -190,6 +230,8 @@ class RackSnapshot:
     sensors: dict[str, SensorSnapshot] = field(default_factory=dict)
     levers: dict[str, LeverSnapshot] = field(default_factory=dict)
     controller_power: str = "feed_a"
+    risk: RiskScore | None = None
+    """The latest risk score (recomputed once a second by the risk stage; None before)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

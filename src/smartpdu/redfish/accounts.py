@@ -166,7 +166,7 @@ def account_service(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
 
 
 async def accounts(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
-    users = await ctx.auth.list_users()
+    users = await ctx.auth.users.list_users()
     pr = ctx.principal
     if pr is not None and not pr.can(Permission.MANAGE_USERS):
         users = [u for u in users if u.username == pr.username]
@@ -183,7 +183,7 @@ async def _account_body(ctx: Ctx, username: str) -> dict[str, Any]:
     if pr is None or (not pr.can(Permission.MANAGE_USERS) and pr.username != username):
         raise RedfishError(404, "ResourceNotFound", "ManagerAccount", username)
     try:
-        u = await ctx.auth.get_user(username)
+        u = await ctx.auth.users.get_user(username)
     except UserNotFoundError:
         raise RedfishError(404, "ResourceNotFound", "ManagerAccount", username) from None
     return _account(u)
@@ -244,9 +244,9 @@ async def account_post(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str
         )
     role = _role(body["RoleId"])
     try:
-        await ctx.auth.create_user(body["UserName"], body["Password"], role, actor=ctx.actor)
+        await ctx.auth.users.create_user(body["UserName"], body["Password"], role, actor=ctx.actor)
         if body.get("Enabled") is False:
-            await ctx.auth.update_user(body["UserName"], actor=ctx.actor, disabled=True)
+            await ctx.auth.users.update_user(body["UserName"], actor=ctx.actor, disabled=True)
     except (AccessError, ValueError) as exc:
         if isinstance(exc, AccessError):
             raise _access_error(exc, body["UserName"]) from None
@@ -283,7 +283,7 @@ async def account_patch(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, st
             400, "PropertyValueTypeError", "<hidden>", "Password", related=("#/Password",)
         )
     try:
-        await ctx.auth.update_user(
+        await ctx.auth.users.update_user(
             p["account"],
             actor=ctx.actor,
             role=role,
@@ -307,7 +307,7 @@ async def account_patch(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, st
 async def account_delete(ctx: Ctx, p: dict[str, str], raw: bytes, h: dict[str, str]) -> Response:
     ctx.require(Permission.MANAGE_USERS)
     try:
-        existed = await ctx.auth.delete_user(p["account"], actor=ctx.actor)
+        existed = await ctx.auth.users.delete_user(p["account"], actor=ctx.actor)
     except AccessError as exc:
         raise _access_error(exc, p["account"]) from None
     if not existed:

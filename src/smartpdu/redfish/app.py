@@ -70,10 +70,10 @@ class RedfishService:
     ) -> None:
         if delivery is None:
             if isinstance(port, RackPort):
-                # Interfaces get the port only; the outbox is built and run by the composition
-                # root (smartpdu.app), which owns the runtime it reads.
+                # The outbox is a long-lived task: the composition root (smartpdu.app) builds
+                # it from the port and runs it as an interface of the registry.
                 raise TypeError("pass the EventDelivery built by the composition root")
-            delivery = EventDelivery(port)  # composed here from the runtime itself (tests)
+            delivery = EventDelivery(port)  # composed here around a bare runtime (tests)
         self.port = RackPort.wrap(port)
         self.auth = auth
         self.require_tls = require_tls

@@ -5,13 +5,15 @@ log are the outbox's (:mod:`smartpdu.events.outbox`); this module only builds th
 ``Event`` resource, posts it, and keeps subscriptions and outbox destinations in step
 (create and delete are audited).
 
-Lifecycle: ``async with EventDelivery(services) as d:`` (or ``await d.start()`` / ``aclose()``).
+Everything it keeps goes through the port: the outbox (``port.outbox``), the subscriptions
+(``port.subscriptions``) and the audit events (``port.audit``); it never holds the store.
+
+Lifecycle: ``async with EventDelivery(port) as d:`` (or ``await d.start()`` / ``aclose()``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -25,11 +27,11 @@ from smartpdu.events.codes import EventCode
 from smartpdu.events.model import Action, Event, NewEvent
 from smartpdu.events.outbox import DeliveryResult, Destination, DestinationStatus, Outbox
 from smartpdu.events.outbox_plan import RetryPolicy
-from smartpdu.events.outbox_store import DeliveryCursor, DeliveryRecord, OutboxRepository
+from smartpdu.events.outbox_store import DeliveryRecord
 from smartpdu.redfish.context import ROOT
 from smartpdu.redfish.managers import LOG, entry_id, severity_of
 from smartpdu.redfish.subscriptions import Subscription, SubscriptionStore
-from smartpdu.runtime.services import RuntimeServices
+from smartpdu.runtime.port import RackPort, RuntimeBackend
 
 __all__ = [
     "DELIVERY_ID_HEADER",
@@ -122,9 +124,12 @@ class RedfishSender:
         return DeliveryResult(False, f"HTTP {resp.status_code}", _retry_after_s(resp))
 
 
+_PREFIX: Final = "redfish-"
+
+
 def destination_id(sid: str) -> str:
     """Outbox destination id of Redfish subscription ``sid``."""
-    return f"redfish-{sid}"
+    return f"{_PREFIX}{sid}"
 
 
 def _redacted(url: str) -> str:
@@ -142,7 +147,7 @@ class EventDelivery:
 
     def __init__(
         self,
-        services: RuntimeServices,
+        port: RackPort | RuntimeBackend,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout_s: float = 5.0,
@@ -152,22 +157,21 @@ class EventDelivery:
         poll_s: float = 5.0,
         rng: random.Random | None = None,
         clock: Callable[[], float] | None = None,
+        outbox: Outbox | None = None,
     ) -> None:
-        self._services = services
-        self.subs = SubscriptionStore(services.store)
-        self._repo = OutboxRepository(services.store)
+        """``outbox``: the delivery core shared with the other push channels (webhooks,
+        syslog, MQTT events); its owner starts and stops it. Without, this object owns one."""
+        self._port = RackPort.wrap(port)
+        self.subs = SubscriptionStore(self._port.subscriptions)
         self._client = httpx.AsyncClient(transport=transport, timeout=timeout_s)
-        self.outbox = Outbox(
-            services.store,
-            self._repo,
-            bus=services.bus,
+        self._owns_outbox = outbox is None
+        self.outbox: Outbox = outbox or self._port.outbox(
+            "redfish-events",
             policy=RetryPolicy(base_backoff_s, max_backoff_s, jitter),
             rng=rng,
             clock=clock,
-            utc=services.now_utc,
             poll_s=poll_s,
             send_timeout_s=2 * timeout_s,
-            name="redfish-events",
         )
         self._write_lock = asyncio.Lock()
 
@@ -181,10 +185,16 @@ class EventDelivery:
 
     async def start(self) -> None:
         await self.sync()
-        await self.outbox.start()
+        if self._owns_outbox:
+            await self.outbox.start()
 
     async def aclose(self) -> None:
-        await self.outbox.aclose()
+        if self._owns_outbox:
+            await self.outbox.aclose()
+        else:
+            for dest_id in self.outbox.destinations:
+                if dest_id.startswith(_PREFIX):
+                    await self.outbox.remove(dest_id, forget=False)
         await self._client.aclose()
 
     async def __aenter__(self) -> EventDelivery:
@@ -199,26 +209,17 @@ class EventDelivery:
 
     async def sync(self) -> None:
         """Make the outbox's destinations match the stored subscriptions (start-up, tests)."""
-        subs = await asyncio.to_thread(self.subs.list)
+        subs = await self.subs.list()
         for sub in subs:
-            await self._adopt_legacy_cursors(sub.id)
             self.outbox.add(self._destination(sub))
         live = {destination_id(s.id) for s in subs}
         for dest_id in self.outbox.destinations:
-            if dest_id not in live:
+            if dest_id.startswith(_PREFIX) and dest_id not in live:
                 await self.outbox.remove(dest_id)
 
-    async def _adopt_legacy_cursors(self, sid: str) -> None:
-        legacy = await asyncio.to_thread(self.subs.legacy_cursors, sid)
-        if not legacy:
-            return
-        dest = destination_id(sid)
-        for pdu_id, seq in legacy.items():
-            await asyncio.to_thread(self._repo.set_cursor, dest, pdu_id, DeliveryCursor(seq))
-        await asyncio.to_thread(self.subs.drop_legacy_cursors, sid)
-
     async def deliver_once(self) -> float | None:
-        """One delivery pass over every subscription; the earliest pending retry (loop time)."""
+        """One delivery pass over every destination of the outbox; the earliest pending retry
+        (loop time)."""
         await self.sync()
         return await self.outbox.deliver_once()
 
@@ -228,11 +229,11 @@ class EventDelivery:
         Raises :class:`~smartpdu.redfish.subscriptions.SubscriptionLimitError` when full.
         """
         async with self._write_lock:  # allocate, seed, save: no one sees a half-made one
-            sid = await asyncio.to_thread(self.subs.allocate_id)
+            sid = await self.subs.allocate_id()
             await self.outbox.seed_at_head(destination_id(sid))
-            created = self._services.now_utc().isoformat()
+            created = self._port.now_utc().isoformat()
             sub = Subscription(sid, destination, context, actor, created)
-            await asyncio.to_thread(self.subs.save, sub)
+            await self.subs.save(sub)
         await self._audit(EventCode.SUBSCRIPTION_CREATED, sub, actor)
         self.outbox.add(self._destination(sub))
         return sub
@@ -250,20 +251,20 @@ class EventDelivery:
         None when ``sid`` does not exist (any more).
         """
         async with self._write_lock:
-            current = await asyncio.to_thread(self.subs.get, sid)
+            current = await self.subs.get(sid)
             if current is None:
                 return None
             if precondition is not None:
                 precondition(current)
             sub = replace(current, context=context)
-            await asyncio.to_thread(self.subs.save, sub)
+            await self.subs.save(sub)
         self.outbox.add(self._destination(sub))
         return sub
 
     async def unsubscribe(self, sid: str, actor: str) -> bool:
         """Delete subscription ``sid`` and its cursors; audited. False if it was already gone."""
-        sub = await asyncio.to_thread(self.subs.get, sid)
-        if sub is None or not await asyncio.to_thread(self.subs.delete, sid):
+        sub = await self.subs.get(sid)
+        if sub is None or not await self.subs.delete(sid):
             return False
         await self.outbox.remove(destination_id(sid))
         await self._audit(EventCode.SUBSCRIPTION_DELETED, sub, actor)
@@ -282,7 +283,7 @@ class EventDelivery:
     async def _audit(self, code: EventCode, sub: Subscription, actor: str) -> None:
         verb = "created" if code is EventCode.SUBSCRIPTION_CREATED else "deleted"
         draft = NewEvent(
-            pdu_id=self._services.config.pdus[0].id,
+            pdu_id=self._port.config.pdus[0].id,
             source=f"subscription/{sub.id}",
             event_code=code,
             message=f"Redfish event subscription {sub.id} {verb}",
@@ -290,6 +291,4 @@ class EventDelivery:
             evidence={"subscription_id": sub.id, "destination": _redacted(sub.destination)},
             actor=actor,
         )
-        result = await asyncio.to_thread(self._services.events.append, draft)
-        if inspect.isawaitable(result):
-            await result
+        await self._port.audit(draft)

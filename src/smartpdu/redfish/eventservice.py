@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -77,7 +76,7 @@ def event_endpoints(delivery: EventDelivery) -> list[Endpoint]:
         }
 
     async def subscriptions(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
-        subs = await asyncio.to_thread(delivery.subs.list)
+        subs = await delivery.subs.list()
         return collection(
             "EventDestinationCollection",
             SUBS,
@@ -86,7 +85,7 @@ def event_endpoints(delivery: EventDelivery) -> list[Endpoint]:
         )
 
     async def _get(sid: str) -> Subscription:
-        sub = await asyncio.to_thread(delivery.subs.get, sid)
+        sub = await delivery.subs.get(sid)
         if sub is None:
             raise RedfishError(404, "ResourceNotFound", "EventDestination", sid)
         return sub

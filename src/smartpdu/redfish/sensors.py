@@ -32,6 +32,7 @@ __all__ = [
 
 RACK_CHASSIS: Final = "rack"
 DEW_POINT_ID: Final = "DewPoint"
+RISK_ID: Final = "RiskScore"
 G_TO_MS2: Final = 9.80665
 _ENV_KINDS: Final = {
     "temperature": ("Temperature", "Cel", 1.0),
@@ -62,9 +63,10 @@ def rnd(value: float | None) -> float | None:
 
 
 def _shown(m: Metric, rf: RedfishProperty, raw: float | None) -> float | None:
-    """The catalogue's display value (null, noise clamp, precision) in Redfish units (≤ 3 dp)."""
+    """The catalogue's display value (null, noise clamp, precision) in Redfish units (``digits``
+    decimals, 3 unless the row says otherwise)."""
     v = display(m, raw)
-    return None if v is None else round(v * rf.scale, 3) + 0.0
+    return None if v is None else round(v * rf.scale, rf.digits) + 0.0
 
 
 def sensor_uri(chassis_id: str, sensor_id: str) -> str:
@@ -103,10 +105,12 @@ def _channels(pdu: PduSnapshot) -> dict[str, _Channel]:
 
 
 def electrical_sensor_ids(pdu: PduSnapshot) -> list[str]:
+    """Every electrical sensor of a PDU; optional ones (residual current) only where measured."""
     return [
         f"{prefix}{rf.sensor}"
         for prefix, c in _channels(pdu).items()
-        for _, rf in _SENSORS[c.level]
+        for m, rf in _SENSORS[c.level]
+        if not rf.optional or c.value(m) is not None
     ]
 
 
@@ -154,7 +158,9 @@ def _words(camel: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r" \1", camel).lower()
 
 
-def _electrical(pdu: PduSnapshot, sid: str) -> dict[str, Any] | None:
+def _electrical(
+    pdu: PduSnapshot, sid: str, limits: Callable[[Level, str, str], dict[str, float]] | None = None
+) -> dict[str, Any] | None:
     for prefix, c in _channels(pdu).items():
         if not sid.startswith(prefix):
             continue
@@ -163,12 +169,14 @@ def _electrical(pdu: PduSnapshot, sid: str) -> dict[str, Any] | None:
         if main is None:
             continue
         m, rf = main
+        if rf.optional and c.value(m) is None:
+            return None  # not measured here: no such sensor
         extra = {
             r.prop: _shown(x, r, c.value(x))
             for x, r in _ROWS[c.level]
             if r.sensor == suffix and r.prop != "Reading"
         }
-        return _sensor(
+        body = _sensor(
             pdu.id,
             sid,
             f"{c.name} {_words(suffix)}",
@@ -178,11 +186,36 @@ def _electrical(pdu: PduSnapshot, sid: str) -> dict[str, Any] | None:
             PhysicalContext="PowerOutlet" if c.level is Level.OUTLET else "PowerSupply",
             **extra,
         )
+        found = limits(c.level, m.key, str(c.eid.in_scope(pdu.id))) if limits else {}
+        if found:
+            body["Thresholds"] = _thresholds(found, rf.scale, rf.digits)
+        return body
     return None
 
 
 def environment_sensor_ids(snap: RackSnapshot) -> list[str]:
-    return [_ENV_IDS.get(s.id, s.id) for s in snap.sensors.values() if s.kind in _ENV_KINDS]
+    ids = [_ENV_IDS.get(s.id, s.id) for s in snap.sensors.values() if s.kind in _ENV_KINDS]
+    return [*ids, RISK_ID] if snap.risk is not None else ids
+
+
+def _risk(snap: RackSnapshot) -> dict[str, Any] | None:
+    """The rack's risk score as a synthesized Percent sensor (the factors are on REST)."""
+    if snap.risk is None:
+        return None
+    return _sensor(
+        RACK_CHASSIS,
+        RISK_ID,
+        "Rack risk score",
+        rnd(snap.risk.score),
+        ReadingType="Percent",
+        ReadingUnits="%",
+        ReadingRangeMin=0,
+        ReadingRangeMax=100,
+        Implementation="Synthesized",
+        PhysicalContext="Chassis",
+        Description="Risk score 0-100 from alarms, residual-current trend, hotspot, redundancy, "
+        "breaker trip risk, climate and fire (docs/safety.md); factors at /api/v1/risk",
+    )
 
 
 _REDFISH_THRESHOLDS = {
@@ -193,10 +226,11 @@ _REDFISH_THRESHOLDS = {
 }
 
 
-def _thresholds(limits: dict[str, float], scale: float) -> dict[str, Any]:
-    """Redfish ``Thresholds`` from alarm-rule limits (scaled like the reading)."""
+def _thresholds(limits: dict[str, float], scale: float, digits: int = 3) -> dict[str, Any]:
+    """Redfish ``Thresholds`` from alarm-rule limits (scaled and rounded like the reading)."""
     return {
-        _REDFISH_THRESHOLDS[name]: {"Reading": rnd(value * scale)} for name, value in limits.items()
+        _REDFISH_THRESHOLDS[name]: {"Reading": round(value * scale, digits) + 0.0}
+        for name, value in limits.items()
     }
 
 
@@ -232,9 +266,12 @@ def build_sensor(ctx: Ctx, params: dict[str, str]) -> dict[str, Any]:
     chassis, sid = params["chassis"], params["sensor"]
     body = None
     if chassis == RACK_CHASSIS:
-        body = _environment(ctx.snapshot, sid, _rule_limits(ctx))
+        if sid == RISK_ID:
+            body = _risk(ctx.snapshot)
+        else:
+            body = _environment(ctx.snapshot, sid, _rule_limits(ctx))
     elif chassis in ctx.snapshot.pdus:
-        body = _electrical(ctx.snapshot.pdus[chassis], sid)
+        body = _electrical(ctx.snapshot.pdus[chassis], sid, _entity_limits(ctx))
     if body is None:
         raise RedfishError(404, "ResourceNotFound", "Sensor", sid)
     return body
@@ -249,5 +286,17 @@ def _rule_limits(ctx: Ctx) -> Callable[[str, str], dict[str, float]]:
 
     def limits(sensor_id: str, kind: str) -> dict[str, float]:
         return sensor_thresholds(rules, f"rack/sensor/{sensor_id}", kind, position.get(sensor_id))
+
+    return limits
+
+
+def _entity_limits(ctx: Ctx) -> Callable[[Level, str, str], dict[str, float]]:
+    """Per electrical entity and metric: the limits of the effective alarm rules."""
+    from smartpdu.alarms import entity_thresholds
+
+    rules = ctx.port.alarm_rules()
+
+    def limits(level: Level, metric: str, entity: str) -> dict[str, float]:
+        return entity_thresholds(rules, level.value, metric, entity)
 
     return limits

@@ -1,23 +1,19 @@
-"""Durable EventService subscriptions, kept in the store's subscription repository.
+"""Durable EventService subscriptions, kept through the port (``RackPort.subscriptions``).
 
-The repository (``Store.redfish_subscriptions``, tables of migration 6) holds each subscription
-and a persisted monotonic id counter, so concurrent creates never share an id and an id is
-never reused after a delete, even across restarts. Delivery cursors live in the outbox
-(:mod:`smartpdu.events.outbox_store`); ``redfish/cursor/{id}/{pdu}`` kv keys are the cursors
-of earlier releases, read once by :meth:`SubscriptionStore.legacy_cursors` when upgrading.
-
-Synchronous: call through ``asyncio.to_thread``.
+The store (tables of migration 6) holds each subscription and a persisted monotonic id counter,
+so concurrent creates never share an id and an id is never reused after a delete, even across
+restarts. Delivery cursors live in the outbox; the ``redfish/cursor/{id}/{pdu}`` kv rows of
+earlier releases are moved into it by migration 8 (``storage/state_upgrade.py``).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from smartpdu.storage.base import Store
-from smartpdu.storage.subscription_repo import SubscriptionRecord
+from smartpdu.model.subscriptions import SubscriptionRecord
+from smartpdu.runtime.subscription_book import SubscriptionBook
 
 __all__ = [
-    "LEGACY_CURSOR_PREFIX",
     "MAX_CONTEXT_CHARS",
     "MAX_DESTINATION_CHARS",
     "MAX_SUBSCRIPTIONS",
@@ -26,7 +22,6 @@ __all__ = [
     "SubscriptionStore",
 ]
 
-LEGACY_CURSOR_PREFIX: Final = "redfish/cursor/"
 MAX_SUBSCRIPTIONS: Final = 64
 """Each subscription is one delivery task and one copy of every event on the wire."""
 MAX_CONTEXT_CHARS: Final = 256
@@ -41,46 +36,36 @@ class SubscriptionLimitError(Exception):
 
 
 class SubscriptionStore:
-    """CRUD of subscriptions with never-reused ids (synchronous: use ``asyncio.to_thread``).
+    """CRUD of subscriptions with never-reused ids and the Redfish limit (async).
 
     Create through :meth:`smartpdu.redfish.EventDelivery.subscribe`, which seeds the outbox
     cursors between :meth:`allocate_id` and :meth:`save` (else history would be replayed).
     """
 
-    def __init__(self, store: Store, *, limit: int = MAX_SUBSCRIPTIONS) -> None:
-        self._store = store
-        self._repo = store.redfish_subscriptions
+    def __init__(self, book: SubscriptionBook, *, limit: int = MAX_SUBSCRIPTIONS) -> None:
+        self._book = book
         self.limit = limit
 
-    def list(self) -> list[Subscription]:
-        return self._repo.list()
+    async def list(self) -> list[Subscription]:
+        return await self._book.list()
 
-    def get(self, sid: str) -> Subscription | None:
-        return self._repo.get(sid)
+    async def get(self, sid: str) -> Subscription | None:
+        return await self._book.get(sid)
 
-    def allocate_id(self) -> str:
+    async def allocate_id(self) -> str:
         """Reserve the next id (persisted before it is returned, so it is never handed out twice).
 
         Raises :class:`SubscriptionLimitError` when ``limit`` subscriptions already exist.
         """
-        sid = self._repo.allocate_id(self.limit)
+        sid = await self._book.allocate_id(self.limit)
         if sid is None:
             raise SubscriptionLimitError(f"{self.limit} subscriptions exist (limit {self.limit})")
         return sid
 
-    def save(self, sub: Subscription) -> None:
+    async def save(self, sub: Subscription) -> None:
         """Create or replace ``sub`` (its id must come from :meth:`allocate_id`)."""
-        self._repo.save(sub)
+        await self._book.save(sub)
 
-    def delete(self, sid: str) -> bool:
+    async def delete(self, sid: str) -> bool:
         """Delete subscription ``sid``; False when it did not exist (already deleted)."""
-        return self._repo.delete(sid)
-
-    def legacy_cursors(self, sid: str) -> dict[str, int]:
-        """Cursors an earlier release stored for ``sid`` (pdu id -> last delivered sequence)."""
-        prefix = f"{LEGACY_CURSOR_PREFIX}{sid}/"
-        return {k[len(prefix) :]: int(v) for k, v in self._store.kv_items(prefix).items()}
-
-    def drop_legacy_cursors(self, sid: str) -> None:
-        for key in self._store.kv_items(f"{LEGACY_CURSOR_PREFIX}{sid}/"):
-            self._store.kv_delete(key)
+        return await self._book.delete(sid)

@@ -18,8 +18,8 @@ from smartpdu.model.snapshot import (
     SensorSnapshot,
 )
 from smartpdu.runtime.clock import Clock, SimClock, WallClock
-from smartpdu.runtime.engine import RackRuntime
 from smartpdu.runtime.port import NotReadyError, RackPort, RuntimeBackend
+from smartpdu.runtime.rack import RackRuntime
 from smartpdu.runtime.services import RuntimeServices
 
 __all__ = [

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from smartpdu.config import PduConfig, RackConfig
 from smartpdu.hardware import Acquisition, PduStatus, SampleBlock
 from smartpdu.metering import WindowMetrics, flag_tuple
 from smartpdu.model.harmonics import HarmonicSpectra
 from smartpdu.model.ids import branch_id, outlet_id, phase_id
-from smartpdu.model.metrics import CATALOGUE
+from smartpdu.model.metrics import CATALOGUE, OVERLAID_CHANNEL_FIELDS
 from smartpdu.model.snapshot import (
     BranchSnapshot,
     ChannelReading,
@@ -39,7 +40,11 @@ _ENERGY: dict[str, str] = {
 }
 """ChannelReading field → EnergyTotals field: the register totals shown with a live reading."""
 _MEASURED: tuple[str, ...] = tuple(
-    m.field for m in CATALOGUE if m.source is ChannelReading and m.field not in _ENERGY
+    m.field
+    for m in CATALOGUE
+    if m.source is ChannelReading
+    and m.field not in _ENERGY
+    and m.field not in OVERLAID_CHANNEL_FIELDS
 )
 """ChannelReading fields taken by name from the WindowMetrics field of the same name."""
 
@@ -54,6 +59,68 @@ class EnergyTotals:
     apparent_vah: float = 0.0
     active_import_resettable_wh: float = 0.0
     """The resettable ("trip") register of active import, since its last reset."""
+
+
+_TOTAL_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(EnergyTotals))
+
+
+class EnergyColumns(Mapping[str, EnergyTotals]):
+    """One PDU's energy totals as columns (rows in :class:`EnergyTotals` field order, one column
+    per channel), readable by channel like a dict of ``EnergyTotals``.
+
+    The snapshot reads whole columns (:meth:`column`); building 37 ``EnergyTotals`` per PDU per
+    window only to read their fields back cost as much as adding the window to the registers.
+    """
+
+    __slots__ = ("_index", "_rows", "channels")
+
+    def __init__(self, channels: tuple[str, ...], rows: npt.NDArray[np.float64]) -> None:
+        n = len(channels)
+        if rows.shape != (len(_TOTAL_FIELDS), n):
+            raise ValueError(f"rows of shape {rows.shape} for {n} channels")
+        self.channels = channels
+        # one more column of zeros: what a channel without registers shows (EnergyTotals())
+        self._rows = np.zeros((len(_TOTAL_FIELDS), n + 1))
+        self._rows[:, :n] = rows
+        self._index = _channel_index(channels)
+
+    def __getitem__(self, channel: str) -> EnergyTotals:
+        k = self._index[channel]
+        return EnergyTotals(*self._rows[:, k].tolist())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.channels)
+
+    def __len__(self) -> int:
+        return len(self.channels)
+
+    def column(self, name: str, channels: tuple[str, ...]) -> list[float]:
+        """Field ``name`` of each of ``channels`` (0.0 for a channel without totals, as
+        ``EnergyTotals()`` shows)."""
+        key = (self.channels, channels)
+        idx = _COLUMN_ROWS.get(key)
+        if idx is None:
+            if len(_COLUMN_ROWS) >= 64:
+                _COLUMN_ROWS.clear()
+            index, missing = self._index, len(self.channels)
+            idx = _COLUMN_ROWS[key] = np.array(
+                [index.get(c, missing) for c in channels], dtype=np.intp
+            )
+        values: list[float] = self._rows[_TOTAL_FIELDS.index(name)][idx].tolist()
+        return values
+
+
+_CHANNEL_INDEX: dict[tuple[str, ...], dict[str, int]] = {}
+_COLUMN_ROWS: dict[tuple[tuple[str, ...], tuple[str, ...]], npt.NDArray[np.intp]] = {}
+
+
+def _channel_index(channels: tuple[str, ...]) -> dict[str, int]:
+    index = _CHANNEL_INDEX.get(channels)
+    if index is None:
+        if len(_CHANNEL_INDEX) >= 64:
+            _CHANNEL_INDEX.clear()
+        index = _CHANNEL_INDEX[channels] = {c: k for k, c in enumerate(channels)}
+    return index
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,14 +259,20 @@ def _readings(win: PduWindow) -> dict[str, ChannelReading]:
     m = win.metrics
     channels = win.channels
     n = len(channels)
-    energies = [win.energy.get(ch, _NO_ENERGY) for ch in channels]
+    energy = win.energy
+    energies: list[EnergyTotals] | None = None
     columns: list[list[Any]] = []
     for name in _READING_FIELDS:
         if name in _MEASURED_SET:
             columns.append(np.asarray(getattr(m, name), dtype=np.float64).tolist())
         elif name in _ENERGY:
             total = _ENERGY[name]
-            columns.append([getattr(e, total) for e in energies])
+            column = energy.column(total, channels) if isinstance(energy, EnergyColumns) else None
+            if column is None:
+                if energies is None:
+                    energies = [energy.get(ch, _NO_ENERGY) for ch in channels]
+                column = [getattr(e, total) for e in energies]
+            columns.append(column)
         elif name == "flags":
             columns.append([flag_tuple(f) for f in np.asarray(m.flags).tolist()])
         else:  # a field neither measured nor an energy total keeps its default
@@ -292,6 +365,7 @@ def _pdu_snapshot(
             readings.get(o.channel, empty),
             terminal_temps.get(o.terminal_key),
             int(relay_cycles.get(oid, 0)),
+            residual.get(o.channel),
         )
     return PduSnapshot(
         id=cfg.id,

@@ -9,20 +9,34 @@ branch or phase headroom is missing.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from smartpdu.analytics import Headroom, headroom
-from smartpdu.events.model import Action, NewEvent
+from smartpdu.config import RackConfig
+from smartpdu.events.model import Action, Event, NewEvent
 from smartpdu.model.commands import CommandResult, OutletAction, OutletCommand
+from smartpdu.model.snapshot import RackSnapshot
 
-if TYPE_CHECKING:
-    from smartpdu.runtime.port import RackPort
+__all__ = ["DeviceCommandPort", "run_device_command"]
 
-__all__ = ["run_device_command"]
+
+class DeviceCommandPort(Protocol):
+    """What a device command needs of :class:`~smartpdu.runtime.port.RackPort` (which calls it):
+    declared here so that the port imports this module and not the other way round."""
+
+    @property
+    def config(self) -> RackConfig: ...
+
+    @property
+    def snapshot(self) -> RackSnapshot: ...
+
+    async def audit(self, draft: NewEvent) -> Event: ...
+
+    async def outlet_command(self, command: OutletCommand) -> CommandResult: ...
 
 
 async def run_device_command(
-    port: RackPort, name: str, action: OutletAction, actor: str, command_id: str
+    port: DeviceCommandPort, name: str, action: OutletAction, actor: str, command_id: str
 ) -> tuple[Headroom | None, list[CommandResult]]:
     """The headroom checked (None for ``off``) and the outlet commands' results, in order."""
     device = next((d for d in port.config.devices if d.name == name), None)

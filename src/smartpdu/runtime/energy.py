@@ -22,7 +22,7 @@ from smartpdu.events import EventLog
 from smartpdu.events.model import format_timestamp
 from smartpdu.metering import EnergyRegisters
 from smartpdu.metering.registers import RegisterReset
-from smartpdu.runtime.assemble import EnergyTotals
+from smartpdu.runtime.assemble import EnergyColumns
 from smartpdu.runtime.audit import energy_reset
 from smartpdu.runtime.energy_journal import (
     BANK_CHANNEL,
@@ -91,15 +91,14 @@ class EnergyBook:
         with self._lock:
             bank.add(both[0], both[1], both[2], duration_s)
 
-    def totals(self, pdu_id: str) -> dict[str, EnergyTotals]:
+    def totals(self, pdu_id: str) -> EnergyColumns:
         """Non-resettable totals by channel (and the resettable active import), as shown next to
-        live readings."""
+        live readings: a mapping of ``EnergyTotals`` kept as columns."""
         bank = self._bank(pdu_id)
         with self._lock:
             t = bank.totals_array()  # rows: QUANTITIES order
             r = bank.resettable_array()
-        rows = np.vstack([t[0], t[1], t[2] + t[3], t[4], r[0]]).T.tolist()
-        return {ch: EnergyTotals(*row) for ch, row in zip(bank.channels, rows, strict=True)}
+        return EnergyColumns(bank.channels, np.vstack([t[0], t[1], t[2] + t[3], t[4], r[0]]))
 
     def reset(self, pdu_id: str, channel: str | None, actor: str, at: str) -> RegisterReset:
         """Zero the resettable registers (one channel or all); totals never reset."""
@@ -114,17 +113,19 @@ class EnergyBook:
         states = []
         with self._lock:
             for pdu_id, bank in self._banks.items():
-                totals = bank.totals()
+                # the full per-channel dict only when its rows are written (once a minute)
+                totals = bank.totals() if per_channel else {}
+                inlet_wh = float(bank.totals_array()[0, bank.channels.index("inlet")])
                 states.append(
                     EnergyRegisterState(
                         pdu_id=pdu_id,
                         channel=BANK_CHANNEL,
-                        registers={"inlet_active_import_wh": totals["inlet"]["active_import_wh"]},
+                        registers={"inlet_active_import_wh": inlet_wh},
                         updated_utc=now,
-                        meta={"bank_z": pack_bank(bank.to_dict())},
+                        meta={"bank_z": pack_bank(bank.to_dict(arrays=True))},
                     )
                 )
-                for channel, values in totals.items() if per_channel else ():
+                for channel, values in totals.items():
                     states.append(
                         EnergyRegisterState(
                             pdu_id=pdu_id, channel=channel, registers=values, updated_utc=now

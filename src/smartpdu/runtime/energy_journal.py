@@ -13,8 +13,9 @@ Each slot::
     "<4sQQI"  magic b"SPEJ", sequence number, payload length, CRC-32 of the payload
     payload   per PDU: "<H" length + PDU id, "<I" length + zlib(bank JSON)
 
-A bank travels as ``zlib(JSON)``, base64 text in the store's ``meta["bank_z"]`` (``pack_bank``):
-≈ 3 KB instead of 11 KB of JSON per PDU, so each save touches a third of the pages. The sequence
+A bank travels as ``zlib(JSON)``, base64 text in the store's ``meta["bank_z"]`` (``pack_bank``),
+its float arrays as base64 of their bytes (exact, and ~10× cheaper to pack than decimal text;
+banks packed as decimal lists by earlier releases still read). The sequence
 number also goes into the store's copy (``meta["seq"]``), so restore takes whichever of the
 three copies is newest.
 """
@@ -25,6 +26,7 @@ import base64
 import binascii
 import json
 import logging
+import math
 import os
 import struct
 import threading
@@ -32,6 +34,8 @@ import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
+
+import numpy as np
 
 __all__ = [
     "BANK_CHANNEL",
@@ -58,14 +62,42 @@ JournalEntry = tuple[int, dict[str, str]]
 
 
 def pack_bank(bank: Mapping[str, object]) -> str:
-    """A register bank (``EnergyRegisters.to_dict()``) as base64 of zlib'd exact JSON."""
-    text = json.dumps(bank, separators=(",", ":"))  # repr floats: exact round trip
-    return base64.b64encode(zlib.compress(text.encode(), 6)).decode("ascii")
+    """A register bank as base64 of zlib'd exact JSON.
+
+    ``bank`` is ``EnergyRegisters.to_dict()``; with ``arrays=True`` its ``sum``/``comp`` are
+    float64 arrays and travel as base64 of their little-endian bytes (``{"f64le", "shape"}``):
+    exact like the repr floats of the list form, but writing ~700 floats as decimal text and
+    compressing it cost ~0.6 ms per PDU per second, the largest part of the persist stage."""
+    plain = {k: _encode(v) for k, v in bank.items()}
+    text = json.dumps(plain, separators=(",", ":"))  # repr floats: exact round trip
+    return base64.b64encode(zlib.compress(text.encode(), _LEVEL)).decode("ascii")
+
+
+_LEVEL: Final = 1
+"""zlib level: 6 took 3.5× the time of 1 for a 4 % smaller bank."""
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        raw = np.ascontiguousarray(value, dtype="<f8").tobytes()
+        return {"f64le": base64.b64encode(raw).decode("ascii"), "shape": list(value.shape)}
+    return value
+
+
+def _decode(value: object) -> object:
+    if isinstance(value, dict) and set(value) == {"f64le", "shape"}:
+        raw = base64.b64decode(str(value["f64le"]), validate=True)
+        shape = [int(n) for n in value["shape"]]
+        if len(raw) != 8 * math.prod(shape):
+            raise ValueError(f"packed float64 array of {len(raw)} bytes is not of shape {shape}")
+        return np.frombuffer(raw, dtype="<f8").reshape(shape).tolist()
+    return value
 
 
 def unpack_bank(meta: Mapping[str, object]) -> dict[str, object] | None:
     """The bank of a stored state's ``meta`` (``bank_z``, or the plain ``bank`` of releases
-    before the journal); None if it holds none. Raises ValueError if it is unreadable."""
+    before the journal); None if it holds none. Raises ValueError if it is unreadable.
+    Arrays packed as bytes come back as nested lists, as ``to_dict()`` gives them."""
     try:
         if meta.get("bank_z") is not None:
             raw = zlib.decompress(base64.b64decode(str(meta["bank_z"]), validate=True))
@@ -78,7 +110,10 @@ def unpack_bank(meta: Mapping[str, object]) -> dict[str, object] | None:
         raise ValueError(f"packed bank unreadable: {exc}") from exc
     if not isinstance(out, dict):
         raise ValueError("a bank is a JSON object")
-    return out
+    try:
+        return {k: _decode(v) for k, v in out.items()}
+    except binascii.Error as exc:
+        raise ValueError(f"packed bank unreadable: {exc}") from exc
 
 
 class EnergyJournal:

@@ -1,19 +1,13 @@
-"""The runtime's tick loop and lifecycle: acquire a window, run the stage pipeline, publish.
+"""The tick loop: acquire a window, run the stage pipeline, publish the snapshot, wake callers.
 
 One tick is one measurement window (≈200 ms). What a tick computes is the :mod:`pipeline
-<smartpdu.runtime.pipeline>` of stages registered at construction (``default_stages`` builds
-today's set); this module only moves data: it acquires, runs the pipeline on the runtime's own
-tick thread, publishes the snapshot and wakes command callers. Commands, configuration and
-energy resets are delegated to :mod:`.commands`, :mod:`.config_apply` and :mod:`.energy`.
+<smartpdu.runtime.pipeline>` of stages; this module only moves data, on its own tick thread
+(a one-thread executor) in wall mode or inline in sim mode. Everything else a running rack does
+(commands, configuration, energy resets, the port's backend) is :class:`~smartpdu.runtime.rack.
+RackRuntime`'s, which builds a :class:`TickLoop` and starts and stops it.
 
-Usage::
-
-    async with RackRuntime(config, RackTwin(config), open_store(url), clock=WallClock(),
-                           data_dir=path) as rt:
-        ...            # rt.snapshot, rt.outlet_command(...), rt.events.append(...)
-
-In sim mode (``SimClock``) nothing runs by itself: ``await rt.run_ticks(n)`` steps n windows as
-fast as the CPU allows with identical logic.
+In sim mode (``SimClock``) nothing runs by itself: ``await loop.run_ticks(n)`` steps n windows
+as fast as the CPU allows with identical logic.
 """
 
 from __future__ import annotations
@@ -23,332 +17,121 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
-from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-from threadpoolctl import threadpool_limits
-
-from smartpdu.access.roles import Principal
 from smartpdu.config import RackConfig
 from smartpdu.control import ControlPlane
-from smartpdu.events import (
-    AUDIT_HEAD_FILENAME,
-    EventBus,
-    EventLog,
-    NewEvent,
-    load_or_create_device_key,
-)
-from smartpdu.events.model import Event
+from smartpdu.events import EventLog
 from smartpdu.hardware import RackHardware
-from smartpdu.metering import CalibrationSet
-from smartpdu.model.commands import CommandResult, OutletCommand
+from smartpdu.model.commands import CommandResult
 from smartpdu.model.snapshot import RackSnapshot
-from smartpdu.runtime.audit import system_start, system_stop, tick_overrun
-from smartpdu.runtime.calibration import CalibrationBench, CalibrationDesk
+from smartpdu.runtime.audit import tick_overrun
 from smartpdu.runtime.clock import Clock
-from smartpdu.runtime.commands import CommandDesk
-from smartpdu.runtime.config_apply import ConfigKeeper
-from smartpdu.runtime.energy import EnergyBook, reset_audited
-from smartpdu.runtime.energy_journal import EnergyJournal
 from smartpdu.runtime.fanout import SnapshotHub
-from smartpdu.runtime.lever_desk import LeverDesk, LeverOutcome, LeverRequest, card_digest_key
 from smartpdu.runtime.pacing import OVERRUN_WINDOWS, run_paced
-from smartpdu.runtime.pipeline import Pipeline, Stage, TickFrame
-from smartpdu.runtime.stages import (
-    AlarmStage,
-    PairingStage,
-    ResidualStage,
-    RiskStage,
-    StageParts,
-    default_stages,
-)
-from smartpdu.runtime.stages.measure import MeasureStage
-from smartpdu.runtime.writer import StoreWriter
-from smartpdu.storage import Store
+from smartpdu.runtime.pipeline import Pipeline, TickFrame
 
-__all__ = ["RackRuntime"]
+__all__ = ["TickLoop"]
 
 log = logging.getLogger(__name__)
 
-DEMAND_WINDOW_S = 900.0
 
-StageFactory = Callable[[StageParts], Sequence[Stage]]
-
-
-class RackRuntime:
-    """Runs one rack (one or more PDUs) against a :class:`RackHardware`; implements RuntimeServices."""
+class TickLoop:
+    """Runs ``pipeline`` once per window of ``hardware``; publishes to ``hub``; ``resolve`` gets
+    the commands each tick completed (after their events are committed)."""
 
     def __init__(
         self,
-        config: RackConfig,
         hardware: RackHardware,
-        store: Store,
-        *,
         clock: Clock,
-        data_dir: Path,
-        calibration: dict[str, CalibrationSet] | None = None,
-        control_factory: Callable[[RackConfig, Store], ControlPlane] | None = None,
-        stages: StageFactory | None = None,
-        persist_interval_s: float = 1.0,
-        checkpoint_every: int = 100,
-        demand_window_s: float = DEMAND_WINDOW_S,
-        calibration_bench: CalibrationBench | None = None,
+        pipeline: Pipeline,
+        events: EventLog,
+        control: ControlPlane,
+        control_lock: threading.RLock,
+        config: Callable[[], RackConfig],
+        resolve: Callable[[list[CommandResult]], None],
     ) -> None:
         self._hw = hardware
-        self._store = store
         self._clock = clock
-        self._bus = EventBus()
-        self._key = load_or_create_device_key(Path(data_dir))
-        self._events = EventLog(
-            store,
-            self._key,
-            clock.now_utc,
-            bus=self._bus,
-            checkpoint_every=checkpoint_every,
-            head_file=Path(data_dir) / AUDIT_HEAD_FILENAME,
-        )
-        self._control = (control_factory or _default_control)(config, store)
-        self._lock = threading.RLock()
-        journal = EnergyJournal(Path(data_dir))
-        self._energy = EnergyBook(config, store, journal)
-        self._writer = StoreWriter(store, journal=journal)
-        self._configs = ConfigKeeper(config, store, self._events, self._control, self._lock,
-                                     clock.now_utc)  # fmt: skip
-        self._commands = CommandDesk(self._control, self._lock, lambda: hardware.now_s)
-        self.levers = LeverDesk(config, hardware, store, self._events,
-                                card_digest_key(Path(data_dir)))  # fmt: skip
-        """Rack access: lever commands, keypad entries, the access log (``lever_desk``)."""
-        parts = StageParts(config, hardware, store, self._events, self._control, self._energy,
-                           self._writer, self._lock, calibration or {}, persist_interval_s,
-                           demand_window_s, self.levers)  # fmt: skip
-        self.pipeline = Pipeline((stages or default_stages)(parts))
-        """The tick's stages; ``pipeline.cpu_s`` holds CPU seconds per phase."""
-        self._calibration = CalibrationDesk(
-            calibration_bench, store, self._events, self._install_calibration, clock.now_utc
-        )
-        self._hub = SnapshotHub()
-        self._tick = 0
+        self._pipeline = pipeline
+        self._events = events
+        self._control = control
+        self._lock = control_lock
+        self._config = config
+        self._resolve = resolve
+        self.hub = SnapshotHub()
+        self.tick_count = 0
         self.tick_cpu_s = 0.0
         """CPU time the tick thread spent computing ticks (benchmarks, health)."""
         self.tick_overruns = 0
         """Times the wall loop fell more than OVERRUN_WINDOWS behind (for /health)."""
         self._executor: ThreadPoolExecutor | None = None
-        self._blas: Any = None
         self._task: asyncio.Task[None] | None = None
-        self._running = False
-        self.started_utc: datetime | None = None
+        self.running = False
+        """True while the paced wall loop runs (sim mode: never)."""
 
-    # ---- RuntimeServices -------------------------------------------------------------------
-    @property
-    def config(self) -> RackConfig:
-        return self._configs.config
-
-    @property
-    def snapshot(self) -> RackSnapshot:
-        if self._hub.latest is None:
-            raise RuntimeError("runtime has not produced a snapshot yet; start it first")
-        return self._hub.latest
-
-    @property
-    def store(self) -> Store:
-        return self._store
-
-    @property
-    def events(self) -> EventLog:
-        return self._events
-
-    @property
-    def bus(self) -> EventBus:
-        return self._bus
-
-    @property
-    def hardware(self) -> RackHardware:
-        return self._hw
-
-    @property
-    def control(self) -> ControlPlane:
-        return self._control
-
-    @property
-    def device_key(self) -> Any:
-        return self._key
-
-    @property
-    def tick_count(self) -> int:
-        return self._tick
-
-    def now_utc(self) -> datetime:
-        return self._clock.now_utc()
-
-    @property
-    def alarm_desk(self) -> AlarmStage | None:
-        """The alarm stage of the pipeline (active alarms, history, acknowledge), if any."""
-        return next((s for s in self.pipeline.stages if isinstance(s, AlarmStage)), None)
-
-    @property
-    def residual_desk(self) -> ResidualStage | None:
-        """The residual-current trend stage (levels, slope, forecast), if any."""
-        return next((s for s in self.pipeline.stages if isinstance(s, ResidualStage)), None)
-
-    @property
-    def pairing_desk(self) -> PairingStage | None:
-        """The PSU-pair discovery stage, if any."""
-        return next((s for s in self.pipeline.stages if isinstance(s, PairingStage)), None)
-
-    @property
-    def risk_desk(self) -> RiskStage | None:
-        """The risk-score stage, if any."""
-        return next((s for s in self.pipeline.stages if isinstance(s, RiskStage)), None)
-
-    def snapshots(self) -> AsyncIterator[RackSnapshot]:
-        return self._hub.stream()
-
-    async def outlet_command(self, command: OutletCommand) -> CommandResult:
-        stepped = self._clock.simulated and not self._running
-        return await self._commands.submit(command, stepped=stepped)
-
-    async def acknowledge_outlet(self, pdu_id: str, outlet_id: str, actor: str) -> Event:
-        return await self._commands.acknowledge(self.config, self._events, pdu_id, outlet_id, actor)
-
-    async def reset_energy(self, pdu_id: str, channel: str | None, actor: str) -> int:
-        return reset_audited(
-            self._energy, self._writer, self._events, pdu_id, channel, actor, self.now_utc()
-        )
-
-    async def apply_config(self, yaml_text: str, actor: str, comment: str = "") -> int:
-        return await self._configs.apply(yaml_text, actor, comment)
-
-    async def calibrate_outlet(
-        self, pdu_id: str, outlet_id: str, bench_seed: int, actor: str
-    ) -> dict[str, Any]:
-        return await self._calibration.calibrate(self.config, pdu_id, outlet_id, bench_seed, actor)
-
-    def _install_calibration(self, pdu_id: str, calibration: CalibrationSet) -> None:
-        for stage in self.pipeline.stages:
-            if isinstance(stage, MeasureStage):
-                stage.set_calibration(pdu_id, calibration)
-
-    async def rollback_config(self, version: int, actor: str) -> int:
-        return await self._configs.rollback(version, actor)
-
-    async def lever_command(self, request: LeverRequest) -> LeverOutcome:
-        """Unlock or lock a lever where the ticks run (never racing an acquisition)."""
-        return await self._with_ticks(  # type: ignore[no-any-return]
-            lambda: self.levers.execute(request, self._hw.now_s, self.now_utc())
-        )
-
-    async def lift_lockdown(self, principal: Principal) -> bool:
-        return await self._with_ticks(lambda: self.levers.lift_lockdown(principal))  # type: ignore[no-any-return]
-
-    async def _with_ticks(self, fn: Callable[[], Any]) -> Any:
-        """Run ``fn`` serialised with the ticks: on the tick thread when the loop runs, inline
-        when the caller steps sim time (``run_ticks`` ticks on the event-loop thread)."""
-        if self._clock.simulated and not self._running:
-            return fn()
-        return await self._in_tick_thread(fn)
-
-    # ---- lifecycle ---------------------------------------------------------------------------
-    async def __aenter__(self) -> RackRuntime:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    async def start(self) -> None:
-        """Record the configuration, take the first window, apply power-up policy, start ticking."""
-        self._bus.bind(asyncio.get_running_loop())
+    def first(self) -> None:
+        """Measure the first window inline and publish it (start-up, before any interface)."""
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="smartpdu-tick")
-        self.started_utc = self.now_utc()
-        self._configs.record_initial()
-        for pdu in self.config.pdus:
-            self._events.append(system_start(pdu.id, len(pdu.outlets)))
-        self._publish(*self._tick_sync(first=True))
-        # BLAS/OpenMP pools: one thread (Pi-class CPU, the tick owns one core). Pinned after the
-        # first window so that every pool a tick loads is already there to be limited.
-        self._blas = threadpool_limits(limits=1)
-        self._writer.start()
-        if not self._clock.simulated:
-            self._running = True
-            loop = run_paced(lambda: self._tick_once(in_thread=True), self._clock,
-                             self._hw.window_s, lambda: self._running, self._overrun)  # fmt: skip
-            self._task = asyncio.create_task(loop, name="smartpdu-tick-loop")
+        snapshot, completed = self._tick_sync(first=True)
+        self.hub.publish(snapshot)
+        self._resolve(completed)
+
+    def start(self) -> None:
+        """Start the paced wall loop (nothing in sim mode)."""
+        if self._clock.simulated:
+            return
+        self.running = True
+        loop = run_paced(lambda: self._tick_once(in_thread=True), self._clock,
+                         self._hw.window_s, lambda: self.running, self._overrun)  # fmt: skip
+        self._task = asyncio.create_task(loop, name="smartpdu-tick-loop")
 
     async def stop(self) -> None:
-        """Stop ticking, flush readings and energy, write SYSTEM_STOP and final checkpoints."""
-        self._running = False
+        """Stop ticking; a tick still computing finishes first."""
+        self.running = False
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._executor is not None:  # let a tick still computing finish first
+        if self._executor is not None:
             await asyncio.to_thread(self._executor.shutdown, True)
             self._executor = None
-        self.pipeline.close()
-        self._writer.submit_energy(self._energy.states(self.now_utc()))
-        await asyncio.to_thread(self._writer.flush_and_stop)
-        for pdu in self.config.pdus:
-            with contextlib.suppress(Exception):
-                self._events.append(system_stop(pdu.id))
-        self._events.close()
-        self._bus.close()
-        self._commands.cancel_all()
-        if self._blas is not None:
-            self._blas.restore_original_limits()
-            self._blas = None
 
-    async def flush(self) -> None:
-        """Wait until every event, reading and energy state handed to the writers is committed."""
-        await self._events.flushed()
-        await asyncio.to_thread(self._writer.flush)
-
-    async def run_ticks(self, n: int) -> RackSnapshot:
-        """Sim mode: run ``n`` windows back to back; returns the last snapshot."""
+    async def run_ticks(self, n: int) -> None:
+        """Sim mode: run ``n`` windows back to back; what they logged is readable afterwards."""
         for _ in range(n):
             await self._tick_once(in_thread=False)
-        await self._events.flushed()  # what the ticks logged is readable from the store
-        return self.snapshot
+        await self._events.flushed()
 
-    async def run_for(self, seconds: float) -> RackSnapshot:
-        """Sim mode: run whole windows covering ``seconds`` of rack time."""
-        return await self.run_ticks(max(1, round(seconds / self._hw.window_s)))
-
-    # ---- the loop ------------------------------------------------------------------------------
     async def _overrun(self, lag_s: float) -> None:
         self.tick_overruns += 1
         log.warning("tick loop %.2f s behind; resynchronising", lag_s)
         window = self._hw.window_s
-        drafts = [tick_overrun(p.id, lag_s, window, OVERRUN_WINDOWS) for p in self.config.pdus]
-        await self._in_tick_thread(self._append_all, drafts)
+        drafts = [tick_overrun(p.id, lag_s, window, OVERRUN_WINDOWS) for p in self._config().pdus]
+        await self._in_tick_thread(lambda: [self._events.append(d) for d in drafts])
 
-    def _append_all(self, drafts: list[NewEvent]) -> None:
-        for draft in drafts:
-            self._events.append(draft)
+    async def run_serialised(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` serialised with the ticks: on the tick thread while the loop runs, inline
+        when the caller steps sim time (``run_ticks`` ticks on the event-loop thread)."""
+        return await self._in_tick_thread(fn)
 
-    async def _in_tick_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def _in_tick_thread(self, fn: Callable[[], Any]) -> Any:
         if self._executor is None:
-            return fn(*args)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+            return fn()
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
 
     async def _tick_once(self, *, in_thread: bool) -> None:
         if in_thread:
             snapshot, completed = await self._in_tick_thread(self._tick_sync)
         else:
             snapshot, completed = self._tick_sync()
-        self._hub.publish(snapshot)
+        self.hub.publish(snapshot)
         if completed:  # a result cites its events: they are on disk before it is returned
             await self._events.flushed()
-            self._commands.resolve(completed)
+            self._resolve(completed)
         if self._clock.simulated:
             await asyncio.sleep(0)
 
@@ -358,21 +141,13 @@ class RackRuntime:
             acquisition = self._hw.acquire()
             if not first:
                 self._clock.follow(acquisition.t0_s + self._hw.window_s)
-            frame = TickFrame.start(self._tick, self.config, self.now_utc(), self._hw.window_s,
-                                    acquisition, first=first)  # fmt: skip
-            self.pipeline.run(frame)
+            frame = TickFrame.start(self.tick_count, self._config(), self._clock.now_utc(),
+                                    self._hw.window_s, acquisition, first=first)  # fmt: skip
+            self._pipeline.run(frame)
             if frame.completed:
                 with self._lock:
                     self._control.cite_events(frame.completed)
-            self._tick += 1
+            self.tick_count += 1
             return frame.require_snapshot(), frame.completed
         finally:
             self.tick_cpu_s += time.thread_time() - cpu0
-
-    def _publish(self, snapshot: RackSnapshot, completed: list[CommandResult]) -> None:
-        self._hub.publish(snapshot)
-        self._commands.resolve(completed)
-
-
-def _default_control(config: RackConfig, store: Store) -> ControlPlane:
-    return ControlPlane(config, kv=store)

@@ -2,7 +2,7 @@
 
 Interfaces read snapshots, stream snapshots and events, query history and the event log, and
 submit commands; they never touch the store, the event log or the bus. :class:`RackPort` wraps a
-running :class:`~smartpdu.runtime.engine.RackRuntime` (or anything with its :class:`RuntimeBackend`
+running :class:`~smartpdu.runtime.rack.RackRuntime` (or anything with its :class:`RuntimeBackend`
 shape, e.g. a test stand-in) and is the only place where blocking store reads are moved off the
 event loop.
 
@@ -22,14 +22,23 @@ Levers: ``lever_command`` (unlock/lock, audited), ``set_lever_credentials``, ``a
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from smartpdu.config import RackConfig
+from smartpdu.events.outbox import Outbox
+from smartpdu.events.outbox_plan import RetryPolicy
+from smartpdu.events.outbox_store import OutboxRepository
+from smartpdu.events.webhook_store import WebhookTables
 from smartpdu.model.commands import CommandResult, OutletAction, OutletCommand
 from smartpdu.model.snapshot import RackSnapshot
+from smartpdu.runtime.calibration import CalibrationUnavailableError
+from smartpdu.runtime.device_commands import run_device_command
+from smartpdu.runtime.inventory import read_inventory
+from smartpdu.runtime.subscription_book import SubscriptionBook
 
 if TYPE_CHECKING:
     from smartpdu.access.roles import Principal
@@ -58,6 +67,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AccessUnavailableError",
     "AlarmsUnavailableError",
+    "CalibrationUnavailableError",
     "NotReadyError",
     "RackPort",
     "RuntimeBackend",
@@ -217,6 +227,34 @@ class RackPort:
         """Append an interface-level audit event (e.g. a subscription created or deleted)."""
         return await self._io(self._rt.events.append, draft)
 
+    # -- push delivery ----------------------------------------------------------------------------
+    def outbox(
+        self,
+        name: str,
+        *,
+        policy: RetryPolicy | None = None,
+        rng: random.Random | None = None,
+        clock: Callable[[], float] | None = None,
+        poll_s: float = 5.0,
+        send_timeout_s: float | None = 30.0,
+    ) -> Outbox:
+        """A durable outbox over this rack's event log (cursors in the store, woken by the bus):
+        a push channel adds its destinations and runs it (:mod:`smartpdu.events.outbox`)."""
+        store = self._rt.store
+        return Outbox(store, OutboxRepository(store), bus=self._rt.bus, policy=policy, rng=rng,
+                      clock=clock, utc=self._rt.now_utc, poll_s=poll_s,
+                      send_timeout_s=send_timeout_s, name=name)  # fmt: skip
+
+    @property
+    def subscriptions(self) -> SubscriptionBook:
+        """The stored Redfish EventService subscriptions (async CRUD, never-reused ids)."""
+        return SubscriptionBook(self._rt.store.redfish_subscriptions)
+
+    @property
+    def webhooks(self) -> WebhookTables:
+        """The stored webhook subscriptions (secrets, filters, template, enabled)."""
+        return self._rt.store.webhooks
+
     # -- history ----------------------------------------------------------------------------------
     async def history(
         self, pdu_id: str, key: str, start: datetime, end: datetime, step_s: int = 60
@@ -361,8 +399,6 @@ class RackPort:
         """Switch every PSU of device ``name`` across its PDUs, in order, as one audited command
         (``on``/``cycle`` refused, audited, when headroom is missing); see
         :mod:`smartpdu.runtime.device_commands`. ``KeyError`` for an unknown device."""
-        from smartpdu.runtime.device_commands import run_device_command
-
         return await run_device_command(self, name, action, actor, command_id)
 
     def psu_pairs(self) -> tuple[int, list[tuple[PairProposal, bool]]]:
@@ -374,11 +410,14 @@ class RackPort:
         return desk.samples, [(p, desk.configured(p)) for p in latest]
 
     def risk(self) -> RiskScore | None:
-        """The rack's latest risk score with its factors (None before the first evaluation)."""
-        desk = getattr(self._rt, "risk_desk", None)
-        if desk is None:
+        """The rack's risk score with its factors as published in the latest snapshot (None
+        before the first evaluation)."""
+        if getattr(self._rt, "risk_desk", None) is None:
             raise AlarmsUnavailableError("this controller computes no risk score")
-        return desk.latest  # type: ignore[no-any-return]
+        try:
+            return self.snapshot.risk
+        except NotReadyError:
+            return None
 
     async def acknowledge_alarm(self, alarm_id: int, actor: str, comment: str) -> Alarm:
         """Acknowledge an active alarm (audited ``ALARM_ACKNOWLEDGED``); ``AlarmError`` if it
@@ -420,33 +459,16 @@ class RackPort:
         return bool(self._levers().lockdown)
 
     async def set_lever_credentials(
-        self,
-        username: str,
-        *,
-        pin: str | None = None,
-        card: str | None = None,
-        schedule: tuple[str, ...] | None = None,
-        tz: str | None = None,
-        clear_pin: bool = False,
-        clear_card: bool = False,
-        actor: str,
+        self, username: str, *, actor: str, **changes: Any
     ) -> LeverCredential:
-        """Set a user's PIN/card/schedule (argon2 off the loop; audited, secrets never logged).
-        ``KeyError`` (no such user), ``CredentialError`` (bad value), ``ConflictError`` (card
-        already assigned)."""
+        """Set a user's ``pin``/``card``/``schedule``/``tz`` (or ``clear_pin``/``clear_card``),
+        keywords of :meth:`LeverDesk.set_credentials`: argon2 off the loop, audited, secrets
+        never logged. ``KeyError`` (no such user), ``CredentialError`` (bad value),
+        ``ConflictError`` (card already assigned)."""
         desk = self._levers()
+        now = self.now_utc()
         return await self._io(
-            lambda: desk.set_credentials(
-                username,
-                pin=pin,
-                card=card,
-                schedule=schedule,
-                tz=tz,
-                clear_pin=clear_pin,
-                clear_card=clear_card,
-                actor=actor,
-                now_utc=self.now_utc(),
-            )
+            lambda: desk.set_credentials(username, actor=actor, now_utc=now, **changes)
         )
 
     async def lever_credential(self, username: str) -> LeverCredential | None:
@@ -458,29 +480,11 @@ class RackPort:
 
     # -- inventory ------------------------------------------------------------------------------
     async def inventory(self) -> dict[str, Any]:
-        """Identity and versions for change management (seed 002 H2-9): per PDU its id,
-        serial, hardware revision and calibration version; the controller's software version,
-        start time, audit-key fingerprint. Plain data; the interface adds transport facts."""
-        store = self._rt.store
-        cfg = self.config
-
-        def read() -> dict[str, Any]:
-            pdus = []
-            for p in cfg.pdus:
-                cal = store.calibrations.latest(p.id)
-                pdus.append({
-                    "pdu_id": p.id, "name": p.name or p.id, "serial": p.serial or None,
-                    "hardware_revision": p.hardware_revision or None,
-                    "calibration_version": cal.version if cal else None,
-                    "calibration_utc": cal.timestamp_utc if cal else None,
-                    "calibration_crc32": cal.crc32 if cal else None,
-                })  # fmt: skip
-            return {"pdus": pdus}
-
-        out = await self._io(read)
-        key = getattr(self._rt, "device_key", None)
-        started = getattr(self._rt, "started_utc", None)
+        """Identity and versions for change management (seed 002 H2-9), plain data; the
+        interface adds transport facts (:func:`~smartpdu.runtime.inventory.read_inventory`)."""
+        rt = self._rt
+        out = await self._io(read_inventory, rt.store, self.config)
+        key = getattr(rt, "device_key", None)
         out["audit_key_fingerprint"] = key.fingerprint if key is not None else None
-        out["started_utc"] = started
-        out["rack_name"] = cfg.rack.name
+        out["started_utc"] = getattr(rt, "started_utc", None)
         return out

@@ -7,7 +7,6 @@ what is stored at each level is the ``stored`` column of the metric catalogue, n
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,7 +19,7 @@ import numpy as np
 from smartpdu.model.ids import branch_id, inlet_id, outlet_id, phase_id, sensor_id
 from smartpdu.model.metrics import Level, Metric, stored_metrics
 from smartpdu.model.snapshot import ChannelReading, RackSnapshot
-from smartpdu.storage import Reading
+from smartpdu.storage import ReadingBatch
 
 __all__ = ["SecondAggregator", "snapshot_values"]
 
@@ -145,9 +144,9 @@ class SecondAggregator:
     _sum: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _n: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
-    def add(self, ts: datetime, snapshot: RackSnapshot) -> list[Reading]:
+    def add(self, ts: datetime, snapshot: RackSnapshot) -> ReadingBatch:
         second = int(ts.timestamp())
-        done: list[Reading] = []
+        done = ReadingBatch()
         if self._second is not None and second != self._second:
             done = self.flush()
         keys, values = _flat(snapshot)
@@ -170,19 +169,17 @@ class SecondAggregator:
             self._n += ok
         return done
 
-    def flush(self) -> list[Reading]:
-        """Return the readings of the open second (if any) and start afresh."""
+    def flush(self) -> ReadingBatch:
+        """Return the readings of the open second (if any) and start afresh.
+
+        As columns (:class:`~smartpdu.storage.ReadingBatch`), not a ``Reading`` per key: the
+        persist stage holds a minute of them, which as objects would lengthen every full
+        garbage collection (a pause of the event loop too) until the minute is written."""
         if self._ts is None:
-            return []
-        ts, n = self._ts, self._n
+            return ReadingBatch()
         with np.errstate(invalid="ignore", divide="ignore"):
-            avg = (self._sum / n).tolist()
-        lo, hi = self._lo.tolist(), self._hi.tolist()
-        out = [
-            Reading(pdu_id=p, key=k, ts=ts, avg=avg[j], min=lo[j], max=hi[j])
-            for j, (p, k) in enumerate(self._keys)
-            if not math.isnan(avg[j])
-        ]
+            avg = self._sum / self._n
+        out = ReadingBatch.of_second(self._ts, self._keys, self._lo, avg, self._hi)
         self._second = None
         self._ts = None
         self._keys = ()

@@ -1,15 +1,23 @@
 """Contact-resistance estimation per outlet terminal: online least squares with forgetting (pure).
 
 The terminal heats by the power lost in its contact, I²·R, through a thermal resistance r_th
-(K/W) with a time constant τ (first order, like the terminal itself)::
+(K/W) with a time constant τ (first order, like the terminal itself), relaxing towards the air
+around it plus its own rise::
 
-    y = T_terminal − T_ambient,   y[n+1] = a·y[n] + (1 − a)·k·u[n],   a = exp(−Δt/τ),  k = r_th·R
+    T[n+1] = a·T[n] + (1 − a)·(Ta[n→n+1] + k·u[n]),   a = exp(−Δt/τ),  k = r_th·R
 
-with ``u`` the mean I² over the step. Regressing z = y[n+1] − a·y[n] on u with exponential
-forgetting λ = exp(−Δt/memory) gives k, hence R = k / r_th, step by step — and, unlike the
-steady-state ratio y/I², without waiting for the terminal to warm up: a contact that degrades at
-constant current is seen within a minute or two, long before protection's 70/90 °C limits.
-Outlets carrying too little current (u < u_min) teach nothing and keep their estimate.
+with ``u`` the mean I² over the step and ``Ta[n→n+1]`` the mean ambient over the step (the
+trapezoid of its two ends). Regressing z = T[n+1] − a·T[n] − (1 − a)·Ta[n→n+1] on u with
+exponential forgetting λ = exp(−Δt/memory) gives k, hence R = k / r_th, step by step — and,
+unlike the steady-state ratio (T − Ta)/I², without waiting for the terminal to warm up: a contact
+that degrades at constant current is seen within a minute or two, long before protection's
+70/90 °C limits. Outlets carrying too little current (u < u_min) teach nothing and keep their
+estimate.
+
+The ambient enters the model where the physics puts it (the terminal *lags* the air): regressing
+the rise y = T − Ta instead leaves −ΔTa per step in z. That term is ~20× the I²R signal of a
+healthy 2 mΩ contact when the rack air drifts 0.3 K/min, and a feed loss moves air temperature
+and doubles the surviving outlets' current at once — the drift was read as a resistance rise.
 """
 
 from __future__ import annotations
@@ -41,16 +49,19 @@ class ContactEstimator:
         self.sxy = np.zeros(n)
         self.samples = np.zeros(n)
         """Effective number of informative samples (decays with the forgetting factor)."""
-        self._y_prev: FArray | None = None
+        self._prev: tuple[FArray, FArray] | None = None
 
-    def update(self, u: FArray, y: FArray) -> None:
-        """One step: ``u`` mean I² (A²) over the step, ``y`` temperature rise now (K); NaN in
-        ``y`` (no sensor value) skips that terminal and restarts its pair."""
-        prev = self._y_prev
-        self._y_prev = y.copy()
+    def update(self, u: FArray, temp: FArray, ambient: FArray | float = 0.0) -> None:
+        """One step: ``u`` mean I² (A²) over the step, ``temp`` terminal temperatures now and
+        ``ambient`` the air around them now (°C; with the default 0, ``temp`` is the rise over a
+        constant ambient). NaN (no sensor value) skips that terminal and restarts its pair."""
+        amb = np.broadcast_to(np.asarray(ambient, dtype=np.float64), temp.shape)
+        prev = self._prev
+        self._prev = (temp.copy(), amb.copy())
         if prev is None:
             return
-        z = y - self.a * prev
+        t_prev, a_prev = prev
+        z = temp - self.a * t_prev - (1.0 - self.a) * 0.5 * (amb + a_prev)
         ok = np.isfinite(z) & np.isfinite(u) & (u >= self.u_min)
         lam = self.lam
         self.sxx = np.where(ok, lam * self.sxx + u * u, self.sxx)

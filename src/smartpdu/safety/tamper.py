@@ -1,6 +1,6 @@
 """Vibration and tamper detection: bursts correlated with lever and door state (pure).
 
-- ``VIBRATION``: the vibration sensor exceeds ``vibration_g`` (reported once per burst, re-armed
+- ``VIBRATION_DETECTED``: the vibration sensor exceeds ``vibration_g`` (reported once per burst, re-armed
   after ``rearm_s`` below the level), whatever the rack's state — seismic or a bump.
 - ``TAMPER_SUSPECTED``: such a burst while every lever is locked and nobody was let in within
   ``authorised_window_s`` (an unlock through the controller): someone is working on a locked rack.
@@ -21,7 +21,7 @@ __all__ = ["DoorState", "LeverState", "TamperDetector", "TamperFinding", "Tamper
 
 
 class TamperKind(StrEnum):
-    VIBRATION = "VIBRATION"
+    VIBRATION_DETECTED = "VIBRATION_DETECTED"
     TAMPER_SUSPECTED = "TAMPER_SUSPECTED"
     ACCESS_FORCED = "ACCESS_FORCED"
 
@@ -127,7 +127,7 @@ class TamperDetector:
                     "value": vibration_g, "limit": cfg.vibration_g, "unit": "g",
                     "rack_locked": all_locked, "recent_authorised_unlock": recent,
                 }  # fmt: skip
-                out.append(TamperFinding(TamperKind.VIBRATION, "", f"vibration {vibration_g:.2f} g "
+                out.append(TamperFinding(TamperKind.VIBRATION_DETECTED, "", f"vibration {vibration_g:.2f} g "
                                          f"above {cfg.vibration_g:g} g", ev))  # fmt: skip
                 if all_locked and not recent:
                     out.append(TamperFinding(

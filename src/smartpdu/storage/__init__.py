@@ -15,6 +15,7 @@ from smartpdu.storage.base import (
     Store,
     UserRepository,
 )
+from smartpdu.storage.batch import ReadingBatch
 from smartpdu.storage.control_repos import CalibrationRecord
 from smartpdu.storage.factory import open_store
 from smartpdu.storage.migrations import Migration, apply_migrations
@@ -50,6 +51,7 @@ __all__ = [
     "Migration",
     "NotFoundError",
     "Reading",
+    "ReadingBatch",
     "ReadingRepository",
     "Resolution",
     "RetentionPolicy",

@@ -1,4 +1,4 @@
-"""Typed repository of rack access (migration 9): lever credentials and the access log.
+"""Typed repository of rack access (migration 10): lever credentials and the access log.
 
 ``lever_credentials`` holds one row per user (argon2id PIN hash, keyed card digest, schedule
 windows as JSON, time zone); ``access_log`` one row per attempt or visit, updated once when the
@@ -21,7 +21,7 @@ from smartpdu.model.access import (
 from smartpdu.storage.records import ConflictError
 
 if TYPE_CHECKING:
-    from smartpdu.storage.sql_store import Row, SqlStore
+    from smartpdu.storage.sql_core import Row, SqlCore
 
 __all__ = ["ACCESS_TABLES_PG", "ACCESS_TABLES_SQLITE", "SqlAccess"]
 
@@ -81,7 +81,7 @@ def _entry(r: Row) -> AccessEntry:
 class SqlAccess:
     """Lever credentials and the access log of one store."""
 
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: SqlCore) -> None:
         self._store = store
 
     def get_credential(self, username: str) -> LeverCredential | None:

@@ -22,8 +22,15 @@ from smartpdu.control.holds import OutletMemory
 from smartpdu.events.chain import Checkpoint
 from smartpdu.events.model import Event
 from smartpdu.events.outbox_store import OutboxTables
+from smartpdu.events.webhook_store import WebhookTables
 from smartpdu.model.access import AccessRepository
 from smartpdu.model.accounts import UserRepository
+from smartpdu.model.runtime_state import (
+    AlarmStateRepository,
+    MaxDemandRepository,
+    ResidualTrendRepository,
+)
+from smartpdu.model.subscriptions import SubscriptionRepository
 from smartpdu.storage.control_repos import CalibrationRecord
 from smartpdu.storage.records import (
     ConfigVersion,
@@ -34,7 +41,6 @@ from smartpdu.storage.records import (
     Resolution,
     RetentionPolicy,
 )
-from smartpdu.storage.subscription_repo import SubscriptionRecord
 
 
 class EventRepository(Protocol):
@@ -130,7 +136,8 @@ class ConfigRepository(Protocol):
 
 
 class KeyValueRepository(Protocol):
-    """Small device state without a table of its own (Redfish sessions, outbox cursors)."""
+    """Small device state without a table of its own: the twin bench's calibration seeds, and
+    rows an upgrade could not parse (kept, never dropped)."""
 
     def kv_get(self, key: str) -> str | None: ...
 
@@ -151,28 +158,6 @@ class CalibrationRepository(Protocol):
     def latest(self, pdu_id: str) -> CalibrationRecord | None: ...
 
     def history(self, pdu_id: str) -> list[CalibrationRecord]: ...
-
-
-class SubscriptionRepository(Protocol):
-    """Redfish EventService subscriptions with ids that are never handed out twice."""
-
-    def list(self) -> list[SubscriptionRecord]:
-        """Every subscription, ordered by numeric id."""
-        ...
-
-    def get(self, sid: str) -> SubscriptionRecord | None: ...
-
-    def allocate_id(self, limit: int) -> str | None:
-        """Persist and return the next id; None when ``limit`` subscriptions exist."""
-        ...
-
-    def save(self, sub: SubscriptionRecord) -> None:
-        """Create or replace ``sub`` (its id must come from :meth:`allocate_id`)."""
-        ...
-
-    def delete(self, sid: str) -> bool:
-        """Delete ``sid``; False when it did not exist."""
-        ...
 
 
 @runtime_checkable
@@ -210,6 +195,26 @@ class Store(
     @property
     def outbox(self) -> OutboxTables:
         """The outbox's delivery cursors and delivery log per destination."""
+        ...
+
+    @property
+    def alarm_state(self) -> AlarmStateRepository:
+        """The alarm engine's id counter, active alarms and history."""
+        ...
+
+    @property
+    def max_demand(self) -> MaxDemandRepository:
+        """Maximum demand per PDU and channel."""
+        ...
+
+    @property
+    def residual_trends(self) -> ResidualTrendRepository:
+        """Residual-current trend points per channel."""
+        ...
+
+    @property
+    def webhooks(self) -> WebhookTables:
+        """Webhook subscriptions."""
         ...
 
     @property

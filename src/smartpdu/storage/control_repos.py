@@ -16,7 +16,7 @@ from smartpdu.model.commands import CommandResult
 from smartpdu.protection.lockout import OutletHold
 
 if TYPE_CHECKING:
-    from smartpdu.storage.sql_store import SqlStore
+    from smartpdu.storage.sql_core import SqlCore
 
 __all__ = ["CalibrationRecord", "SqlCalibrations", "SqlCommandResults", "SqlOutletMemory"]
 
@@ -64,7 +64,7 @@ _CAL_HISTORY: Final = (
 class SqlOutletMemory:
     """Holds in ``outlet_holds`` (no row = released), intents in ``outlet_intents``."""
 
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: SqlCore) -> None:
         self._store = store
 
     def load_hold(self, pdu_id: str, outlet_id: str) -> OutletHold | None:
@@ -105,7 +105,7 @@ class SqlOutletMemory:
 class SqlCommandResults:
     """Results in ``command_results``, numbered by ``ordinal``; older than ``capacity`` go."""
 
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: SqlCore) -> None:
         self._store = store
 
     def load(self, key: str) -> StoredResult | None:
@@ -143,7 +143,7 @@ class CalibrationRecord:
 class SqlCalibrations:
     """Calibration sets per PDU in ``calibration_sets``, every version kept."""
 
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: SqlCore) -> None:
         self._store = store
 
     def save(self, record: CalibrationRecord) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from smartpdu.events.outbox_store import DeliveryCursor, DeliveryRecord
 
 if TYPE_CHECKING:
-    from smartpdu.storage.sql_store import Row, SqlStore
+    from smartpdu.storage.sql_core import Row, SqlCore
 
 __all__ = ["OUTBOX_TABLES", "SqlOutbox", "move_outbox_rows"]
 
@@ -81,7 +81,7 @@ def _log_row(dest_id: str, r: DeliveryRecord) -> tuple[object, ...]:
 class SqlOutbox:
     """Delivery cursors in ``outbox_cursors``, the bounded delivery log in ``outbox_log``."""
 
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: SqlCore) -> None:
         self._store = store
 
     def cursors(self, dest_id: str) -> dict[str, DeliveryCursor]:
@@ -105,6 +105,19 @@ class SqlOutbox:
 
     def log(self, dest_id: str) -> list[DeliveryRecord]:
         return [_record(r) for r in self._store._query(_LOG, (dest_id,))]
+
+    def advance(
+        self, dest_id: str, pdu_id: str, cursor: DeliveryCursor, record: DeliveryRecord, keep: int
+    ) -> None:
+        st = self._store
+        with st._lock:
+            st._check_open()
+            with st._tx() as cur:
+                cur.execute(st._sql(_INSERT_LOG), _log_row(dest_id, record))
+                cur.execute(st._sql(_TRIM_LOG), (dest_id, int(record.n) - keep))
+                cur.execute(
+                    st._sql(_UPSERT), (dest_id, pdu_id, int(cursor.delivered), cursor.pending_last)
+                )
 
     def forget(self, dest_id: str) -> int:
         st = self._store

@@ -22,10 +22,12 @@ from smartpdu.storage.outbox_repo import OUTBOX_TABLES, move_outbox_rows
 from smartpdu.storage.readings_upgrade import NEW_TABLES_PG, pack_reading_rows
 from smartpdu.storage.records import StoreError
 from smartpdu.storage.sql_store import Cursor, Row, SqlStore
+from smartpdu.storage.state_upgrade import STATE_TABLES, move_state_rows
 from smartpdu.storage.subscription_upgrade import (
     SUBSCRIPTION_TABLES_PG,
     move_subscription_rows,
 )
+from smartpdu.storage.webhook_repo import WEBHOOK_TABLES
 
 _TS: Final = 'TEXT COLLATE "C" NOT NULL'
 
@@ -136,9 +138,15 @@ MIGRATIONS: Final = (
         OUTBOX_TABLES,
         move_outbox_rows,
     ),
-    Migration(8, "reserved: taken by a parallel branch at merge (no-op here)", ()),
     Migration(
-        9,
+        8,
+        "sessions index, alarm state, maximum demand, residual trends (moved from kv)",
+        STATE_TABLES,
+        move_state_rows,
+    ),
+    Migration(9, "webhook subscriptions (secrets, filters, template, enabled)", WEBHOOK_TABLES),
+    Migration(
+        10,
         "rack access: lever credentials (PIN hash, card digest, schedule) and the access log",
         ACCESS_TABLES_PG,
     ),

@@ -73,9 +73,13 @@ LIST_USERS: Final = f"SELECT {USER_COLUMNS} FROM users ORDER BY username"
 UPDATE_USER: Final = "UPDATE users SET role = ?, password_hash = ?, disabled = ? WHERE username = ?"
 DELETE_USER: Final = "DELETE FROM users WHERE username = ?"
 
-SESSION_COLUMNS: Final = "token_hash, username, created_utc, expires_utc"
-INSERT_SESSION: Final = f"INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?,?,?,?)"
+SESSION_COLUMNS: Final = "token_hash, username, created_utc, expires_utc, interface"
+INSERT_SESSION: Final = f"INSERT INTO sessions ({SESSION_COLUMNS}, session_id) VALUES (?,?,?,?,?,?)"
 GET_SESSION: Final = f"SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = ?"
+FIND_SESSION: Final = f"SELECT {SESSION_COLUMNS} FROM sessions WHERE session_id = ?"
+LIVE_SESSIONS: Final = (
+    f"SELECT {SESSION_COLUMNS} FROM sessions WHERE expires_utc > ? ORDER BY created_utc, session_id"
+)
 DELETE_SESSION: Final = "DELETE FROM sessions WHERE token_hash = ?"
 DELETE_USER_SESSIONS: Final = "DELETE FROM sessions WHERE username = ?"
 PURGE_SESSIONS: Final = "DELETE FROM sessions WHERE expires_utc <= ?"

@@ -27,10 +27,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
+from smartpdu.storage.batch import F64, ReadingBatch
 from smartpdu.storage.packed import (
     Block,
     Cells,
@@ -52,7 +54,7 @@ from smartpdu.storage.records import (
 )
 
 if TYPE_CHECKING:
-    from smartpdu.storage.sql_store import Cursor, SqlStore
+    from smartpdu.storage.sql_core import Cursor, SqlCore
 
 __all__ = ["BLOCK_SPAN_S", "PURGE_CHUNK", "BlockReadings", "choose_resolution"]
 
@@ -110,6 +112,8 @@ def choose_resolution(step_s: int) -> Resolution:
 
 def reading_cells(readings: Sequence[Reading], ids: dict[tuple[str, str], int]) -> dict[str, Cells]:
     """1 s readings as cells per PDU (``min``/``max`` default to ``avg``)."""
+    if isinstance(readings, ReadingBatch):
+        return _batch_cells(readings, ids)
     cols: dict[str, list[tuple[int, int, float, float, float]]] = defaultdict(list)
     for r in readings:
         lo = r.avg if r.min is None else r.min
@@ -131,10 +135,45 @@ def reading_cells(readings: Sequence[Reading], ids: dict[tuple[str, str], int]) 
     return out
 
 
-class BlockReadings:
-    """The :class:`~smartpdu.storage.base.ReadingRepository` half of a :class:`SqlStore`."""
+def _batch_cells(batch: ReadingBatch, ids: dict[tuple[str, str], int]) -> dict[str, Cells]:
+    """:func:`reading_cells` of a columnar batch, without a ``Reading`` per value (same cells,
+    same order: per PDU, second by second, in key order)."""
+    parts: dict[str, list[tuple[list[int], int, F64, F64, F64]]] = defaultdict(list)
+    for s in batch.seconds:
+        ts = to_epoch_s(s.ts)
+        pdus = [p for p, _ in s.keys]
+        if len(set(pdus)) == 1:
+            groups = {pdus[0]: np.arange(len(pdus))}
+        else:
+            labels = np.array(pdus)
+            groups = {p: np.flatnonzero(labels == p) for p in dict.fromkeys(pdus)}
+        for pdu, at in groups.items():
+            kids = [ids[s.keys[j]] for j in at.tolist()]
+            parts[pdu].append((kids, ts, s.lo[at], s.avg[at], s.hi[at]))
+    out = {}
+    for pdu, ps in parts.items():
+        sizes = [len(k) for k, *_ in ps]
+        out[pdu] = Cells(
+            np.fromiter(chain.from_iterable(k for k, *_ in ps), np.int64, sum(sizes)),
+            np.repeat(np.array([t for _, t, *_ in ps], np.int64), sizes),
+            np.ones(sum(sizes), np.int64),
+            np.concatenate([p[2] for p in ps]).astype(np.float64),
+            np.concatenate([p[3] for p in ps]).astype(np.float64),
+            np.concatenate([p[4] for p in ps]).astype(np.float64),
+        )
+    return out
 
-    def __init__(self, store: SqlStore) -> None:
+
+def _pairs(readings: Sequence[Reading]) -> set[tuple[str, str]]:
+    if isinstance(readings, ReadingBatch):
+        return set(chain.from_iterable(s.keys for s in readings.seconds))
+    return {(r.pdu_id, r.key) for r in readings}
+
+
+class BlockReadings:
+    """The :class:`~smartpdu.storage.base.ReadingRepository` half of a store (:class:`SqlCore`)."""
+
+    def __init__(self, store: SqlCore) -> None:
         self._store = store
         self._ids: dict[tuple[str, str], int] = {}
         self._keys: dict[int, str] = {}
@@ -191,7 +230,7 @@ class BlockReadings:
         if not readings:
             return 0
         store = self._store
-        pairs = {(r.pdu_id, r.key) for r in readings}
+        pairs = _pairs(readings)
         with store._lock:
             store._check_open()
             try:

@@ -1,25 +1,25 @@
 """Backend-independent implementation of :class:`~smartpdu.storage.base.Store` over DB-API.
 
-Backends supply a connection, a transaction context, placeholder translation and their DDL;
-row mapping and error translation live here once, readings (packed blocks, roll-up, history) in
-:mod:`~smartpdu.storage.readings_sql`.
+Backends supply a connection, a transaction context, placeholder translation and their DDL
+(the connection core is :mod:`~smartpdu.storage.sql_core`); row mapping and error translation
+live here once, the typed tables in their repository modules, readings (packed blocks, roll-up,
+history) in :mod:`~smartpdu.storage.readings_sql`.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Protocol
 
 from smartpdu.events.chain import Checkpoint
 from smartpdu.events.codes import Severity
 from smartpdu.events.model import Event, canonical_json, format_timestamp, parse_timestamp
 from smartpdu.storage import queries as q
+from smartpdu.storage.access_repo import SqlAccess
+from smartpdu.storage.control_repos import SqlCalibrations, SqlCommandResults, SqlOutletMemory
+from smartpdu.storage.outbox_repo import SqlOutbox
 from smartpdu.storage.readings_sql import BlockReadings
 from smartpdu.storage.records import (
     ConfigVersion,
@@ -32,23 +32,14 @@ from smartpdu.storage.records import (
     Resolution,
     RetentionPolicy,
     SessionRecord,
-    StoreError,
     UserRecord,
 )
+from smartpdu.storage.sql_core import Cursor, Row, SqlCore
+from smartpdu.storage.state_repos import SqlAlarmState, SqlMaxDemand, SqlResidualTrends
+from smartpdu.storage.subscription_repo import SqlSubscriptions
+from smartpdu.storage.webhook_repo import SqlWebhooks
 
-Row = tuple[Any, ...]
-
-
-class Cursor(Protocol):
-    """The DB-API cursor subset both sqlite3 and psycopg provide."""
-
-    def execute(self, sql: Any, params: Any = ..., /) -> Any: ...
-    def executemany(self, sql: Any, params: Any, /) -> Any: ...
-    def fetchall(self) -> list[Any]: ...
-    def fetchone(self) -> Any: ...
-
-    @property
-    def rowcount(self) -> int: ...
+__all__ = ["Cursor", "Row", "SqlStore"]
 
 
 def _event_row(ev: Event) -> Row:
@@ -94,103 +85,38 @@ def _row_user(r: Row) -> UserRecord:
 
 
 def _row_session(r: Row) -> SessionRecord:
-    return SessionRecord(r[0], r[1], parse_timestamp(r[2]), parse_timestamp(r[3]))
+    return SessionRecord(r[0], r[1], parse_timestamp(r[2]), parse_timestamp(r[3]), str(r[4]))
 
 
-class SqlStore(ABC):
+class SqlStore(SqlCore):
     """Shared Store logic; subclasses implement connection handling and DDL."""
 
-    _integrity_errors: tuple[type[Exception], ...] = ()
-
     def __init__(self, url: str) -> None:
-        self._url = url
-        self._lock = threading.RLock()
-        self._closed = False
-        self._sql_cache: dict[str, str] = {}
-        from smartpdu.storage.control_repos import (
-            SqlCalibrations,
-            SqlCommandResults,
-            SqlOutletMemory,
-        )
-
+        super().__init__(url)
         self.outlet_memory = SqlOutletMemory(self)
         """Outlet holds and last commanded states (``control.holds.OutletMemory``)."""
         self.command_results = SqlCommandResults(self)
         """The command idempotency ledger (``control.commands.CommandResults``)."""
         self.calibrations = SqlCalibrations(self)
         """Calibration sets per PDU, every version kept."""
-        from smartpdu.storage.subscription_repo import SqlSubscriptions
-
         self.redfish_subscriptions = SqlSubscriptions(self)
         """Redfish EventService subscriptions and their never-reused ids."""
-        from smartpdu.storage.outbox_repo import SqlOutbox
-
         self.outbox = SqlOutbox(self)
         """The outbox's delivery cursors and delivery log per destination."""
-        from smartpdu.storage.access_repo import SqlAccess
-
+        self.alarm_state = SqlAlarmState(self)
+        """The alarm engine's id counter, active alarms and history."""
+        self.max_demand = SqlMaxDemand(self)
+        """Maximum demand per PDU and channel."""
+        self.residual_trends = SqlResidualTrends(self)
+        """Residual-current trend points per channel."""
+        self.webhooks = SqlWebhooks(self)
+        """Webhook subscriptions (secrets, filters, template, enabled)."""
         self.access = SqlAccess(self)
-        """Lever credentials and the access log (migration 9)."""
+        """Lever credentials and the access log (migration 10)."""
         self._readings = BlockReadings(self)
-
-    # -- backend hooks --------------------------------------------------------------------------
-    @abstractmethod
-    def _tx(self) -> AbstractContextManager[Cursor]:
-        """Open a write transaction yielding a cursor; commit on success, roll back on error."""
-
-    @abstractmethod
-    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """Run one read-only statement and return all rows."""
-
-    @abstractmethod
-    def _close_connection(self) -> None: ...
-
-    def _translate(self, sql: str) -> str:
-        """Turn a portable ``?`` statement into the backend's placeholder style."""
-        return sql
-
-    # -- helpers --------------------------------------------------------------------------------
-    def _sql(self, sql: str) -> str:
-        out = self._sql_cache.get(sql)
-        if out is None:
-            out = self._sql_cache[sql] = self._translate(sql)
-        return out
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise StoreError(f"store {self._url} is closed")
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        with self._lock:
-            self._check_open()
-            return self._read(self._sql(sql), params)
-
-    def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
-        with self._lock:
-            self._check_open()
-            with self._tx() as cur:
-                cur.execute(self._sql(sql), params)
-                return int(cur.rowcount)
-
-    @property
-    def url(self) -> str:
-        return self._url
-
-    def close(self) -> None:
-        with self._lock:
-            if not self._closed:
-                self._closed = True
-                self._close_connection()
 
     def __enter__(self) -> SqlStore:
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def schema_version(self) -> int:
-        rows = self._query("SELECT MAX(version) FROM schema_version")
-        return int(rows[0][0] or 0)
 
     # -- events ---------------------------------------------------------------------------------
     def append_events(self, events: Sequence[Event]) -> None:
@@ -393,6 +319,8 @@ class SqlStore(ABC):
             session.username,
             format_timestamp(session.created_utc),
             format_timestamp(session.expires_utc),
+            session.interface,
+            session.id,
         )
         try:
             self._write(q.INSERT_SESSION, row)
@@ -405,6 +333,13 @@ class SqlStore(ABC):
     def get_session(self, token_hash: str) -> SessionRecord | None:
         rows = self._query(q.GET_SESSION, (token_hash,))
         return _row_session(rows[0]) if rows else None
+
+    def find_session(self, session_id: str) -> SessionRecord | None:
+        rows = self._query(q.FIND_SESSION, (session_id,))
+        return _row_session(rows[0]) if rows else None
+
+    def list_sessions(self, now: datetime) -> list[SessionRecord]:
+        return [_row_session(r) for r in self._query(q.LIVE_SESSIONS, (format_timestamp(now),))]
 
     def delete_session(self, token_hash: str) -> bool:
         return self._write(q.DELETE_SESSION, (token_hash,)) > 0

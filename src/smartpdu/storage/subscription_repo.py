@@ -8,11 +8,12 @@ on the owning store (same lock, same error translation).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from smartpdu.model.subscriptions import SubscriptionRecord
+
 if TYPE_CHECKING:
-    from smartpdu.storage.sql_store import Row, SqlStore
+    from smartpdu.storage.sql_core import Row, SqlCore
 
 __all__ = ["SqlSubscriptions", "SubscriptionRecord", "parse_subscription_id"]
 
@@ -34,17 +35,6 @@ _SET_NEXT: Final = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class SubscriptionRecord:
-    """One EventService subscription as stored (``id`` is the decimal id of its URI)."""
-
-    id: str
-    destination: str
-    context: str | None
-    owner: str
-    created_utc: str
-
-
 def parse_subscription_id(sid: str) -> int | None:
     """The integer behind a canonical decimal id (``"7"``), else None (``"07"``, ``"x"``)."""
     if not (sid.isascii() and sid.isdigit()) or (len(sid) > 1 and sid[0] == "0"):
@@ -63,7 +53,7 @@ def _record(r: Row) -> SubscriptionRecord:
 class SqlSubscriptions:
     """Subscriptions in ``redfish_subscriptions``, ordered by id."""
 
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: SqlCore) -> None:
         self._store = store
 
     def list(self) -> list[SubscriptionRecord]:

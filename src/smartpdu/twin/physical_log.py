@@ -16,7 +16,9 @@ class TwinEvent:
     """One physical occurrence at sim time ``t_s`` on ``target`` (``pdu-a/branch/B3``, ``feed/A``).
 
     Kinds: ``breaker_trip``, ``breaker_reset``, ``feed_loss``, ``feed_restore``, ``psu_failover``,
-    ``psu_restore``, ``device_off``, ``device_on``, ``relay_fault``.
+    ``psu_restore``, ``device_off``, ``device_on``, ``relay_fault``, ``surge`` (injected on a feed),
+    ``surge_let_through`` (per PDU phase: the SPD's let-through peak and absorbed energy),
+    ``arcing``, ``load_signature``.
     """
 
     t_s: float

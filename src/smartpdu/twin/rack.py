@@ -24,6 +24,7 @@ import numpy.typing as npt
 from smartpdu.config.models import LoadKind, PowerUpState, RackConfig
 from smartpdu.hardware.interface import LeverAction
 from smartpdu.hardware.samples import Acquisition, PduStatus, SampleBlock
+from smartpdu.twin.arcing import LookAlike
 from smartpdu.twin.breakers import PduBreakers, Trip
 from smartpdu.twin.controller_power import select_power_source
 from smartpdu.twin.device_log import DeviceLog, breaker_path, trip_event
@@ -44,6 +45,7 @@ from smartpdu.twin.sample_stats import mean_square
 from smartpdu.twin.supply import N_HARMONICS, Supply, phase_rotation, star_point_matrix
 from smartpdu.twin.synthesis import SAMPLE_DTYPE, PduWindow, Synthesizer, add_inrush
 from smartpdu.twin.thermal import terminal_temperature_step
+from smartpdu.twin.transients import Transients
 from smartpdu.twin.window_outputs import NoiseBank, Residuals, StatusCache, TerminalProbes
 from smartpdu.twin.window_protection import WindowProtection
 
@@ -81,7 +83,7 @@ class RackTwin:
     ) -> None:
         self.config = config
         self.topo = topo = Topology(config)
-        ss = np.random.SeedSequence(seed).spawn(7)
+        ss = np.random.SeedSequence(seed).spawn(8)  # spawn keys are stable: [:7] as before
         self._rng_walk = np.random.default_rng(ss[0])
         self._rng_noise = np.random.default_rng(ss[1])
         shape_rng = np.random.default_rng(ss[2])
@@ -149,6 +151,8 @@ class RackTwin:
         self._protection = WindowProtection(topo, self.breakers, self._lost_neutral, self._log_trip)
         self._status = StatusCache(topo)
         self._residuals = Residuals(topo)
+        self._transients = Transients(topo, np.random.default_rng(ss[7]))
+        self._surge_peaks: list[dict[int, float]] | None = None
 
     # ---- clock ---------------------------------------------------------------------------
     @property
@@ -209,6 +213,50 @@ class RackTwin:
             raise ValueError(f"leak_ma_per_psu must be >= 0, got {leak_ma_per_psu}")
         self.psus.leak_ma[self.topo.psu_device == self.topo.device(device)] = leak_ma_per_psu
 
+    def surge(
+        self,
+        feed: str,
+        *,
+        phase: str = "all",
+        peak_v: float = 4000.0,
+        let_through_v: float = 800.0,
+        rise_s: float = 1.2e-6,
+        duration_s: float = 50e-6,
+        count: int = 1,
+        interval_s: float = 0.1,
+    ) -> None:
+        """A surge (or a burst of ``count``) on ``feed``, clipped by each PDU's SPD (``surge``)."""
+        self.supply.feed(feed)  # raises KeyError naming the feed
+        self._transients.surge(self.now_s, self._window_s, feed, phase, peak_v, let_through_v,
+                               rise_s, duration_s, count, interval_s)  # fmt: skip
+        self._log("surge", f"feed/{feed}", phase=phase, open_circuit_v=peak_v,
+                  let_through_v=let_through_v, count=count)  # fmt: skip
+
+    def arcing(
+        self, pdu_id: str, outlet_id: str, intensity: float, duration_s: float | None = None
+    ) -> None:
+        """A series arc in the outlet's terminal (``arcing``); intensity 0 stops it."""
+        if not 0.0 <= intensity <= 1.0:
+            raise ValueError(f"intensity must be in [0, 1], got {intensity}")
+        until = self.now_s + duration_s if duration_s else float("inf")
+        self._transients.arcing(self.topo.outlet(pdu_id, outlet_id), intensity, until)
+        self._log("arcing", f"{pdu_id}/outlet/{outlet_id}", intensity=intensity)
+
+    def look_alike(
+        self,
+        pdu_id: str,
+        outlet_id: str,
+        kind: str,
+        duration_s: float | None = None,
+        **kw: float | None,
+    ) -> None:
+        """A load signature that resembles an arc in one feature (``load_signature``): keywords
+        as :class:`~smartpdu.twin.arcing.LookAlike`; ``kind="none"`` removes it."""
+        k = self.topo.outlet(pdu_id, outlet_id)
+        until = self.now_s + duration_s if duration_s else float("inf")
+        self._transients.look_alike(LookAlike(k, kind, self.now_s, until, **kw))  # type: ignore[arg-type]
+        self._log("load_signature", f"{pdu_id}/outlet/{outlet_id}", signature=kind)
+
     def set_poe(self, present: bool) -> None:
         self._poe = present
 
@@ -264,6 +312,12 @@ class RackTwin:
         )
         wins = self._generate(coef, envs, mats)
         add_inrush(wins, topo, self.psus, coef, angle, self._pulse, self._rot, t0)
+        self._surge_peaks = None
+        if self._transients.active:
+            self._transients.apply_currents(wins, t0)
+            pdu_live = [bool(x) for x in live[0]]
+            self._surge_peaks, surges = self._transients.apply_surges(wins, t0, dt, pdu_live)
+            self.physical_log.extend(surges)
         leak = np.where(alive, bank.leak_ma, 0.0) * humidity_leakage_factor(
             self.environment.humidity_pct
         )
@@ -353,6 +407,10 @@ class RackTwin:
             live[nph] &= not self._lost_neutral[p]
             live[nph + 1 : ro] = branch_closed[b0:b1] & pdu_live[p]
             live[ro:] = out_live[o0:o1]
+            v_peak = np.abs(w.v).max(axis=1) if n else np.zeros(nph, dtype=w.v.dtype)
+            if self._surge_peaks is not None:  # the front end's analog peak detector
+                for r, pk in self._surge_peaks[p].items():
+                    v_peak[r] = max(float(v_peak[r]), pk)
             self._noise.add(w, live, bool(pdu_live[p]))
             blocks[self.pdu_ids[p]] = SampleBlock(
                 pdu_id=self.pdu_ids[p],
@@ -365,6 +423,7 @@ class RackTwin:
                 channel_phase=topo.channel_phase[p],
                 residual_ma=self._residuals.of(p, leak),
                 residual_channels=topo.residual_channels[p],
+                voltage_peak_v=v_peak,
             )
             status[self.pdu_ids[p]] = self._status.status(
                 p,

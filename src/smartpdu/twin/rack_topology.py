@@ -101,6 +101,8 @@ class Topology:
         self.branch_of_outlet, self.phase_of_branch, self.outlets_of_branch = [], [], []
         self.res_rows, self.channels, self.channel_phase = [], [], []
         self.residual_channels, self.rcbo_branches = [], []
+        self.rcm_outlets: list[bool] = []
+        """Per PDU: each outlet has its own residual-current toroid (``residual_per_outlet``)."""
         res_outlets = {
             int(o) for o, kd in zip(psu_outlet, kinds, strict=True) if kd is LoadKind.RESISTIVE
         }
@@ -143,8 +145,13 @@ class Topology:
             )
             rcbo = [b0 + i for i, b in enumerate(p.branches) if b.breaker.kind == "RCBO"]
             self.rcbo_branches.append(rcbo)
+            self.rcm_outlets.append(p.residual_per_outlet)
             self.residual_channels.append(
-                ("inlet", *(f"branch/{p.branches[b - b0].id}" for b in rcbo))
+                (
+                    "inlet",
+                    *(f"branch/{p.branches[b - b0].id}" for b in rcbo),
+                    *(f"outlet/{o.id}" for o in (p.outlets if p.residual_per_outlet else ())),
+                )
             )
         self.terminal_ids = [f"terminal/{p.id}/{o.id}" for p in pdus for o in p.outlets]
         assert math.isfinite(self.window_s)

@@ -10,7 +10,7 @@ Format (see docs/scenarios.md for every action)::
       - {at: 90s, do: feed_loss, feed: A}
       - {at: 5m, do: feed_restore, feed: A}
 
-Times and durations accept ``500ms``, ``90s``, ``5m``, ``1h``, compounds like ``1h30m`` and plain
+Times and durations accept ``50us``, ``500ms``, ``90s``, ``5m``, ``1h``, compounds like ``1h30m`` and plain
 seconds. Steps are validated with pydantic (a discriminated union on ``do``), then every id is
 checked against the rack (:func:`check_scenario`), so a bad file names each bad field
 (``steps[3].feed``) before anything runs. :func:`apply` maps a step onto the twin's methods.
@@ -22,7 +22,14 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from smartpdu.config.loader import (
     ConfigError,
@@ -51,8 +58,17 @@ __all__ = [
     "validate_scenario",
 ]
 
-_UNITS_S = {"ms": 1e-3, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
-_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(ms|min|s|m|h|d)")
+_UNITS_S = {
+    "us": 1e-6,
+    "µs": 1e-6,
+    "ms": 1e-3,
+    "s": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "h": 3600.0,
+    "d": 86400.0,
+}
+_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(us|µs|ms|min|s|m|h|d)")
 
 
 def parse_duration(value: object) -> float:
@@ -221,6 +237,60 @@ class Poe(_Step):
     present: bool
 
 
+class Surge(_Step):
+    """A kV-range transient on a feed, clipped by each PDU's SPD (``twin/surge.py``)."""
+
+    do: Literal["surge"]
+    feed: Feed
+    phase: Literal["L1", "L2", "L3", "all"] = "all"
+    peak_kv: float = Field(4.0, gt=0, le=20)
+    """Open-circuit peak of the surge (IEC 61000-4-5 levels: 0.5, 1, 2, 4 kV)."""
+    let_through_v: float = Field(800.0, ge=350, le=10000)
+    """The SPD's clamping voltage at 100 A (higher: a degraded or absent SPD)."""
+    rise: PositiveSeconds = 1.2e-6
+    duration: PositiveSeconds = 50e-6
+    """Time to half value of the open-circuit wave."""
+    count: int = Field(1, ge=1, le=100)
+    """Pulses of one burst…"""
+    interval: PositiveSeconds = 0.1
+    """…this far apart."""
+
+    @model_validator(mode="after")
+    def _shape(self) -> Surge:
+        if not self.rise < self.duration <= 1.0:
+            raise ValueError("need rise < duration ≤ 1 s")
+        return self
+
+
+class Arcing(_Step):
+    """A series arc in one outlet's terminal (``twin/arcing.py``); intensity 0 stops it."""
+
+    do: Literal["arcing"]
+    pdu: str
+    outlet: str
+    intensity: float = Field(0.5, ge=0, le=1)
+    duration: PositiveSeconds | None = None
+    """None: until another ``arcing`` step (intensity 0) stops it."""
+
+
+class LoadSignature(_Step):
+    """A load that resembles an arc in one feature: the detector's counter-examples."""
+
+    do: Literal["load_signature"]
+    pdu: str
+    outlet: str
+    kind: Literal["smps_ripple", "dimmer", "motor_start", "none"]
+    duration: PositiveSeconds | None = None
+    ripple_pct: float = Field(3.0, gt=0, le=50)
+    switching_khz: float = Field(65.3, gt=1, le=2000)
+    firing_deg: float = Field(90.0, gt=0, lt=180)
+    ratio: float = Field(6.0, ge=1, le=12)
+    """Motor start current / running current."""
+    tau: PositiveSeconds = 0.8
+    period: PositiveSeconds | None = None
+    """Repeat the motor start this often (a compressor cycling)."""
+
+
 class BreakerReset(_Step):
     do: Literal["breaker_reset"]
     pdu: str
@@ -249,7 +319,10 @@ Step = Annotated[
     | Lever
     | Keypad
     | Poe
-    | BreakerReset,
+    | BreakerReset
+    | Surge
+    | Arcing
+    | LoadSignature,
     Field(discriminator="do"),
 ]
 ACTIONS: tuple[str, ...] = tuple(
@@ -333,7 +406,7 @@ def check_scenario(scenario: Scenario, config: RackConfig) -> list[ConfigIssue]:
         if pdu_id is not None and pdu_id not in pdus:
             bad(i, "pdu", f"no PDU {pdu_id!r} in the rack", list(pdus))
             continue
-        if isinstance(step, Outlet | RelayFault | ContactAgeing):
+        if isinstance(step, Outlet | RelayFault | ContactAgeing | Arcing | LoadSignature):
             outlets = [o.id for o in pdus[step.pdu].outlets]
             if step.outlet not in outlets:
                 bad(i, "outlet", f"no outlet {step.outlet!r} on {step.pdu}", outlets)
@@ -404,5 +477,17 @@ def apply(step: Step, twin: RackTwin) -> None:
             twin.set_poe(step.present)
         case BreakerReset():
             twin.reset_breaker(step.pdu, step.breaker)
+        case Surge():
+            twin.surge(step.feed, phase=step.phase, peak_v=step.peak_kv * 1e3,
+                       let_through_v=step.let_through_v, rise_s=step.rise,
+                       duration_s=step.duration, count=step.count,
+                       interval_s=step.interval)  # fmt: skip
+        case Arcing():
+            twin.arcing(step.pdu, step.outlet, step.intensity, step.duration)
+        case LoadSignature():
+            twin.look_alike(step.pdu, step.outlet, step.kind, step.duration,
+                            ripple_pct=step.ripple_pct, switching_hz=step.switching_khz * 1e3,
+                            firing_deg=step.firing_deg, ratio=step.ratio, tau_s=step.tau,
+                            period_s=step.period)  # fmt: skip
         case _:  # pragma: no cover - the union is exhaustive
             raise TypeError(f"unknown step {step!r}")

@@ -99,13 +99,24 @@ class Residuals:
 
 
 def residuals(topo: Topology, p: int, leak: FArray) -> FArray:
-    """Residual current (mA) of PDU ``p``: the inlet's vector sum, then each RCBO branch."""
+    """Residual current (mA) of PDU ``p``: the inlet's vector sum, then each RCBO branch, then
+    (with per-outlet monitors) each outlet — the sum of its PSUs' protective-conductor currents.
+
+    Leakage currents of PSUs on one phase add (same phase angle); the inlet toroid sees the
+    phasor sum over the three phases."""
     psus = topo.psus_of_pdu[p]
     by_phase = np.bincount(topo.psu_phase[psus], weights=leak[psus], minlength=3)
-    out = np.empty(1 + len(topo.rcbo_branches[p]))
+    n_rcbo = len(topo.rcbo_branches[p])
+    o0, o1 = topo.out_slice[p]
+    n_out = o1 - o0 if topo.rcm_outlets[p] else 0
+    out = np.empty(1 + n_rcbo + n_out)
     out[0] = abs(np.dot(by_phase, _PHASORS))
     for k, b in enumerate(topo.rcbo_branches[p]):
         out[1 + k] = leak[topo.psus_of_branch[b]].sum()
+    if n_out:
+        out[1 + n_rcbo :] = np.bincount(
+            topo.psu_outlet[psus] - o0, weights=leak[psus], minlength=n_out
+        )
     return out
 
 

@@ -4,8 +4,9 @@ Runs in the derive phase after the snapshot: every ``alarms.evaluate_every_s`` o
 it extracts the samples the rules read (:mod:`.alarm_inputs`), lets the pure
 :class:`~smartpdu.alarms.AlarmEngine` evaluate them and drafts an event per change into the
 frame. A configuration change (``frame.config.alarms``) re-binds the rules at the next tick.
-Active alarms, the id counter and the recent history are saved (key/value, through the writer
-thread) whenever they change, and restored at start: an alarm survives a restart.
+Active alarms, the id counter and the recent history are saved (tables ``alarm_counter`` and
+``alarm_records``, through the writer thread) whenever they change, and restored at start: an
+alarm survives a restart.
 
 Acknowledgements arrive from the event loop (REST, CLI); the engine is guarded by one lock and
 the acknowledgement's events are appended to the log at once (audited with the user).
@@ -13,7 +14,6 @@ the acknowledgement's events are appended to the log at once (audited with the u
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from dataclasses import replace
@@ -31,16 +31,14 @@ from smartpdu.config import RackConfig
 from smartpdu.config.alarms import AlarmsConfig
 from smartpdu.events import EventLog
 from smartpdu.events.model import Event, format_timestamp
+from smartpdu.model.runtime_state import AlarmStateRepository
 from smartpdu.runtime.pipeline import Phase, StageBase, TickFrame
 from smartpdu.runtime.stages.alarm_inputs import alarm_samples
-from smartpdu.runtime.stages.demand import KeyValueStore
 from smartpdu.runtime.writer import StoreWriter
 
-__all__ = ["ALARMS_KV_KEY", "AlarmStage"]
+__all__ = ["AlarmStage"]
 
 log = logging.getLogger(__name__)
-
-ALARMS_KV_KEY = "alarms/state"
 
 
 class AlarmStage(StageBase):
@@ -50,7 +48,7 @@ class AlarmStage(StageBase):
     def __init__(
         self,
         config: RackConfig,
-        store: KeyValueStore,
+        store: AlarmStateRepository,
         writer: StoreWriter | None,
         events: EventLog,
     ) -> None:
@@ -112,19 +110,19 @@ class AlarmStage(StageBase):
 
     # -- persistence ------------------------------------------------------------------------------
     def _save(self) -> None:
-        text = json.dumps(self._engine.dump(), separators=(",", ":"), allow_nan=False)
+        state = self._engine.dump()
         store = self._store
         if self._writer is None:
-            store.kv_set(ALARMS_KV_KEY, text)
+            store.save(state)
         else:
-            self._writer.submit(lambda: store.kv_set(ALARMS_KV_KEY, text))
+            self._writer.submit(lambda: store.save(state))
 
     def _load(self) -> None:
-        text = self._store.kv_get(ALARMS_KV_KEY)
-        if text is None:
+        state = self._store.load()
+        if state is None:
             return
         try:
-            orphans = self._engine.load(json.loads(text))
+            orphans = self._engine.load(state)
         except (ValueError, TypeError, KeyError) as exc:
             log.error("stored alarm state unreadable (%s); starting without active alarms", exc)
             return

@@ -18,12 +18,15 @@ import logging
 import threading
 from dataclasses import replace
 
+import numpy as np
+import numpy.typing as npt
+
 from smartpdu.control import ControlPlane
+from smartpdu.control.currents import OutletCurrents
 from smartpdu.events import EventLog
 from smartpdu.hardware import RackHardware
-from smartpdu.metering import BlockMetrics, flag_names
+from smartpdu.metering import BlockMetrics
 from smartpdu.model.snapshot import BranchSnapshot, OutletSnapshot, PduSnapshot, RackSnapshot
-from smartpdu.protection.classify import MeteredCurrent
 from smartpdu.runtime.pipeline import Phase, StageBase, TickFrame
 
 __all__ = ["DecideStage", "metered_outlets", "overlay_decisions"]
@@ -73,26 +76,24 @@ class DecideStage(StageBase):
         frame.completed.extend(out.completed)
 
 
-def metered_outlets(metered: BlockMetrics) -> dict[str, MeteredCurrent]:
-    """Each outlet's current as metered (NaN kept) with its quality flag names, by outlet id."""
+def metered_outlets(metered: BlockMetrics) -> OutletCurrents:
+    """Each outlet's current as metered (NaN kept) with its quality flags, by outlet id: the
+    meter's outlet rows as arrays (a ``MeteredCurrent`` is built only for an id looked up)."""
     m = metered.metrics
     rows = _OUTLET_ROWS.get(metered.channels)
     if rows is None:  # the layout is the same every window: find the outlet rows once
         if len(_OUTLET_ROWS) >= 64:
             _OUTLET_ROWS.clear()
         found = [(k, ch[7:]) for k, ch in enumerate(metered.channels) if ch.startswith("outlet/")]
-        rows = _OUTLET_ROWS[metered.channels] = ([k for k, _ in found], [o for _, o in found])
+        rows = _OUTLET_ROWS[metered.channels] = (
+            np.array([k for k, _ in found], dtype=np.intp),
+            tuple(o for _, o in found),
+        )
     idx, oids = rows
-    i_rms = m.i_rms_a[idx].tolist()
-    i_peak = m.i_peak_a[idx].tolist()
-    flags = m.flags[idx].tolist()
-    return {
-        oid: MeteredCurrent(i, pk, tuple(flag_names(f)) if f else ())
-        for oid, i, pk, f in zip(oids, i_rms, i_peak, flags, strict=True)
-    }
+    return OutletCurrents(oids, m.i_rms_a[idx], m.i_peak_a[idx], m.flags[idx])
 
 
-_OUTLET_ROWS: dict[tuple[str, ...], tuple[list[int], list[str]]] = {}
+_OUTLET_ROWS: dict[tuple[str, ...], tuple[npt.NDArray[np.intp], tuple[str, ...]]] = {}
 """Outlet rows and ids by channel layout (a handful of layouts per process)."""
 
 

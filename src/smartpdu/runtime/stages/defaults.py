@@ -15,6 +15,7 @@ from smartpdu.runtime.energy import EnergyBook
 from smartpdu.runtime.lever_desk import LeverDesk
 from smartpdu.runtime.pipeline import Stage
 from smartpdu.runtime.stages.alarms import AlarmStage
+from smartpdu.runtime.stages.arc import ArcStage
 from smartpdu.runtime.stages.decide import DecideStage
 from smartpdu.runtime.stages.demand import DemandStage
 from smartpdu.runtime.stages.energy import EnergyStage
@@ -29,6 +30,7 @@ from smartpdu.runtime.stages.residual import ResidualStage
 from smartpdu.runtime.stages.risk import RiskStage
 from smartpdu.runtime.stages.safety import FireStage, TamperStage
 from smartpdu.runtime.stages.snapshot import SnapshotStage
+from smartpdu.runtime.stages.surge import SurgeStage
 from smartpdu.runtime.stages.watchers import QualityWatchStage, TransitionStage
 from smartpdu.runtime.writer import StoreWriter
 from smartpdu.storage import Store
@@ -56,11 +58,11 @@ class StageParts:
 
 
 def default_stages(parts: StageParts) -> list[Stage]:
-    """measure → energy, demand, snapshot, watchers, alarms, fire, tamper, residual trend,
-    hotspot, redundancy, risk, psu-pairing → levers, decide → events → persist."""
-    alarms = AlarmStage(parts.config, parts.store, parts.writer, parts.events)
+    """measure → energy, demand, snapshot, surge, arc, watchers, alarms, fire, tamper, residual
+    trend, hotspot, redundancy, risk, psu-pairing → levers, decide → events → persist."""
+    alarms = AlarmStage(parts.config, parts.store.alarm_state, parts.writer, parts.events)
     fire = FireStage(parts.config, parts.control, parts.hardware, parts.control_lock)
-    residual = ResidualStage(parts.config, parts.store, parts.writer)
+    residual = ResidualStage(parts.config, parts.store.residual_trends, parts.writer)
     hotspot = HotspotStage(parts.config)
     redundancy = RedundancyStage()
     return [
@@ -68,7 +70,7 @@ def default_stages(parts: StageParts) -> list[Stage]:
         EnergyStage(parts.energy),
         DemandStage(
             parts.config,
-            parts.store,
+            parts.store.max_demand,
             parts.writer,
             window_s=parts.demand_window_s,
             # a rising maximum is saved at most once a minute (flash wear; lost on kill -9: ≤ 60 s
@@ -76,6 +78,9 @@ def default_stages(parts: StageParts) -> list[Stage]:
             save_interval_s=max(60.0, parts.persist_interval_s),
         ),
         SnapshotStage(parts.control),
+        # right after the snapshot: they lay their counters over it, which the alarm rules read
+        SurgeStage(parts.config),
+        ArcStage(parts.config, parts.control, parts.control_lock),
         TransitionStage(),
         QualityWatchStage(),
         alarms,

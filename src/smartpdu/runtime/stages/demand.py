@@ -1,5 +1,5 @@
 """Demand stage: 15-min sliding demand of the inlet phase currents and power, with the maximum
-demand persisted in the store's key/value table so it survives a restart (like energy).
+demand persisted in the store (table ``max_demand``) so it survives a restart (like energy).
 
 The maximum is saved through the writer thread at most once per ``save_interval_s`` of hardware
 time, and only when it rose; a restart resumes from the saved maximum (the sliding window itself
@@ -8,29 +8,25 @@ restarts empty: a demand value needs a full window of fresh measurements).
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import Protocol
 
 import numpy as np
 
 from smartpdu.config import RackConfig
 from smartpdu.metering import BlockMetrics, DemandMeter
+from smartpdu.model.runtime_state import MaxDemandRepository
 from smartpdu.runtime.assemble import Demand
 from smartpdu.runtime.pipeline import Phase, StageBase, TickFrame
 from smartpdu.runtime.writer import StoreWriter
 
-__all__ = ["DEMAND_KV_PREFIX", "DemandStage", "KeyValueStore"]
+__all__ = ["DemandStage", "demand_channels"]
 
 log = logging.getLogger(__name__)
 
-DEMAND_KV_PREFIX = "demand/"
 
-
-class KeyValueStore(Protocol):
-    def kv_get(self, key: str) -> str | None: ...
-
-    def kv_set(self, key: str, value: str) -> None: ...
+def demand_channels(phases: int) -> list[str]:
+    """The stored channel names of one PDU's demand meter, in meter order: phases, then power."""
+    return [f"L{i + 1}" for i in range(phases)] + ["power"]
 
 
 class DemandStage(StageBase):
@@ -40,7 +36,7 @@ class DemandStage(StageBase):
     def __init__(
         self,
         config: RackConfig,
-        store: KeyValueStore,
+        store: MaxDemandRepository,
         writer: StoreWriter | None,
         *,
         window_s: float = 900.0,
@@ -53,9 +49,11 @@ class DemandStage(StageBase):
         self._saved: dict[str, list[float]] = {}
         self._saved_at: dict[str, float] = {}
         self._layouts: dict[tuple[str, ...], tuple[list[int], list[str]]] = {}
+        self._channels: dict[str, list[str]] = {}
         for p in config.pdus:
             meter = DemandMeter(p.phases + 1, window_s=window_s)
-            stored = _load(store, p.id, p.phases + 1)
+            self._channels[p.id] = demand_channels(p.phases)
+            stored = _load(store, p.id, self._channels[p.id])
             if stored is not None:
                 meter.max_demand = np.asarray(stored, dtype=np.float64)
                 self._saved[p.id] = stored
@@ -103,28 +101,23 @@ class DemandStage(StageBase):
         if values == self._saved.get(pdu_id):
             return
         self._saved[pdu_id] = values
-        text = json.dumps({"max_demand": values}, separators=(",", ":"))
-        store, key = self._store, DEMAND_KV_PREFIX + pdu_id
+        rows = dict(zip(self._channels[pdu_id], values, strict=True))
+        store = self._store
         if self._writer is None:
-            store.kv_set(key, text)
+            store.save(pdu_id, rows)
         else:
-            self._writer.submit(lambda: store.kv_set(key, text))
+            self._writer.submit(lambda: store.save(pdu_id, rows))
 
     def close(self) -> None:
         for pdu_id in self._meters:
             self.save(pdu_id)
 
 
-def _load(store: KeyValueStore, pdu_id: str, n: int) -> list[float] | None:
-    text = store.kv_get(DEMAND_KV_PREFIX + pdu_id)
-    if text is None:
+def _load(store: MaxDemandRepository, pdu_id: str, channels: list[str]) -> list[float] | None:
+    stored = store.load(pdu_id)
+    if not stored:
         return None
-    try:
-        values = [float(v) for v in json.loads(text)["max_demand"]]
-    except (KeyError, ValueError, TypeError) as exc:
-        log.error("stored maximum demand of %s unreadable (%s); starting from zero", pdu_id, exc)
-        return None
-    if len(values) != n:
+    if set(stored) != set(channels):
         log.warning("stored maximum demand of %s has another layout; starting from zero", pdu_id)
         return None
-    return values
+    return [stored[ch] for ch in channels]

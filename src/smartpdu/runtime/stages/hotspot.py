@@ -1,8 +1,9 @@
 """Hotspot stage: each outlet terminal's contact resistance estimated online (safety/hotspot.py).
 
 Every window adds each outlet's I² (metered rms, NaN as no value) to the step's mean; every
-``safety.hotspot.step_s`` the temperature rise of each terminal over the rack ambient (mean of the
-healthy air temperature sensors, as the terminals sit in the rack air) feeds the estimator. An
+``safety.hotspot.step_s`` each terminal's temperature and the rack ambient (mean of the healthy
+air temperature sensors, as the terminals sit in the rack air) feed the estimator, which models
+the terminal lagging that air. An
 outlet whose estimate stays above ``alert_factor`` × its nominal contact resistance (and
 nominal + ``min_increase_mohm``) for ``hold_s`` raises ``CONTACT_RESISTANCE_SUSPECTED`` with the
 estimated increase — before the terminal reaches protection's 70/90 °C limits. It re-arms once the
@@ -73,7 +74,7 @@ class HotspotStage(StageBase):
             v if (v := snap.pdus[p].outlets[o].terminal_temp_c) is not None else math.nan
             for p, o in self._keys
         ])  # fmt: skip
-        self._est.update(u, term - ambient)
+        self._est.update(u, term, ambient)
         self._detect(frame, u, term, ambient)
 
     def worst_ratio(self) -> float | None:

@@ -18,7 +18,7 @@ from smartpdu.runtime.energy import EnergyBook
 from smartpdu.runtime.pipeline import Phase, StageBase, TickFrame
 from smartpdu.runtime.readings import SecondAggregator
 from smartpdu.runtime.writer import StoreWriter
-from smartpdu.storage import Reading, RetentionPolicy, Store
+from smartpdu.storage import ReadingBatch, RetentionPolicy, Store
 
 __all__ = ["ROLLUP_EVERY_MIN", "PersistStage", "retention_policy"]
 
@@ -54,7 +54,8 @@ class PersistStage(StageBase):
         self._interval_s = interval_s
         self._retention = retention or RetentionPolicy()
         self._seconds = SecondAggregator()
-        self._pending: list[Reading] = []
+        self._pending = ReadingBatch()
+        """The minute's 1 s readings, as columns (no object per value: see ReadingBatch)."""
         self._last_s = -1e9
         self._last_minute = -1
 
@@ -62,7 +63,7 @@ class PersistStage(StageBase):
         now = frame.now_utc
         minute = int(now.timestamp() // 60)
         self._pending += self._seconds.add(now, frame.require_snapshot())
-        if self._pending and int(self._pending[0].ts.timestamp() // 60) != minute:
+        if self._pending and int(self._pending.seconds[0].ts.timestamp() // 60) != minute:
             self._flush_readings()
         if frame.t_s - self._last_s < self._interval_s:
             return
@@ -81,7 +82,7 @@ class PersistStage(StageBase):
     def _flush_readings(self) -> None:
         if self._pending:
             self._writer.submit_readings(self._pending)
-            self._pending = []
+            self._pending = ReadingBatch()
 
     def close(self) -> None:
         """Write the pending minute and partial second (the writer is still running)."""

@@ -1,41 +1,37 @@
-"""Residual-current trend stage: slope per week and forecast per inlet and RCBO branch.
+"""Residual-current trend stage: slope per week and forecast per inlet, RCBO branch and outlet.
 
-Every window's residual current (inlet and each monitored branch) goes into a
-:class:`~smartpdu.safety.residual.ResidualTrend` on the UTC time axis (so a trend continues
-across restarts: the bucket means are kept in the store). When a bucket completes, the trend is
-fitted and, if the critical level of the matching alarm rule (``inlet-residual``,
-``branch-residual`` or a configured one) is forecast within ``safety.residual.horizon_s``, a
-``RESIDUAL_CURRENT_TREND`` event says when (re-armed once the forecast recedes past twice the
-horizon). The warning and critical levels themselves are alarm rules (docs/alarms.md); an RCBO
-trip is protection's classification.
+Every window's residual current (inlet, each monitored branch and, on PDUs that monitor each
+outlet, each outlet) goes into a :class:`~smartpdu.safety.residual.ResidualTrend` on the UTC
+time axis (so a trend continues across restarts: the bucket means are kept in the store). When a
+bucket completes, the trend is fitted and, if the critical level of the matching alarm rule
+(``inlet-residual``, ``branch-residual``, ``outlet-residual`` or a configured one) is forecast
+within ``safety.residual.horizon_s``, a ``RESIDUAL_CURRENT_TREND`` event says when (re-armed
+once the forecast recedes past twice the horizon). The warning and critical levels themselves
+are alarm rules (docs/alarms.md); an RCBO trip is protection's classification.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import json
 import logging
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from smartpdu.alarms import effective_rules
+from smartpdu.alarms import effective_rules, entity_thresholds
 from smartpdu.config import RackConfig
-from smartpdu.config.alarms import RuleLevel
+from smartpdu.config.alarms import AlarmRuleConfig, RuleLevel
 from smartpdu.config.safety import ResidualTrendConfig
 from smartpdu.events import NewEvent
 from smartpdu.events.model import Action, format_timestamp
+from smartpdu.model.runtime_state import ResidualTrendRepository
 from smartpdu.runtime.pipeline import Phase, StageBase, TickFrame
-from smartpdu.runtime.stages.demand import KeyValueStore
 from smartpdu.runtime.writer import StoreWriter
 from smartpdu.safety.residual import ResidualTrend, TrendEstimate
 
-__all__ = ["RESIDUAL_KV_KEY", "ResidualStage", "ResidualView", "residual_limits"]
+__all__ = ["ResidualStage", "ResidualView", "residual_limits"]
 
 log = logging.getLogger(__name__)
-
-RESIDUAL_KV_KEY = "residual/trends"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,16 +46,25 @@ class ResidualView:
     slope_ma_per_week: float | None
     buckets: int
     forecast_critical_utc: str | None
+    level: str = "inlet"
+    """``inlet``, ``branch`` or ``outlet``."""
 
 
-def residual_limits(config: RackConfig, entity: str) -> tuple[float | None, float | None]:
-    """(warning, critical) mA of the last effective alarm rule watching ``entity``'s residual."""
-    level = RuleLevel.INLET if entity.endswith("/inlet") else RuleLevel.BRANCH
-    found: tuple[float | None, float | None] = (None, None)
-    for r in effective_rules(config.alarms):
-        if r.metric == "residual_ma" and r.level is level and fnmatch.fnmatchcase(entity, r.match):
-            found = (r.high_warning, r.high_critical)
-    return found
+def _level(entity: str) -> RuleLevel:
+    if entity.endswith("/inlet"):
+        return RuleLevel.INLET
+    return RuleLevel.OUTLET if "/outlet/" in entity else RuleLevel.BRANCH
+
+
+def residual_limits(
+    config: RackConfig, entity: str, rules: list[AlarmRuleConfig] | None = None
+) -> tuple[float | None, float | None]:
+    """(warning, critical) mA the effective alarm rules (``rules``, else those of ``config``)
+    apply to ``entity``'s residual current (``pdu-a/inlet``, ``pdu-a/branch/B6``,
+    ``pdu-b/outlet/21``)."""
+    rules = effective_rules(config.alarms) if rules is None else rules
+    found = entity_thresholds(rules, _level(entity).value, "residual_ma", entity)
+    return found.get("high_warning"), found.get("high_critical")
 
 
 class ResidualStage(StageBase):
@@ -67,7 +72,7 @@ class ResidualStage(StageBase):
     phase = Phase.DERIVE
 
     def __init__(
-        self, config: RackConfig, store: KeyValueStore, writer: StoreWriter | None
+        self, config: RackConfig, store: ResidualTrendRepository, writer: StoreWriter | None
     ) -> None:
         self._store = store
         self._writer = writer
@@ -76,13 +81,7 @@ class ResidualStage(StageBase):
         self._trends: dict[str, ResidualTrend] = {}
         self._latest: dict[str, tuple[str, float | None, TrendEstimate | None, float]] = {}
         self._warned: set[str] = set()
-        self._stored: dict[str, Any] = {}
-        text = store.kv_get(RESIDUAL_KV_KEY)
-        if text is not None:
-            try:
-                self._stored = json.loads(text)
-            except ValueError as exc:
-                log.error("stored residual trends unreadable (%s); starting afresh", exc)
+        self._stored: dict[str, Any] = {e: {"points": pts} for e, pts in store.load().items()}
 
     def _trend(self, entity: str) -> ResidualTrend:
         t = self._trends.get(entity)
@@ -106,11 +105,19 @@ class ResidualStage(StageBase):
         closed = False
         with self._lock:
             for pdu_id, ps in snap.pdus.items():
-                channels = [(f"{pdu_id}/inlet", ps.inlet.residual_ma)] + [
-                    (f"{pdu_id}/branch/{b.id}", b.residual_ma)
-                    for b in ps.branches.values()
-                    if b.residual_ma is not None
-                ]
+                channels = (
+                    [(f"{pdu_id}/inlet", ps.inlet.residual_ma)]
+                    + [
+                        (f"{pdu_id}/branch/{b.id}", b.residual_ma)
+                        for b in ps.branches.values()
+                        if b.residual_ma is not None
+                    ]
+                    + [
+                        (f"{pdu_id}/outlet/{o.id}", o.residual_ma)
+                        for o in ps.outlets.values()
+                        if o.residual_ma is not None
+                    ]
+                )
                 for entity, value in channels:
                     if value is None and entity not in self._trends:
                         continue  # no monitor on this channel
@@ -172,20 +179,20 @@ class ResidualStage(StageBase):
         )
 
     def _save(self) -> None:
-        data = {e: t.dump() for e, t in self._trends.items()}
-        text = json.dumps(data, separators=(",", ":"))
+        data = {e: [(t, v) for t, v in tr.dump()["points"]] for e, tr in self._trends.items()}
         store = self._store
         if self._writer is None:
-            store.kv_set(RESIDUAL_KV_KEY, text)
+            store.save(data)
         else:
-            self._writer.submit(lambda: store.kv_set(RESIDUAL_KV_KEY, text))
+            self._writer.submit(lambda: store.save(data))
 
     def views(self, config: RackConfig) -> list[ResidualView]:
         """The latest value, levels, slope and forecast of every residual-current channel."""
         out: list[ResidualView] = []
+        rules = effective_rules(config.alarms)
         with self._lock:
             for entity, (pdu_id, value, est, at) in sorted(self._latest.items()):
-                warning, critical = residual_limits(config, entity)
+                warning, critical = residual_limits(config, entity, rules)
                 eta = est.seconds_to_critical if est is not None else None
                 out.append(ResidualView(
                     entity, pdu_id, value, warning, critical,
@@ -193,6 +200,7 @@ class ResidualStage(StageBase):
                     est.buckets if est is not None else 0,
                     format_timestamp(datetime.fromtimestamp(at + eta, UTC))
                     if eta is not None else None,
+                    _level(entity).value,
                 ))  # fmt: skip
         return out
 

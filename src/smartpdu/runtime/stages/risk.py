@@ -2,13 +2,15 @@
 
 Reads the public views of the alarm, residual-trend, hotspot, redundancy and fire stages and the
 snapshot (breaker trip-curve position, climate), hands them to the pure
-:func:`smartpdu.analytics.risk_score` and keeps the latest result for REST.
+:func:`smartpdu.analytics.risk_score` and puts the latest result on every window's snapshot
+(``RackSnapshot.risk``), which REST, the SSE stream and Redfish read.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 from smartpdu.analytics import RiskInputs, RiskScore, miswired_devices, risk_score
 from smartpdu.config import SensorConfig
@@ -48,9 +50,14 @@ class RiskStage(StageBase):
         """The latest score (replaced whole: safe to read from another thread)."""
 
     def run(self, frame: TickFrame) -> None:
-        if self._last_s is not None and frame.t_s - self._last_s < 1.0 - 1e-6:
-            return
-        self._last_s = frame.t_s
+        if self._last_s is None or frame.t_s - self._last_s >= 1.0 - 1e-6:
+            self._last_s = frame.t_s
+            self._evaluate(frame)
+        snap = frame.require_snapshot()
+        if self.latest is not None and snap.risk is not self.latest:
+            frame.snapshot = replace(snap, risk=self.latest)  # published with this window
+
+    def _evaluate(self, frame: TickFrame) -> None:
         snap = frame.require_snapshot()
         active = self._alarms.active()
         residual = [v for v in self._residual.views(frame.config) if v.value_ma is not None]

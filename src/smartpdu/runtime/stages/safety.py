@@ -248,6 +248,6 @@ class TamperStage(StageBase):
             pdu_id = (peak[2] if peak and not f.source else sensor_pdu.get(sid)) or first
             frame.events.append(NewEvent(
                 pdu_id=pdu_id, source=source, event_code=str(f.kind), message=f.message,
-                action_taken=Action.NOTIFY if f.kind != "VIBRATION" else Action.NONE,
+                action_taken=Action.NOTIFY if f.kind != "VIBRATION_DETECTED" else Action.NONE,
                 reason_code=str(f.kind), evidence=f.evidence,
             ))  # fmt: skip
