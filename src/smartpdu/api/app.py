@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from importlib import resources
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.staticfiles import StaticFiles
@@ -38,7 +38,6 @@ from smartpdu.api.limits import BodyLimitMiddleware, max_body_bytes_from_env
 from smartpdu.api.options import OPTIONS_MARKER, options_response
 from smartpdu.api.problems import install_problem_handlers, problem_response
 from smartpdu.api.routes_metrics import QueueStats
-from smartpdu.api.strict_query import reject_unknown_query
 from smartpdu.api.transport import SecurityHeadersMiddleware
 from smartpdu.integrations.webhooks import WebhookService
 from smartpdu.runtime.port import NotReadyError, RackPort, RuntimeBackend
@@ -118,7 +117,7 @@ def create_app(
             request, problem.status, problem.detail, kind=problem.kind, headers=problem.headers
         )
 
-    api = APIRouter(prefix=API_PREFIX, dependencies=[Depends(reject_unknown_query)])
+    api = APIRouter(prefix=API_PREFIX)
     modules = (routes_access, routes_rack, routes_calibration, routes_data, routes_config,
                routes_alarms, routes_capacity, routes_devices, routes_levers, routes_system,
                routes_webhooks)  # fmt: skip

@@ -18,6 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from smartpdu.access import AuthService, Permission, Principal
 from smartpdu.api.problems import ApiProblem
+from smartpdu.api.strict_query import reject_unknown_query
 
 __all__ = ["bearer_token", "get_auth", "require"]
 
@@ -88,6 +89,7 @@ def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
                 "ask an administrator for a role that has it.",
                 kind="forbidden",
             )
+        reject_unknown_query(request)
         return principal
 
     return _check

@@ -37,8 +37,10 @@ def _query_names(dependant: Any) -> set[str]:
     return names
 
 
-async def reject_unknown_query(request: Request) -> None:
-    """Router dependency: 422 when the query string names a parameter the route lacks."""
+def reject_unknown_query(request: Request) -> None:
+    """422 when the query string names a parameter the route lacks. Called by the auth
+    dependency once the caller is authenticated and permitted, so a stranger gets 401 before
+    learning anything about a route's parameters."""
     if not request.scope.get("query_string"):
         return
     allowed = _allowed(request.scope.get("route"))
