@@ -37,7 +37,9 @@ async def _rack(tmp_path: Path, **access: Any) -> AsyncIterator[tuple[RackRuntim
         auth = AuthService(rt.store, rt.events, rt.now_utc, 3600, pdu_id="pdu-a")
         await auth.ensure_admin("admin-pass-1234")
         for name in ("op", "op2"):
-            await auth.create_user(name, f"{name}-password-12", Role.OPERATOR, actor="user/admin")
+            await auth.users.create_user(
+                name, f"{name}-password-12", Role.OPERATOR, actor="user/admin"
+            )
         yield rt, RackPort(rt)
 
 

@@ -27,8 +27,7 @@ from smartpdu.events.model import parse_timestamp
 from smartpdu.hardware import LeverAction
 from smartpdu.model.access import AccessEntry, AccessMethod, AccessQuery, AccessResult
 from smartpdu.model.errors import ConflictError
-from smartpdu.runtime.lever_desk import CredentialError, LeverOutcome, LeverRequest
-from smartpdu.runtime.port import RackPort
+from smartpdu.runtime.port import CredentialError, LeverOutcome, LeverRequest, RackPort
 
 __all__ = ["router"]
 

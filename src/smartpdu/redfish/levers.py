@@ -24,8 +24,7 @@ from smartpdu.redfish.errors import RedfishError
 from smartpdu.redfish.responses import action_result
 from smartpdu.redfish.router import Endpoint
 from smartpdu.redfish.sensors import RACK_CHASSIS
-from smartpdu.runtime.lever_desk import LeverRequest
-from smartpdu.runtime.port import AccessUnavailableError
+from smartpdu.runtime.port import AccessUnavailableError, LeverRequest
 
 __all__ = ["lever_actions", "lever_endpoints", "physical_security"]
 

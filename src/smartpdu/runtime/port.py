@@ -38,6 +38,7 @@ from smartpdu.model.snapshot import RackSnapshot
 from smartpdu.runtime.calibration import CalibrationUnavailableError
 from smartpdu.runtime.device_commands import run_device_command
 from smartpdu.runtime.inventory import read_inventory
+from smartpdu.runtime.lever_desk import CredentialError, LeverOutcome, LeverRequest  # handed out
 from smartpdu.runtime.subscription_book import SubscriptionBook
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
     from smartpdu.events.log import EventLog
     from smartpdu.events.model import Event, NewEvent
     from smartpdu.model.access import AccessEntry, AccessQuery, LeverCredential
-    from smartpdu.runtime.lever_desk import LeverDesk, LeverOutcome, LeverRequest
+    from smartpdu.runtime.lever_desk import LeverDesk
     from smartpdu.runtime.stages.residual import ResidualView
     from smartpdu.storage.base import Store
     from smartpdu.storage.records import ConfigVersion, ConfigVersionInfo, HistoryPoint
@@ -68,6 +69,9 @@ __all__ = [
     "AccessUnavailableError",
     "AlarmsUnavailableError",
     "CalibrationUnavailableError",
+    "CredentialError",
+    "LeverOutcome",
+    "LeverRequest",
     "NotReadyError",
     "RackPort",
     "RuntimeBackend",
@@ -82,6 +86,10 @@ class NotReadyError(RuntimeError):
 
 class AlarmsUnavailableError(RuntimeError):
     """This runtime runs no alarm stage."""
+
+
+_NO_CREDENTIAL_CHANGE: dict[str, Any] = dict.fromkeys(("pin", "card", "schedule", "tz"))
+_NO_CREDENTIAL_CHANGE |= {"clear_pin": False, "clear_card": False}
 
 
 class AccessUnavailableError(RuntimeError):
@@ -467,8 +475,9 @@ class RackPort:
         ``ConflictError`` (card already assigned)."""
         desk = self._levers()
         now = self.now_utc()
+        kw = _NO_CREDENTIAL_CHANGE | changes
         return await self._io(
-            lambda: desk.set_credentials(username, actor=actor, now_utc=now, **changes)
+            lambda: desk.set_credentials(username, actor=actor, now_utc=now, **kw)
         )
 
     async def lever_credential(self, username: str) -> LeverCredential | None:
