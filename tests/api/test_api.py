@@ -78,7 +78,11 @@ async def test_login_logout_me(client: httpx.AsyncClient, env: Env) -> None:
     assert body["role"] == "operator" and body["expires_utc"]
     h = {"Authorization": f"Bearer {body['token']}"}
     me = (await client.get("/api/v1/auth/me", headers=h)).json()
-    assert me == {"username": "op", "role": "operator", "permissions": ["control", "read"]}
+    assert me == {
+        "username": "op",
+        "role": "operator",
+        "permissions": ["control", "read", "unlock"],
+    }
     assert (await client.post("/api/v1/auth/logout", headers=h)).status_code == 204
     assert_problem(await client.get("/api/v1/auth/me", headers=h), 401)
     codes = [e.event_code for e in env.runtime.store.events_since("pdu-a", 0, 1000)]

@@ -252,3 +252,22 @@ def test_any_damage_to_a_valid_file_is_a_config_error(data: st.DataObject) -> No
         validate_data(raw)
     except ConfigError as exc:
         assert exc.issues
+
+
+def test_access_policy_is_validated_with_paths() -> None:
+    data = yaml.safe_load(DEMO.read_text())
+    data["access"] = {"two_person_levers": ["lever-front", "side-door"], "keypad_max_failures": 0}
+    with pytest.raises(ConfigError) as info:
+        parse_config(yaml.safe_dump(data))
+    assert {i.path for i in info.value.issues} == {
+        "access.keypad_max_failures",
+        "access.two_person_levers[1]",
+    }
+    data["access"] = {"two_person_levers": ["lever-front", "side-door"]}
+    with pytest.raises(ConfigError) as refs:
+        parse_config(yaml.safe_dump(data))
+    assert [i.path for i in refs.value.issues] == ["access.two_person_levers[1]"]
+    data["access"] = {"two_person_levers": ["lever-rear"], "emergency_unlock_on_fire": True}
+    cfg = parse_config(yaml.safe_dump(data))
+    assert cfg.access.two_person_levers == ["lever-rear"] and cfg.access.emergency_unlock_on_fire
+    assert not parse_config(DEMO.read_text()).access.emergency_unlock_on_fire  # default off

@@ -206,7 +206,10 @@ async def test_accounts_roles_and_etag(client: httpx.AsyncClient, auth) -> None:
     assert r.status_code == 403
     assert (await client.delete(f"{accounts}/dcim", auth=ADMIN)).status_code == 200
     roles = (await client.get("/redfish/v1/AccountService/Roles", auth=ADMIN)).json()
-    assert roles["Members@odata.count"] == 3
+    assert roles["Members@odata.count"] == 5
+    hands = (await client.get("/redfish/v1/AccountService/Roles/RemoteHands", auth=ADMIN)).json()
+    assert hands["AssignedPrivileges"] == ["Login", "ConfigureSelf"]
+    assert hands["OemPrivileges"] == ["SmartPduUnlockLevers"]
 
 
 async def test_chassis_environment_and_dew_point(client: httpx.AsyncClient) -> None:

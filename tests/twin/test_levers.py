@@ -84,3 +84,27 @@ def test_unknown_lever_names_known_ids() -> None:
         bank.operate("side", LeverAction.UNLOCK)
     with pytest.raises(KeyError, match="side"):
         bank.open_handle("side", True)
+
+
+def test_unlock_for_hold_s_overrides_auto_relock() -> None:
+    bank = _bank()
+    bank.operate("front", LeverAction.UNLOCK, hold_s=30)
+    bank.step(29.8)
+    assert _state(bank, "front") == (False, False)
+    bank.step(0.2)
+    assert _state(bank, "front") == (True, False)
+
+
+def test_reader_entries_are_queued_until_drained() -> None:
+    bank = _bank()
+    bank.present("front", user="op", pin="1234")
+    bank.present("rear", card="04A1")
+    entries = bank.drain_entries()
+    assert [(e.lever_id, e.user, e.pin, e.card) for e in entries] == [
+        ("front", "op", "1234", None),
+        ("rear", None, None, "04A1"),
+    ]
+    assert "1234" not in repr(entries) and "04A1" not in repr(entries)
+    assert bank.drain_entries() == ()
+    with pytest.raises(KeyError, match="no lever"):
+        bank.present("side", card="x")

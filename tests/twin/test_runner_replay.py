@@ -53,6 +53,7 @@ steps:
   - {at: 0.8, do: load_signature, pdu: pdu-a, outlet: '3', kind: dimmer, duration: 400ms}
   - {at: 0.8, do: lever, lever: lever-front, action: unlock}
   - {at: 0.8, do: lever, lever: lever-front, action: handle_open}
+  - {at: 0.8, do: keypad, lever: lever-rear, card: '04A1B2C3'}
   - {at: 1.0, do: feed_loss, feed: A}
   - {at: 1.0, do: poe, present: true}
   - {at: 1.6, do: feed_restore, feed: A}

@@ -183,6 +183,7 @@ steps:
   - {at: 0, do: sensor_fault, sensor: voc-1, fault: noisy}
   - {at: 0, do: lever, lever: lever-front, action: unlock}
   - {at: 0, do: lever, lever: lever-rear, action: handle_open}
+  - {at: 0, do: keypad, lever: lever-front, user: op, pin: '2468'}
   - {at: 0, do: poe, present: false}
   - {at: 0, do: breaker_reset, pdu: pdu-a, breaker: inlet}
   - {at: 0, do: surge, feed: A, phase: L2, peak_kv: 2, let_through_v: 900, count: 3}
@@ -218,6 +219,7 @@ steps:
         ("env.sensor_fault", ("voc-1", "noisy"), {}),
         ("twin.operate_lever", ("lever-front", LeverAction.UNLOCK), {}),
         ("levers.open_handle", ("lever-rear", True), {}),
+        ("levers.present", ("lever-front",), {"user": "op", "pin": "2468", "card": None}),
         ("twin.set_poe", (False,), {}),
         ("twin.reset_breaker", ("pdu-a", "inlet"), {}),
         ("twin.surge", ("A",), {"phase": "L2", "peak_v": 2000.0, "let_through_v": 900.0,

@@ -16,6 +16,10 @@ class Role(StrEnum):
     ADMIN = "admin"
     OPERATOR = "operator"
     VIEWER = "viewer"
+    AUDITOR = "auditor"
+    """Reads everything and verifies/exports the audit and access logs; changes nothing."""
+    REMOTE_HANDS = "remote-hands"
+    """Unlocks levers and nothing else, and only within the windows of its schedule."""
 
 
 class Permission(StrEnum):
@@ -25,6 +29,8 @@ class Permission(StrEnum):
     """Read measurements, state, events, history and configuration."""
     CONTROL = "control"
     """Switch outlets and operate levers."""
+    UNLOCK = "unlock"
+    """Unlock and lock rack levers (remote-hands have this and nothing else)."""
     CONFIGURE = "configure"
     """Change configuration and calibration, reset energy registers."""
     MANAGE_USERS = "manage_users"
@@ -36,7 +42,9 @@ class Permission(StrEnum):
 ROLE_PERMISSIONS: Final = MappingProxyType(
     {
         Role.VIEWER: frozenset({Permission.READ}),
-        Role.OPERATOR: frozenset({Permission.READ, Permission.CONTROL}),
+        Role.AUDITOR: frozenset({Permission.READ, Permission.AUDIT}),
+        Role.REMOTE_HANDS: frozenset({Permission.UNLOCK}),
+        Role.OPERATOR: frozenset({Permission.READ, Permission.CONTROL, Permission.UNLOCK}),
         Role.ADMIN: frozenset(Permission),
     }
 )

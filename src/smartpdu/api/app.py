@@ -25,8 +25,10 @@ from smartpdu.api import (
     routes_config,
     routes_data,
     routes_devices,
+    routes_levers,
     routes_metrics,
     routes_rack,
+    routes_system,
     routes_webhooks,
 )
 from smartpdu.api.deps import not_ready_problem
@@ -117,7 +119,8 @@ def create_app(
 
     api = APIRouter(prefix=API_PREFIX)
     modules = (routes_access, routes_rack, routes_calibration, routes_data, routes_config,
-               routes_alarms, routes_capacity, routes_devices, routes_webhooks)  # fmt: skip
+               routes_alarms, routes_capacity, routes_devices, routes_levers, routes_system,
+               routes_webhooks)  # fmt: skip
     for module in modules:
         api.include_router(module.router)
     app.include_router(api)

@@ -8,7 +8,7 @@ made-up zero. Units are in the field names (DESIGN §8).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -207,6 +207,10 @@ class LeverOut(_Out):
     position: str
     locked: bool
     handle_open: bool
+    state: Literal["locked", "unlocked", "open", "forced"] = Field(
+        description="locked; unlocked (bolt open, door closed); open (door open after an "
+        "unlock); forced (door open while locked)"
+    )
 
 
 class OutletOutcomeOut(_Out):

@@ -225,7 +225,12 @@ def sensor_view(s: SensorSnapshot) -> SensorOut:
 
 def lever_view(lv: LeverSnapshot) -> LeverOut:
     return LeverOut(
-        id=lv.id, name=lv.name, position=lv.position, locked=lv.locked, handle_open=lv.handle_open
+        id=lv.id,
+        name=lv.name,
+        position=lv.position,
+        locked=lv.locked,
+        handle_open=lv.handle_open,
+        state=lv.state.value,
     )
 
 

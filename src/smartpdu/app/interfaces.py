@@ -194,6 +194,7 @@ class HttpInterface:
 
     async def start(self, port: RackPort, auth: AuthService) -> None:
         app = create_app(port, auth, queue_stats=self._queue_stats, webhooks=self._webhooks)
+        app.state.tls_certfile = self._ssl[0]  # the inventory shows its fingerprint
         redfish = create_redfish_app(
             port, auth, delivery=self._delivery, require_tls=self._ssl[0] is not None
         )

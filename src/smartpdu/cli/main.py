@@ -68,6 +68,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "audit": ("smartpdu.cli.client_cmds", "audit_app", "Verify the tamper-evident event log."),
     "outlet": ("smartpdu.cli.outlet_cmd", "outlet_app", "Switch outlets of a running instance."),
     "user": ("smartpdu.cli.user_cmd", "user_app", "Manage users of a running instance."),
+    "lever": (
+        "smartpdu.cli.lever_cmd",
+        "lever_app",
+        "Unlock and lock rack levers; read the access log.",
+    ),
     "webhook": (
         "smartpdu.cli.webhook_cmd",
         "webhook_app",

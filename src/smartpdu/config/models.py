@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from smartpdu.config.access import AccessConfig
 from smartpdu.config.alarms import AlarmsConfig
 from smartpdu.config.delivery import DeliveryConfig
 from smartpdu.config.integrations import ModbusConfig, OpcUaConfig, SnmpConfig
@@ -159,6 +160,9 @@ class SequencingConfig(_Model):
 class PduConfig(_Model):
     id: Id
     name: str = ""
+    serial: str = Field("", max_length=64)
+    """Serial number on the rating plate (inventory; real hardware may report its own)."""
+    hardware_revision: str = Field("", max_length=32)
     feed: Literal["A", "B"]
     phases: Literal[1, 3] = 3
     nominal_voltage_v: float = Field(230.0, ge=90, le=280)
@@ -277,6 +281,8 @@ class RackConfig(_Model):
     """Alarm rules: the shipped defaults, overrides and additions (``config/alarms.py``)."""
     safety: SafetyConfig = SafetyConfig()
     """Early fire detection and tamper detection (``config/safety.py``)."""
+    access: AccessConfig = AccessConfig()
+    """Rack access policy: unlock limits, keypad lockout, two-person rule (``config/access.py``)."""
     storage: StorageConfig = StorageConfig()
     snmp: SnmpConfig = SnmpConfig()
     """SNMP agent (``config/integrations.py``; keys from the environment, never here)."""

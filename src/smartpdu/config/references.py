@@ -153,4 +153,9 @@ def check_references(cfg: RackConfig) -> list[ConfigIssue]:
     for li, lever in enumerate(cfg.levers):
         if lever.id in _duplicates([x.id for x in cfg.levers]):
             issues.append(ConfigIssue(f"levers[{li}].id", f"duplicate lever id {lever.id!r}"))
+    lever_ids = {lv.id for lv in cfg.levers}
+    for ti, name in enumerate(cfg.access.two_person_levers):
+        if name not in lever_ids:
+            issues.append(ConfigIssue(f"access.two_person_levers[{ti}]",
+                                      f"unknown lever {name!r}; levers: {sorted(lever_ids)}"))  # fmt: skip
     return issues

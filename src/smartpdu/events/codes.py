@@ -89,6 +89,13 @@ class EventCode(StrEnum):
     LEVER_UNLOCKED = "LEVER_UNLOCKED"
     LEVER_LOCKED = "LEVER_LOCKED"
     ACCESS_DENIED = "ACCESS_DENIED"
+    ACCESS_GRANTED = "ACCESS_GRANTED"
+    ACCESS_PENDING = "ACCESS_PENDING"
+    DOOR_OPEN_TOO_LONG = "DOOR_OPEN_TOO_LONG"
+    KEYPAD_LOCKED_OUT = "KEYPAD_LOCKED_OUT"
+    ACCESS_LOCKDOWN = "ACCESS_LOCKDOWN"
+    ACCESS_LOCKDOWN_LIFTED = "ACCESS_LOCKDOWN_LIFTED"
+    ACCESS_CREDENTIALS_CHANGED = "ACCESS_CREDENTIALS_CHANGED"
     ALARM_RAISED = "ALARM_RAISED"
     ALARM_ACKNOWLEDGED = "ALARM_ACKNOWLEDGED"
     ALARM_CLEARED = "ALARM_CLEARED"
@@ -219,6 +226,17 @@ _ENTRIES: Final[tuple[tuple[EventCode, Severity, str], ...]] = (
     (_E.LEVER_UNLOCKED, _I, "A locking lever was unlocked."),
     (_E.LEVER_LOCKED, _I, "A locking lever was locked."),
     (_E.ACCESS_DENIED, _W, "An access attempt (lever, door, API role) was denied."),
+    (_E.ACCESS_GRANTED, _I, "A lever unlock was granted (who, how, for how long)."),
+    (_E.ACCESS_PENDING, _I, "First credential of a two-person lever; waiting for the second."),
+    (_E.DOOR_OPEN_TOO_LONG, _W, "A rack door (lever handle) stayed open longer than allowed."),
+    (
+        _E.KEYPAD_LOCKED_OUT,
+        _W,
+        "Too many wrong PINs or cards: a keypad refuses entries for a while.",
+    ),
+    (_E.ACCESS_LOCKDOWN, _C, "Rack locked down after tampering: unlocks refused until lifted."),
+    (_E.ACCESS_LOCKDOWN_LIFTED, _I, "An administrator lifted the rack access lock-down."),
+    (_E.ACCESS_CREDENTIALS_CHANGED, _I, "A user's lever PIN, card or schedule was changed."),
     (_E.ALARM_RAISED, _W, "An alarm was raised."),
     (_E.ALARM_ACKNOWLEDGED, _I, "An alarm was acknowledged by a user."),
     (_E.ALARM_CLEARED, _I, "An alarm condition cleared."),

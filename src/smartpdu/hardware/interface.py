@@ -49,4 +49,8 @@ class RackHardware(Protocol):
         """Drive the outlet relay coil; success is judged later from feedback and current."""
         ...
 
-    def operate_lever(self, lever_id: str, action: LeverAction) -> None: ...
+    def operate_lever(
+        self, lever_id: str, action: LeverAction, hold_s: float | None = None
+    ) -> None:
+        """Unlock (for ``hold_s`` seconds, else the lever's own relock time) or lock."""
+        ...

@@ -101,6 +101,26 @@ class LeverReading:
 
 
 @dataclass(frozen=True, slots=True)
+class ReaderEntry:
+    """One presentation at a lever's keypad/card reader since the last window.
+
+    The reader hands the controller what was typed or read; the controller decides (a reader
+    holds no credentials). ``user`` + ``pin`` for the keypad, ``card`` for the card reader.
+    """
+
+    reader_id: str
+    lever_id: str
+    user: str | None = None
+    pin: str | None = None
+    card: str | None = None
+
+    def __repr__(self) -> str:  # secrets never reach logs through a repr
+        return (f"ReaderEntry(reader_id={self.reader_id!r}, lever_id={self.lever_id!r}, "
+                f"user={self.user!r}, pin={'***' if self.pin else None}, "
+                f"card={'***' if self.card else None})")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class PduStatus:
     """Discrete states of one PDU at the end of a window (relay feedback, breaker aux contacts)."""
 
@@ -123,3 +143,5 @@ class Acquisition:
     sensors: tuple[SensorReading, ...] = ()
     levers: tuple[LeverReading, ...] = ()
     controller_power: PowerSource = PowerSource.FEED_A
+    reader_entries: tuple[ReaderEntry, ...] = ()
+    """Keypad and card-reader presentations since the last window (oldest first)."""

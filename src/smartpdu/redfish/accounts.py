@@ -49,6 +49,8 @@ REDFISH_ROLES: Final = {
     "Administrator": Role.ADMIN,
     "Operator": Role.OPERATOR,
     "ReadOnly": Role.VIEWER,
+    "Auditor": Role.AUDITOR,
+    "RemoteHands": Role.REMOTE_HANDS,
 }
 _OUR_TO_REDFISH: Final = {v: k for k, v in REDFISH_ROLES.items()}
 _PRIVS: Final = {
@@ -61,7 +63,10 @@ _PRIVS: Final = {
     ],
     "Operator": ["Login", "ConfigureSelf", "ConfigureComponents"],
     "ReadOnly": ["Login", "ConfigureSelf"],
+    "Auditor": ["Login", "ConfigureSelf"],
+    "RemoteHands": ["Login", "ConfigureSelf"],
 }
+_OEM_PRIVS: Final = {"Auditor": ["SmartPduAudit"], "RemoteHands": ["SmartPduUnlockLevers"]}
 
 
 # -- sessions -----------------------------------------------------------------------------------
@@ -327,6 +332,7 @@ def role(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
         "RoleId": rid,
         "IsPredefined": True,
         "AssignedPrivileges": _PRIVS[rid],
+        "OemPrivileges": _OEM_PRIVS.get(rid, []),
     }
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from smartpdu.redfish.context import ROOT, Ctx, collection, link, links
 from smartpdu.redfish.errors import RedfishError
+from smartpdu.redfish.levers import lever_actions, lever_endpoints, physical_security
 from smartpdu.redfish.power import MANAGER_ID, PDUS
 from smartpdu.redfish.router import Endpoint
 from smartpdu.redfish.sensors import (
@@ -46,6 +47,8 @@ def chassis(ctx: Ctx, p: dict[str, str]) -> dict[str, Any]:
                 "ManagedBy": links([f"{ROOT}/Managers/{MANAGER_ID}"]),
             },
         )
+        if ctx.snapshot.levers:
+            body.update(PhysicalSecurity=physical_security(ctx), Actions=lever_actions())
         return body
     pdu = ctx.snapshot.pdus.get(cid)
     if pdu is None:
@@ -82,4 +85,5 @@ def chassis_endpoints() -> list[Endpoint]:
         Endpoint(f"{CH}/{{chassis}}", chassis),
         Endpoint(f"{CH}/{{chassis}}/Sensors", sensors),
         Endpoint(f"{CH}/{{chassis}}/Sensors/{{sensor}}", build_sensor),
+        *lever_endpoints(),
     ]

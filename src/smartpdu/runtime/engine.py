@@ -113,6 +113,11 @@ class TickLoop:
         drafts = [tick_overrun(p.id, lag_s, window, OVERRUN_WINDOWS) for p in self._config().pdus]
         await self._in_tick_thread(lambda: [self._events.append(d) for d in drafts])
 
+    async def run_serialised(self, fn: Callable[[], Any]) -> Any:
+        """Run ``fn`` serialised with the ticks: on the tick thread while the loop runs, inline
+        when the caller steps sim time (``run_ticks`` ticks on the event-loop thread)."""
+        return await self._in_tick_thread(fn)
+
     async def _in_tick_thread(self, fn: Callable[[], Any]) -> Any:
         if self._executor is None:
             return fn()

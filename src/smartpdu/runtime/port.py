@@ -15,7 +15,8 @@ Usage::
         async for event in sub: ...
     await port.outlet_command(OutletCommand(...))
 
-Levers and alarms get their command methods here when their issues land (one method each).
+Levers: ``lever_command`` (unlock/lock, audited), ``set_lever_credentials``, ``access_log``,
+``lift_lockdown`` (see :mod:`smartpdu.runtime.lever_desk`).
 """
 
 from __future__ import annotations
@@ -36,9 +37,12 @@ from smartpdu.model.commands import CommandResult, OutletAction, OutletCommand
 from smartpdu.model.snapshot import RackSnapshot
 from smartpdu.runtime.calibration import CalibrationUnavailableError
 from smartpdu.runtime.device_commands import run_device_command
+from smartpdu.runtime.inventory import read_inventory
+from smartpdu.runtime.lever_desk import CredentialError, LeverOutcome, LeverRequest  # handed out
 from smartpdu.runtime.subscription_book import SubscriptionBook
 
 if TYPE_CHECKING:
+    from smartpdu.access.roles import Principal
     from smartpdu.alarms import Alarm
     from smartpdu.analytics import (
         CapacityRow,
@@ -55,13 +59,19 @@ if TYPE_CHECKING:
     from smartpdu.events.bus import EventBus
     from smartpdu.events.log import EventLog
     from smartpdu.events.model import Event, NewEvent
+    from smartpdu.model.access import AccessEntry, AccessQuery, LeverCredential
+    from smartpdu.runtime.lever_desk import LeverDesk
     from smartpdu.runtime.stages.residual import ResidualView
     from smartpdu.storage.base import Store
     from smartpdu.storage.records import ConfigVersion, ConfigVersionInfo, HistoryPoint
 
 __all__ = [
+    "AccessUnavailableError",
     "AlarmsUnavailableError",
     "CalibrationUnavailableError",
+    "CredentialError",
+    "LeverOutcome",
+    "LeverRequest",
     "NotReadyError",
     "RackPort",
     "RuntimeBackend",
@@ -76,6 +86,14 @@ class NotReadyError(RuntimeError):
 
 class AlarmsUnavailableError(RuntimeError):
     """This runtime runs no alarm stage."""
+
+
+_NO_CREDENTIAL_CHANGE: dict[str, Any] = dict.fromkeys(("pin", "card", "schedule", "tz"))
+_NO_CREDENTIAL_CHANGE |= {"clear_pin": False, "clear_card": False}
+
+
+class AccessUnavailableError(RuntimeError):
+    """This runtime has no lever desk (rack access control)."""
 
 
 @runtime_checkable
@@ -425,3 +443,57 @@ class RackPort:
         :class:`~smartpdu.runtime.calibration.CalibrationUnavailableError` (no bench).
         """
         return await self._rt.calibrate_outlet(pdu_id, outlet_id, bench_seed, actor)
+
+    # -- rack access ------------------------------------------------------------------------------
+    def _levers(self) -> LeverDesk:
+        desk = getattr(self._rt, "levers", None)
+        if desk is None:
+            raise AccessUnavailableError("this controller runs no rack access control")
+        return desk  # type: ignore[no-any-return]
+
+    async def lever_command(self, request: LeverRequest) -> LeverOutcome:
+        """Unlock (RBAC, schedule, lock-down, two-person rule) or lock a lever; audited.
+        ``KeyError`` for an unknown lever."""
+        self._levers()
+        return await self._rt.lever_command(request)  # type: ignore[attr-defined,no-any-return]
+
+    async def lift_lockdown(self, principal: Principal) -> bool:
+        """End a tamper lock-down (administrators); False if none was active."""
+        self._levers()
+        return await self._rt.lift_lockdown(principal)  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def lockdown(self) -> bool:
+        return bool(self._levers().lockdown)
+
+    async def set_lever_credentials(
+        self, username: str, *, actor: str, **changes: Any
+    ) -> LeverCredential:
+        """Set a user's ``pin``/``card``/``schedule``/``tz`` (or ``clear_pin``/``clear_card``),
+        keywords of :meth:`LeverDesk.set_credentials`: argon2 off the loop, audited, secrets
+        never logged. ``KeyError`` (no such user), ``CredentialError`` (bad value),
+        ``ConflictError`` (card already assigned)."""
+        desk = self._levers()
+        now = self.now_utc()
+        kw = _NO_CREDENTIAL_CHANGE | changes
+        return await self._io(
+            lambda: desk.set_credentials(username, actor=actor, now_utc=now, **kw)
+        )
+
+    async def lever_credential(self, username: str) -> LeverCredential | None:
+        return await self._io(self._rt.store.access.get_credential, username)
+
+    async def access_log(self, query: AccessQuery) -> list[AccessEntry]:
+        """Access-log rows matching ``query``, oldest first."""
+        return await self._io(self._rt.store.access.access_log, query)
+
+    # -- inventory ------------------------------------------------------------------------------
+    async def inventory(self) -> dict[str, Any]:
+        """Identity and versions for change management (seed 002 H2-9), plain data; the
+        interface adds transport facts (:func:`~smartpdu.runtime.inventory.read_inventory`)."""
+        rt = self._rt
+        out = await self._io(read_inventory, rt.store, self.config)
+        key = getattr(rt, "device_key", None)
+        out["audit_key_fingerprint"] = key.fingerprint if key is not None else None
+        out["started_utc"] = getattr(rt, "started_utc", None)
+        return out

@@ -30,6 +30,7 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
+from smartpdu.access.roles import Principal
 from smartpdu.config import RackConfig
 from smartpdu.control import ControlPlane
 from smartpdu.events import AUDIT_HEAD_FILENAME, EventBus, EventLog, load_or_create_device_key
@@ -46,6 +47,7 @@ from smartpdu.runtime.config_apply import ConfigKeeper
 from smartpdu.runtime.energy import EnergyBook, reset_audited
 from smartpdu.runtime.energy_journal import EnergyJournal
 from smartpdu.runtime.engine import TickLoop
+from smartpdu.runtime.lever_desk import LeverDesk, LeverOutcome, LeverRequest, card_digest_key
 from smartpdu.runtime.pipeline import Pipeline, Stage
 from smartpdu.runtime.stages import (
     AlarmStage,
@@ -108,9 +110,12 @@ class RackRuntime:
         self._configs = ConfigKeeper(config, store, self._events, self._control, self._lock,
                                      clock.now_utc)  # fmt: skip
         self._commands = CommandDesk(self._control, self._lock, lambda: hardware.now_s)
+        self.levers = LeverDesk(config, hardware, store, self._events,
+                                card_digest_key(Path(data_dir)))  # fmt: skip
+        """Rack access: lever commands, keypad entries, the access log (``lever_desk``)."""
         parts = StageParts(config, hardware, store, self._events, self._control, self._energy,
                            self._writer, self._lock, calibration or {}, persist_interval_s,
-                           demand_window_s)  # fmt: skip
+                           demand_window_s, self.levers)  # fmt: skip
         self.pipeline = Pipeline((stages or default_stages)(parts))
         """The tick's stages; ``pipeline.cpu_s`` holds CPU seconds per phase."""
         self._calibration = CalibrationDesk(
@@ -229,6 +234,15 @@ class RackRuntime:
 
     async def rollback_config(self, version: int, actor: str) -> int:
         return await self._configs.rollback(version, actor)
+
+    async def lever_command(self, request: LeverRequest) -> LeverOutcome:
+        """Unlock or lock a lever where the ticks run (never racing an acquisition)."""
+        return await self._loop.run_serialised(  # type: ignore[no-any-return]
+            lambda: self.levers.execute(request, self._hw.now_s, self.now_utc())
+        )
+
+    async def lift_lockdown(self, principal: Principal) -> bool:
+        return await self._loop.run_serialised(lambda: self.levers.lift_lockdown(principal))  # type: ignore[no-any-return]
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def __aenter__(self) -> RackRuntime:

@@ -23,6 +23,7 @@ from smartpdu.events.chain import Checkpoint
 from smartpdu.events.model import Event
 from smartpdu.events.outbox_store import OutboxTables
 from smartpdu.events.webhook_store import WebhookTables
+from smartpdu.model.access import AccessRepository
 from smartpdu.model.accounts import UserRepository
 from smartpdu.model.runtime_state import (
     AlarmStateRepository,
@@ -214,6 +215,11 @@ class Store(
     @property
     def webhooks(self) -> WebhookTables:
         """Webhook subscriptions."""
+        ...
+
+    @property
+    def access(self) -> AccessRepository:
+        """Lever credentials and the access log."""
         ...
 
     @property

@@ -15,6 +15,7 @@ from typing import Any, Final
 import psycopg
 from psycopg import sql
 
+from smartpdu.storage.access_repo import ACCESS_TABLES_PG
 from smartpdu.storage.kv_upgrade import move_kv_rows
 from smartpdu.storage.migrations import Migration, apply_migrations
 from smartpdu.storage.outbox_repo import OUTBOX_TABLES, move_outbox_rows
@@ -144,6 +145,11 @@ MIGRATIONS: Final = (
         move_state_rows,
     ),
     Migration(9, "webhook subscriptions (secrets, filters, template, enabled)", WEBHOOK_TABLES),
+    Migration(
+        10,
+        "rack access: lever credentials (PIN hash, card digest, schedule) and the access log",
+        ACCESS_TABLES_PG,
+    ),
 )
 
 # Serialise migrations of one schema across processes.

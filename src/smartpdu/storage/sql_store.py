@@ -17,6 +17,7 @@ from smartpdu.events.chain import Checkpoint
 from smartpdu.events.codes import Severity
 from smartpdu.events.model import Event, canonical_json, format_timestamp, parse_timestamp
 from smartpdu.storage import queries as q
+from smartpdu.storage.access_repo import SqlAccess
 from smartpdu.storage.control_repos import SqlCalibrations, SqlCommandResults, SqlOutletMemory
 from smartpdu.storage.outbox_repo import SqlOutbox
 from smartpdu.storage.readings_sql import BlockReadings
@@ -110,6 +111,8 @@ class SqlStore(SqlCore):
         """Residual-current trend points per channel."""
         self.webhooks = SqlWebhooks(self)
         """Webhook subscriptions (secrets, filters, template, enabled)."""
+        self.access = SqlAccess(self)
+        """Lever credentials and the access log (migration 10)."""
         self._readings = BlockReadings(self)
 
     def __enter__(self) -> SqlStore:

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from smartpdu.storage.access_repo import ACCESS_TABLES_SQLITE
 from smartpdu.storage.kv_upgrade import move_kv_rows
 from smartpdu.storage.migrations import Migration, apply_migrations
 from smartpdu.storage.outbox_repo import OUTBOX_TABLES, move_outbox_rows
@@ -138,6 +139,11 @@ MIGRATIONS: Final = (
         move_state_rows,
     ),
     Migration(9, "webhook subscriptions (secrets, filters, template, enabled)", WEBHOOK_TABLES),
+    Migration(
+        10,
+        "rack access: lever credentials (PIN hash, card digest, schedule) and the access log",
+        ACCESS_TABLES_SQLITE,
+    ),
 )
 
 Synchronous = Literal["NORMAL", "FULL", "EXTRA"]

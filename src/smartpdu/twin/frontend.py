@@ -163,8 +163,10 @@ class FrontEndTwin:
     def set_outlet(self, pdu_id: str, outlet_id: str, on: bool) -> None:
         self._inner.set_outlet(pdu_id, outlet_id, on)
 
-    def operate_lever(self, lever_id: str, action: LeverAction) -> None:
-        self._inner.operate_lever(lever_id, action)
+    def operate_lever(
+        self, lever_id: str, action: LeverAction, hold_s: float | None = None
+    ) -> None:
+        self._inner.operate_lever(lever_id, action, hold_s)
 
     def acquire(self) -> Acquisition:
         acq = self._inner.acquire()

@@ -9,11 +9,12 @@ then shows ``locked=True, handle_open=True``, which the access layer reports as 
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 from smartpdu.config.models import LeverConfig
 from smartpdu.hardware.interface import LeverAction
-from smartpdu.hardware.samples import LeverReading
+from smartpdu.hardware.samples import LeverReading, ReaderEntry
 
 __all__ = ["LeverBank"]
 
@@ -34,6 +35,7 @@ class LeverBank:
 
     def __init__(self, levers: list[LeverConfig]) -> None:
         self._levers = {lv.id: _Lever(lv) for lv in levers}
+        self._entries: deque[ReaderEntry] = deque()
 
     def _get(self, lever_id: str) -> _Lever:
         try:
@@ -42,18 +44,40 @@ class LeverBank:
             known = sorted(self._levers) or "none"
             raise KeyError(f"no lever {lever_id!r}; levers: {known}") from None
 
-    def operate(self, lever_id: str, action: LeverAction) -> None:
-        """Unlock (starting the auto-relock timer) or lock a lever."""
+    def operate(self, lever_id: str, action: LeverAction, hold_s: float | None = None) -> None:
+        """Unlock (starting the auto-relock timer: ``hold_s`` or the lever's ``auto_relock_s``)
+        or lock a lever."""
         lever = self._get(lever_id)
         action = LeverAction(action)
         if action is LeverAction.UNLOCK:
             lever.locked = False
-            lever.relock_in_s = lever.config.auto_relock_s
+            lever.relock_in_s = lever.config.auto_relock_s if hold_s is None else float(hold_s)
         elif lever.handle_open:
             lever.relock_in_s = 0.0  # the bolt cannot engage until the handle is closed
         else:
             lever.locked = True
             lever.relock_in_s = None
+
+    def present(
+        self,
+        lever_id: str,
+        *,
+        user: str | None = None,
+        pin: str | None = None,
+        card: str | None = None,
+        reader_id: str | None = None,
+    ) -> None:
+        """Someone types a PIN or holds a card at the lever's reader; the controller reads the
+        entry with the next window and decides (the reader itself grants nothing)."""
+        self._get(lever_id)
+        self._entries.append(ReaderEntry(reader_id or f"reader-{lever_id}", lever_id, user,
+                                         pin, card))  # fmt: skip
+
+    def drain_entries(self) -> tuple[ReaderEntry, ...]:
+        out: list[ReaderEntry] = []
+        while self._entries:  # popleft is atomic: an entry presented meanwhile is kept
+            out.append(self._entries.popleft())
+        return tuple(out)
 
     def open_handle(self, lever_id: str, open: bool) -> None:
         lever = self._get(lever_id)

@@ -168,8 +168,10 @@ class RackTwin:
     def set_outlet(self, pdu_id: str, outlet_id: str, on: bool) -> None:
         self.relays.command(self.topo.outlet(pdu_id, outlet_id), on, self.now_s)
 
-    def operate_lever(self, lever_id: str, action: LeverAction) -> None:
-        self.levers.operate(lever_id, action)
+    def operate_lever(
+        self, lever_id: str, action: LeverAction, hold_s: float | None = None
+    ) -> None:
+        self.levers.operate(lever_id, action, hold_s)
 
     def feed_loss(self, feed: str) -> None:
         self.supply.feed(feed).present = False
@@ -442,7 +444,8 @@ class RackTwin:
         self._k += 1
         self.supply.advance(self.now_s, dt, topo.feed_nominal_hz)
         self.psus.drift(self._rng_walk)
-        return Acquisition(t0, blocks, status, (*sensors, *terminals), levers, source)
+        return Acquisition(t0, blocks, status, (*sensors, *terminals), levers, source,
+                           self.levers.drain_entries())  # fmt: skip
 
     # ---- physical log --------------------------------------------------------------------
     def _log(self, kind: str, target: str, **detail: float | str) -> None:

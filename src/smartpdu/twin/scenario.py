@@ -222,6 +222,16 @@ class Lever(_Step):
     action: Literal["unlock", "lock", "handle_open", "handle_close"]
 
 
+class Keypad(_Step):
+    """Someone at a lever's reader: ``user`` + ``pin`` on the keypad, or a ``card``."""
+
+    do: Literal["keypad"]
+    lever: str
+    user: str | None = None
+    pin: str | None = None
+    card: str | None = None
+
+
 class Poe(_Step):
     do: Literal["poe"]
     present: bool
@@ -307,6 +317,7 @@ Step = Annotated[
     | CoolingFailure
     | SensorFault
     | Lever
+    | Keypad
     | Poe
     | BreakerReset
     | Surge
@@ -411,7 +422,7 @@ def check_scenario(scenario: Scenario, config: RackConfig) -> list[ConfigIssue]:
             doors = [s for s, c in sensors.items() if c.kind is SensorKind.DOOR]
             if step.sensor not in doors:
                 bad(i, "sensor", f"no door sensor {step.sensor!r} in the rack", doors)
-        elif isinstance(step, Lever) and step.lever not in levers:
+        elif isinstance(step, Lever | Keypad) and step.lever not in levers:
             bad(i, "lever", f"no lever {step.lever!r} in the rack", levers)
     return issues
 
@@ -460,6 +471,8 @@ def apply(step: Step, twin: RackTwin) -> None:
                 twin.operate_lever(step.lever, LeverAction(step.action))
             else:
                 twin.levers.open_handle(step.lever, step.action == "handle_open")
+        case Keypad():
+            twin.levers.present(step.lever, user=step.user, pin=step.pin, card=step.card)
         case Poe():
             twin.set_poe(step.present)
         case BreakerReset():

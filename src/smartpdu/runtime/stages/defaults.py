@@ -12,6 +12,7 @@ from smartpdu.events import EventLog
 from smartpdu.hardware import RackHardware
 from smartpdu.metering import CalibrationSet
 from smartpdu.runtime.energy import EnergyBook
+from smartpdu.runtime.lever_desk import LeverDesk
 from smartpdu.runtime.pipeline import Stage
 from smartpdu.runtime.stages.alarms import AlarmStage
 from smartpdu.runtime.stages.arc import ArcStage
@@ -19,6 +20,7 @@ from smartpdu.runtime.stages.decide import DecideStage
 from smartpdu.runtime.stages.demand import DemandStage
 from smartpdu.runtime.stages.energy import EnergyStage
 from smartpdu.runtime.stages.hotspot import HotspotStage
+from smartpdu.runtime.stages.levers import LeverStage
 from smartpdu.runtime.stages.measure import MeasureStage
 from smartpdu.runtime.stages.pairing import PairingStage
 from smartpdu.runtime.stages.persist import PersistStage, retention_policy
@@ -51,11 +53,13 @@ class StageParts:
     calibration: Mapping[str, CalibrationSet]
     persist_interval_s: float = 1.0
     demand_window_s: float = 900.0
+    levers: LeverDesk | None = None
+    """Rack access desk; its stage runs when given (the runtime always gives one)."""
 
 
 def default_stages(parts: StageParts) -> list[Stage]:
     """measure → energy, demand, snapshot, surge, arc, watchers, alarms, fire, tamper, residual
-    trend, hotspot, redundancy, risk, psu-pairing → decide → events → persist."""
+    trend, hotspot, redundancy, risk, psu-pairing → levers, decide → events → persist."""
     alarms = AlarmStage(parts.config, parts.store.alarm_state, parts.writer, parts.events)
     fire = FireStage(parts.config, parts.control, parts.hardware, parts.control_lock)
     residual = ResidualStage(parts.config, parts.store.residual_trends, parts.writer)
@@ -81,12 +85,13 @@ def default_stages(parts: StageParts) -> list[Stage]:
         QualityWatchStage(),
         alarms,
         fire,
-        TamperStage(parts.config),
+        TamperStage(parts.config, parts.levers.watch.authorised if parts.levers else None),
         residual,
         hotspot,
         redundancy,
         RiskStage(alarms, residual, hotspot, redundancy, fire),
         PairingStage(),
+        *([LeverStage(parts.levers)] if parts.levers else []),
         DecideStage(parts.control, parts.hardware, parts.control_lock, parts.events),
         EventsStage(parts.events),
         PersistStage(

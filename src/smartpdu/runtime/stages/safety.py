@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from smartpdu.config import RackConfig
 from smartpdu.config.safety import FireConfig, TamperConfig
@@ -204,7 +204,14 @@ class TamperStage(StageBase):
     name = "tamper"
     phase = Phase.DERIVE
 
-    def __init__(self, config: RackConfig) -> None:
+    def __init__(
+        self,
+        config: RackConfig,
+        authorised: Callable[[], Mapping[str, bool]] | None = None,
+    ) -> None:
+        """``authorised``: per lever, whether its current unlock came through the controller
+        (the lever desk's watch); without it every unlock counts as authorised."""
+        self._authorised = authorised
         self._cfg: TamperConfig = config.safety.tamper
         self._detector = TamperDetector(self._cfg)
         self._last_s: float | None = None
@@ -231,7 +238,8 @@ class TamperStage(StageBase):
             if s.kind == "door"
         ]  # fmt: skip
         peak = max(vib) if vib else None
-        findings = self._detector.update(frame.t_s, peak[0] if peak else None, levers, doors)
+        by_us = self._authorised() if self._authorised is not None else None
+        findings = self._detector.update(frame.t_s, peak[0] if peak else None, levers, doors, by_us)
         first = frame.config.pdus[0].id
         sensor_pdu = {s.id: s.pdu for s in frame.config.sensors}
         for f in findings:
