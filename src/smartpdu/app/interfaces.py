@@ -1,8 +1,8 @@
 """The interface registry: every way out of the box is an object the server starts and stops.
 
-An interface (REST+Redfish HTTP today; SNMP, Modbus, MQTT, webhooks, syslog tomorrow) gets the
-:class:`~smartpdu.runtime.port.RackPort` and the :class:`~smartpdu.access.AuthService` and nothing
-else. Adding one is one class here (or in its package) and one entry in the list the server builds:
+An interface (REST+Redfish HTTP, SNMP, Modbus, OPC UA, the delivery core's push channels) gets
+the :class:`~smartpdu.runtime.port.RackPort` and the :class:`~smartpdu.access.AuthService` and
+nothing else. Adding one is one class here (or in its package) and one entry in the list the server builds:
 
     class SnmpAgent:
         name = "snmp"
