@@ -31,7 +31,7 @@ from smartpdu.events import NewEvent
 from smartpdu.events.model import Action, JsonScalar
 from smartpdu.metering.arc import ArcFeatures, arc_features, arc_hf, half_wave_asymmetry
 from smartpdu.model.commands import OutletAction, OutletCommand
-from smartpdu.model.snapshot import PduSnapshot, RackSnapshot
+from smartpdu.model.snapshot import OutletSnapshot, RackSnapshot
 from smartpdu.protection.arc import ArcDetector, arc_like
 from smartpdu.runtime.pipeline import Phase, StageBase, TickFrame
 from smartpdu.runtime.stages.overlay import fast_replace
@@ -230,13 +230,17 @@ def _stack(f: ArcFeatures) -> np.ndarray:
 
 
 def _overlay(snap: RackSnapshot, keys: list[tuple[str, str]], score: np.ndarray) -> RackSnapshot:
-    changed: dict[str, PduSnapshot] = {}
+    """``snap`` with the arc scores of the outlets that have one: each PDU's outlet map is
+    copied once, however many of its outlets score."""
+    outlets_of: dict[str, dict[str, OutletSnapshot]] = {}
     for k in np.flatnonzero(score > 0).tolist():
         pdu_id, oid = keys[k]
-        ps = changed.get(pdu_id) or snap.pdus.get(pdu_id)
+        ps = snap.pdus.get(pdu_id)
         if ps is None or oid not in ps.outlets:
             continue
-        outlets = dict(ps.outlets)
+        outlets = outlets_of.get(pdu_id)
+        if outlets is None:
+            outlets = outlets_of[pdu_id] = dict(ps.outlets)
         outlets[oid] = fast_replace(outlets[oid], arc_score=float(score[k]))
-        changed[pdu_id] = fast_replace(ps, outlets=outlets)
+    changed = {p: fast_replace(snap.pdus[p], outlets=o) for p, o in outlets_of.items()}
     return fast_replace(snap, pdus={**snap.pdus, **changed}) if changed else snap
